@@ -1,0 +1,329 @@
+package locale
+
+import "fmt"
+
+// Message is an error description in English, Finnish and Swedish, as fmt formats with
+// explicit argument indexes, so that a translation may order the arguments its own way.
+type Message struct {
+	en, fi, sv string
+}
+
+// Text is an argument that has its own translations, such as a catalog field.
+type Text interface {
+	In(lang, def string) string
+}
+
+// Format returns the message in the language, or in English when there is no translation.
+// Arguments that implement Text are rendered in the same language.
+func (m Message) Format(lang string, args ...any) string {
+	format := m.en
+	switch lang {
+	case "fi":
+		format = m.fi
+	case "sv":
+		format = m.sv
+	}
+	copied := false
+	for i, arg := range args {
+		if t, ok := arg.(Text); ok {
+			if !copied {
+				args, copied = append([]any(nil), args...), true
+			}
+			args[i] = t.In(lang, lang)
+		}
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+// Translated reports whether the message has a translation for the language. English always
+// counts as translated.
+func Translated(lang string) bool {
+	return lang == "en" || lang == "fi" || lang == "sv"
+}
+
+// Error descriptions that clients show to people. Each names the parameter and the value it
+// is about and says what is accepted. Arguments are listed in the comment above each.
+var (
+	// parameter, value, accepted values
+	MsgInvalidChoice = Message{
+		en: "%[1]s=%[2]q is not valid; use %[3]s",
+		fi: "%[1]s=%[2]q ei kelpaa; käytä arvoa %[3]s",
+		sv: "%[1]s=%[2]q är ogiltigt; använd %[3]s",
+	}
+	// parameter, value
+	MsgInvalidDateTime = Message{
+		en: "%[1]s=%[2]q is not a valid date and time; use RFC 3339 such as 2024-03-05T08:15:30Z or 2024-03-05T10:15:30+02:00, or a date such as 2024-03-05",
+		fi: "%[1]s=%[2]q ei ole kelvollinen ajankohta; käytä RFC 3339 -muotoa, esimerkiksi 2024-03-05T08:15:30Z tai 2024-03-05T10:15:30+02:00, tai päivämäärää, esimerkiksi 2024-03-05",
+		sv: "%[1]s=%[2]q är inte en giltig tidpunkt; använd RFC 3339, till exempel 2024-03-05T08:15:30Z eller 2024-03-05T10:15:30+02:00, eller ett datum som 2024-03-05",
+	}
+	// parameter, value
+	MsgInvalidNumber = Message{
+		en: "%[1]s=%[2]q is not a number; use a decimal number such as 12.5",
+		fi: "%[1]s=%[2]q ei ole luku; käytä desimaalilukua, esimerkiksi 12.5",
+		sv: "%[1]s=%[2]q är inte ett tal; använd ett decimaltal som 12.5",
+	}
+	// parameter, value, minimum, maximum
+	MsgOutOfRange = Message{
+		en: "%[1]s=%[2]q is out of range; use a number from %[3]v to %[4]v",
+		fi: "%[1]s=%[2]q on sallitun alueen ulkopuolella; käytä lukua väliltä %[3]v–%[4]v",
+		sv: "%[1]s=%[2]q ligger utanför det tillåtna intervallet; använd ett tal från %[3]v till %[4]v",
+	}
+	// parameter, value, maximum
+	MsgInvalidPageSize = Message{
+		en: "%[1]s=%[2]q is not valid; use a whole number from 1 to %[3]d",
+		fi: "%[1]s=%[2]q ei kelpaa; käytä kokonaislukua väliltä 1–%[3]d",
+		sv: "%[1]s=%[2]q är ogiltigt; använd ett heltal från 1 till %[3]d",
+	}
+	// parameter, value
+	MsgInvalidPage = Message{
+		en: "%[1]s=%[2]q is not valid; use a whole number of 1 or more",
+		fi: "%[1]s=%[2]q ei kelpaa; käytä kokonaislukua, joka on vähintään 1",
+		sv: "%[1]s=%[2]q är ogiltigt; använd ett heltal som är minst 1",
+	}
+	// start parameter, start value, end parameter, end value
+	MsgStartAfterEnd = Message{
+		en: "%[1]s=%[2]q is later than %[3]s=%[4]q; the start must not be after the end",
+		fi: "%[1]s=%[2]q on myöhemmin kuin %[3]s=%[4]q; alku ei saa olla lopun jälkeen",
+		sv: "%[1]s=%[2]q är senare än %[3]s=%[4]q; början får inte ligga efter slutet",
+	}
+	// start value, end value, maximum span in days
+	MsgSpanTooLong = Message{
+		en: "start_date=%[1]q to end_date=%[2]q spans more than %[3]d days; ask for at most %[3]d days at a time",
+		fi: "start_date=%[1]q – end_date=%[2]q kattaa yli %[3]d päivää; hae enintään %[3]d päivää kerrallaan",
+		sv: "start_date=%[1]q – end_date=%[2]q omfattar mer än %[3]d dagar; fråga efter högst %[3]d dagar åt gången",
+	}
+	// parameter that was sent, parameter that is missing
+	MsgNeedsPartner = Message{
+		en: "%[1]s needs %[2]s as well; send both or neither",
+		fi: "%[1]s vaatii myös kentän %[2]s; lähetä molemmat tai ei kumpaakaan",
+		sv: "%[1]s kräver även %[2]s; skicka båda eller ingen",
+	}
+	// missing parameters
+	MsgCircleIncomplete = Message{
+		en: "lat, long and radius go together; %[1]s is missing",
+		fi: "lat, long ja radius annetaan yhdessä; %[1]s puuttuu",
+		sv: "lat, long och radius anges tillsammans; %[1]s saknas",
+	}
+	// value, maximum radius in metres
+	MsgInvalidRadius = Message{
+		en: "radius=%[1]q is not valid; use metres, more than 0 and at most %[2]d",
+		fi: "radius=%[1]q ei kelpaa; käytä metrejä, enemmän kuin 0 ja enintään %[2]d",
+		sv: "radius=%[1]q är ogiltigt; använd meter, mer än 0 och högst %[2]d",
+	}
+	// value
+	MsgInvalidBBox = Message{
+		en: "bbox=%[1]q is not valid; use minLong,minLat,maxLong,maxLat with longitudes from -180 to 180 and latitudes from -90 to 90",
+		fi: "bbox=%[1]q ei kelpaa; käytä muotoa minLong,minLat,maxLong,maxLat, pituusasteet väliltä -180–180 ja leveysasteet väliltä -90–90",
+		sv: "bbox=%[1]q är ogiltigt; använd minLong,minLat,maxLong,maxLat med longituder från -180 till 180 och latituder från -90 till 90",
+	}
+	// value
+	MsgNoSearchWords = Message{
+		en: "q=%[1]q contains no word to search for; use letters or digits",
+		fi: "q=%[1]q ei sisällä haettavaa sanaa; käytä kirjaimia tai numeroita",
+		sv: "q=%[1]q innehåller inget ord att söka efter; använd bokstäver eller siffror",
+	}
+	// parameter, count, maximum
+	MsgTooManyValues = Message{
+		en: "%[1]s lists %[2]d values; at most %[3]d are allowed",
+		fi: "%[1]s sisältää %[2]d arvoa; enintään %[3]d on sallittu",
+		sv: "%[1]s innehåller %[2]d värden; högst %[3]d är tillåtna",
+	}
+	// parameter
+	MsgRequired = Message{
+		en: "%[1]s is required",
+		fi: "%[1]s on pakollinen",
+		sv: "%[1]s är obligatoriskt",
+	}
+	// attribute code, attribute description
+	MsgAttributeRequired = Message{
+		en: "attribute[%[1]s] is required (%[2]s)",
+		fi: "attribute[%[1]s] on pakollinen (%[2]s)",
+		sv: "attribute[%[1]s] är obligatoriskt (%[2]s)",
+	}
+	// attribute code, value, accepted keys
+	MsgInvalidListValue = Message{
+		en: "attribute[%[1]s]=%[2]q is not one of its values; use %[3]s",
+		fi: "attribute[%[1]s]=%[2]q ei ole sallittu arvo; käytä arvoa %[3]s",
+		sv: "attribute[%[1]s]=%[2]q är inte ett av dess värden; använd %[3]s",
+	}
+	// attribute code
+	MsgSingleValue = Message{
+		en: "attribute[%[1]s] takes one value, but several were sent",
+		fi: "attribute[%[1]s] ottaa yhden arvon, mutta niitä lähetettiin useita",
+		sv: "attribute[%[1]s] tar ett värde, men flera skickades",
+	}
+	// (none)
+	MsgLocationRequired = Message{
+		en: "a location is required; send lat and long, address_string, address_id, or service_object_id with service_object_type",
+		fi: "sijainti on pakollinen; lähetä lat ja long, address_string, address_id tai service_object_id ja service_object_type",
+		sv: "en plats krävs; skicka lat och long, address_string, address_id eller service_object_id med service_object_type",
+	}
+	// service code
+	MsgCoordinatesRequired = Message{
+		en: "service_code=%[1]q needs coordinates; send lat and long",
+		fi: "service_code=%[1]q vaatii koordinaatit; lähetä lat ja long",
+		sv: "service_code=%[1]q kräver koordinater; skicka lat och long",
+	}
+	// parameter that was sent
+	MsgLongitudeName = Message{
+		en: "%[1]s is not a field of this API; the longitude is called long",
+		fi: "%[1]s ei ole tämän rajapinnan kenttä; pituusasteen kenttä on long",
+		sv: "%[1]s är inte ett fält i detta API; longituden heter long",
+	}
+	// parameter, length, maximum
+	MsgTooLong = Message{
+		en: "%[1]s is %[2]d characters long; at most %[3]d are allowed",
+		fi: "%[1]s on %[2]d merkkiä pitkä; enintään %[3]d on sallittu",
+		sv: "%[1]s är %[2]d tecken långt; högst %[3]d är tillåtna",
+	}
+	// parameter, length, minimum
+	MsgTooShort = Message{
+		en: "%[1]s is %[2]d characters long; at least %[3]d are required",
+		fi: "%[1]s on %[2]d merkkiä pitkä; vähintään %[3]d vaaditaan",
+		sv: "%[1]s är %[2]d tecken långt; minst %[3]d krävs",
+	}
+	// value
+	MsgInvalidEmail = Message{
+		en: "email=%[1]q is not an e-mail address; use the form name@example.org",
+		fi: "email=%[1]q ei ole sähköpostiosoite; käytä muotoa nimi@example.org",
+		sv: "email=%[1]q är inte en e-postadress; använd formen namn@example.org",
+	}
+	// parameter, value
+	MsgInvalidURL = Message{
+		en: "%[1]s=%[2]q is not an absolute http or https URL",
+		fi: "%[1]s=%[2]q ei ole täydellinen http- tai https-osoite",
+		sv: "%[1]s=%[2]q är inte en fullständig http- eller https-adress",
+	}
+	// parameter
+	MsgInvalidUTF8 = Message{
+		en: "%[1]s is not valid UTF-8 text",
+		fi: "%[1]s ei ole kelvollista UTF-8-tekstiä",
+		sv: "%[1]s är inte giltig UTF-8-text",
+	}
+	// parameter, character
+	MsgControlCharacter = Message{
+		en: "%[1]s contains the control character %[2]U; only tab, line feed and carriage return are allowed",
+		fi: "%[1]s sisältää ohjausmerkin %[2]U; vain sarkain, rivinvaihto ja rivinalku ovat sallittuja",
+		sv: "%[1]s innehåller styrtecknet %[2]U; endast tabb, radmatning och vagnretur är tillåtna",
+	}
+	// (none)
+	MsgAPIKeyMissing = Message{
+		en: "api_key is required; send it as the api_key field, as Authorization: Bearer KEY or as X-API-Key",
+		fi: "api_key on pakollinen; lähetä se api_key-kentässä, Authorization: Bearer KEY -otsakkeessa tai X-API-Key-otsakkeessa",
+		sv: "api_key är obligatoriskt; skicka den i fältet api_key, som Authorization: Bearer KEY eller som X-API-Key",
+	}
+	// (none)
+	MsgAPIKeyInvalid = Message{
+		en: "the api_key is not valid or has been revoked; ask the operator of this server for a key",
+		fi: "api_key ei kelpaa tai se on peruttu; pyydä avain tämän palvelun ylläpitäjältä",
+		sv: "api_key är ogiltig eller har återkallats; be den som driver tjänsten om en nyckel",
+	}
+	// content type
+	MsgUnsupportedBody = Message{
+		en: "a POST body must be application/x-www-form-urlencoded or multipart/form-data, not %[1]q",
+		fi: "POST-pyynnön sisällön on oltava application/x-www-form-urlencoded tai multipart/form-data, ei %[1]q",
+		sv: "en POST-kropp måste vara application/x-www-form-urlencoded eller multipart/form-data, inte %[1]q",
+	}
+	// limit in bytes
+	MsgBodyTooLarge = Message{
+		en: "the request body is larger than the limit of %[1]d bytes",
+		fi: "pyynnön sisältö ylittää %[1]d tavun rajan",
+		sv: "begärans kropp är större än gränsen på %[1]d byte",
+	}
+	// (none)
+	MsgMalformedBody = Message{
+		en: "the request body is not a well-formed form; check its encoding and the multipart boundary",
+		fi: "pyynnön sisältö ei ole kelvollinen lomake; tarkista sen koodaus ja multipart-raja",
+		sv: "begärans kropp är inte ett korrekt formulär; kontrollera kodningen och multipart-gränsen",
+	}
+	// service request id
+	MsgRequestNotFound = Message{
+		en: "service_request_id %[1]q does not exist",
+		fi: "service_request_id %[1]q ei ole olemassa",
+		sv: "service_request_id %[1]q finns inte",
+	}
+	// token
+	MsgTokenNotFound = Message{
+		en: "token %[1]q does not exist",
+		fi: "token %[1]q ei ole olemassa",
+		sv: "token %[1]q finns inte",
+	}
+	// service code
+	MsgServiceNotFound = Message{
+		en: "service_code %[1]q does not exist; GET services lists the services",
+		fi: "service_code %[1]q ei ole olemassa; GET services listaa palvelut",
+		sv: "service_code %[1]q finns inte; GET services listar tjänsterna",
+	}
+	// path
+	MsgPathNotFound = Message{
+		en: "%[1]q is not a resource of this server",
+		fi: "%[1]q ei ole tämän palvelimen resurssi",
+		sv: "%[1]q är inte en resurs på denna server",
+	}
+	// resource, format, supported formats
+	MsgFormatNotFound = Message{
+		en: "%[1]s is not available as %[2]q; use %[3]s",
+		fi: "%[1]s ei ole saatavilla muodossa %[2]q; käytä muotoa %[3]s",
+		sv: "%[1]s finns inte i formatet %[2]q; använd %[3]s",
+	}
+	// method, path, allowed methods
+	MsgMethodNotAllowed = Message{
+		en: "%[1]s is not allowed on %[2]s; use %[3]s",
+		fi: "%[1]s ei ole sallittu osoitteessa %[2]s; käytä metodia %[3]s",
+		sv: "%[1]s är inte tillåtet på %[2]s; använd %[3]s",
+	}
+	// value, served jurisdictions
+	MsgJurisdictionNotFound = Message{
+		en: "jurisdiction_id=%[1]q is not served here; use %[2]s",
+		fi: "jurisdiction_id=%[1]q ei ole tämän palvelun alue; käytä arvoa %[2]s",
+		sv: "jurisdiction_id=%[1]q betjänas inte här; använd %[2]s",
+	}
+	// served jurisdictions
+	MsgJurisdictionRequired = Message{
+		en: "jurisdiction_id is required because this server serves several; use %[1]s",
+		fi: "jurisdiction_id on pakollinen, koska palvelu kattaa useita alueita; käytä arvoa %[1]s",
+		sv: "jurisdiction_id är obligatoriskt eftersom servern betjänar flera; använd %[1]s",
+	}
+	// seconds
+	MsgRateLimited = Message{
+		en: "too many requests; try again in %[1]d seconds",
+		fi: "liikaa pyyntöjä; yritä uudelleen %[1]d sekunnin kuluttua",
+		sv: "för många förfrågningar; försök igen om %[1]d sekunder",
+	}
+	// (none)
+	MsgInternal = Message{
+		en: "the server failed to process the request; try again later",
+		fi: "palvelin ei pystynyt käsittelemään pyyntöä; yritä myöhemmin uudelleen",
+		sv: "servern kunde inte behandla begäran; försök igen senare",
+	}
+	// (none)
+	MsgUnavailable = Message{
+		en: "the data store is not reachable; try again later",
+		fi: "tietovarasto ei ole tavoitettavissa; yritä myöhemmin uudelleen",
+		sv: "datalagret kan inte nås; försök igen senare",
+	}
+	// service request id
+	MsgConflict = Message{
+		en: "service_request_id %[1]q already exists",
+		fi: "service_request_id %[1]q on jo olemassa",
+		sv: "service_request_id %[1]q finns redan",
+	}
+	// parameter, count, maximum
+	MsgTooManyFiles = Message{
+		en: "%[1]s contains %[2]d files; at most %[3]d are allowed",
+		fi: "%[1]s sisältää %[2]d tiedostoa; enintään %[3]d on sallittu",
+		sv: "%[1]s innehåller %[2]d filer; högst %[3]d är tillåtna",
+	}
+	// parameter, file name, limit in bytes
+	MsgFileTooLarge = Message{
+		en: "%[1]s file %[2]q is larger than the limit of %[3]d bytes",
+		fi: "%[1]s-tiedosto %[2]q ylittää %[3]d tavun rajan",
+		sv: "%[1]s-filen %[2]q är större än gränsen på %[3]d byte",
+	}
+	// parameter, file name, detected type
+	MsgUnsupportedFile = Message{
+		en: "%[1]s file %[2]q is %[3]s; only JPEG, PNG, GIF, WebP and HEIC images are accepted",
+		fi: "%[1]s-tiedosto %[2]q on tyyppiä %[3]s; vain JPEG-, PNG-, GIF-, WebP- ja HEIC-kuvat hyväksytään",
+		sv: "%[1]s-filen %[2]q är av typen %[3]s; endast JPEG-, PNG-, GIF-, WebP- och HEIC-bilder godtas",
+	}
+)
