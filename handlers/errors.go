@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/locale"
+)
+
+// statusOf maps an error kind to its HTTP status.
+func statusOf(kind georeport.Kind) int {
+	switch kind {
+	case georeport.Invalid:
+		return http.StatusBadRequest
+	case georeport.Forbidden:
+		return http.StatusForbidden
+	case georeport.NotFound:
+		return http.StatusNotFound
+	case georeport.Conflict:
+		return http.StatusConflict
+	case georeport.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case georeport.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case georeport.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError writes err as the Open311 error list in the request's format. The client reads
+// the problems of a *georeport.Error in its language; for server faults, and for errors
+// without problems, it reads a generic description while the log gets the error itself.
+func (s *Server) writeError(x *exchange, err error) {
+	kind := georeport.KindOf(err)
+	status := statusOf(kind)
+	var problems []georeport.Problem
+	var e *georeport.Error
+	if errors.As(err, &e) && status < 500 {
+		problems = e.Problems
+	}
+	if len(problems) == 0 {
+		problems = []georeport.Problem{genericProblem(kind)}
+	}
+	if status >= 500 {
+		s.log.LogAttrs(x.r.Context(), slog.LevelError, "request failed",
+			slog.String("request_id", x.requestID), slog.String("route", routePattern(x)), slog.Any("err", err))
+	}
+	s.writeProblems(x, status, problems, err)
+}
+
+func genericProblem(kind georeport.Kind) georeport.Problem {
+	switch kind {
+	case georeport.Unavailable:
+		return georeport.Problem{Kind: kind, Message: locale.MsgUnavailable}
+	case georeport.NotFound:
+		return georeport.Problem{Kind: kind, Message: locale.MsgPathNotFound, Args: []any{"resource"}}
+	}
+	return georeport.Problem{Kind: kind, Message: locale.MsgInternal}
+}
+
+// joinProblems merges the client problems of several errors into one error, whose status is
+// decided by the kinds' precedence. An error without client problems, such as a store
+// failure, is returned as it is.
+func joinProblems(errs ...error) error {
+	var ps georeport.Problems
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var e *georeport.Error
+		if !errors.As(err, &e) || len(e.Problems) == 0 {
+			return err
+		}
+		ps = append(ps, e.Problems...)
+	}
+	return ps.Err()
+}
+
+// writeProblems writes the error list with the status. Errors are written as JSON for GeoJSON
+// requests and for paths without a known format.
+func (s *Server) writeProblems(x *exchange, status int, problems []georeport.Problem, err error) {
+	x.w.err = err
+	lang := x.lang
+	if !locale.Translated(lang) {
+		lang = "en"
+	}
+	format := x.format
+	if format == GeoJSON {
+		format = JSON
+	}
+	var b []byte
+	if format == XML {
+		b = append(b, xmlHeader...)
+		b = append(b, "<errors>"...)
+		for _, p := range problems {
+			b = append(b, "<error><code>"...)
+			b = strconv.AppendInt(b, int64(status), 10)
+			b = append(b, "</code><description>"...)
+			b = appendXMLText(b, p.Describe(lang))
+			b = append(b, "</description></error>"...)
+		}
+		b = append(b, "</errors>\n"...)
+	} else {
+		b = append(b, '[')
+		for i, p := range problems {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"code":`...)
+			b = strconv.AppendInt(b, int64(status), 10)
+			b = append(b, `,"description":`...)
+			b = appendJSONString(b, p.Describe(lang))
+			b = append(b, '}')
+		}
+		b = append(b, "]\n"...)
+	}
+	h := x.w.Header()
+	h.Del("ETag")
+	h.Del("Content-Encoding")
+	h.Set("Content-Type", format.ContentType())
+	h.Set("Content-Language", lang)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", "no-store")
+	x.w.WriteHeader(status)
+	x.w.Write(b)
+}

@@ -1,0 +1,171 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/locale"
+)
+
+// jurisdiction returns the jurisdiction a request is about, from jurisdiction_id. With one
+// jurisdiction in the catalog the parameter may be absent or name it; with several it is
+// required.
+func (s *Server) jurisdiction(value string) (string, error) {
+	c := s.catalog
+	if value == "" {
+		if len(c.Jurisdictions) == 1 {
+			return c.Jurisdictions[0].ID, nil
+		}
+		return "", georeport.E(georeport.Invalid, locale.MsgJurisdictionRequired, c.JurisdictionIDs())
+	}
+	if c.JurisdictionByID(value) == nil {
+		return "", georeport.E(georeport.NotFound, locale.MsgJurisdictionNotFound, value, c.JurisdictionIDs())
+	}
+	return value, nil
+}
+
+// storeJurisdiction returns the jurisdiction a store query filters by: none when the catalog
+// has one jurisdiction, so that requests imported without one belong to it.
+func (s *Server) storeJurisdiction(id string) string {
+	if len(s.catalog.Jurisdictions) == 1 {
+		return ""
+	}
+	return id
+}
+
+func (s *Server) encoder(x *exchange, extensions bool) *requestEncoder {
+	return &requestEncoder{catalog: s.catalog, lang: x.lang, loc: s.cfg.Location, extensions: extensions}
+}
+
+// listRequests serves GET requests: the requests that match the query, one page at a time.
+func (s *Server) listRequests(x *exchange) error {
+	values := x.r.URL.Query()
+	jurisdiction, jurisdictionErr := s.jurisdiction(firstValue(values, "jurisdiction_id"))
+	params, err := parseListParams(values, queryRules{now: s.cfg.Now(), loc: s.cfg.Location, maxSpan: s.cfg.MaxSpan})
+	if err := joinProblems(jurisdictionErr, err); err != nil {
+		return err
+	}
+	params.query.Jurisdiction = s.storeJurisdiction(jurisdiction)
+
+	page, err := s.store.FindRequests(x.r.Context(), &params.query)
+	if err != nil {
+		return err
+	}
+
+	h := x.w.Header()
+	pageCount := (page.Total + params.pageSize - 1) / params.pageSize
+	h.Set("X-Result-Count", strconv.Itoa(page.Total))
+	h.Set("X-Page-Count", strconv.Itoa(pageCount))
+	h.Set("X-Page-Size", strconv.Itoa(params.pageSize))
+	if link := s.pageLinks(x, params.page, pageCount); link != "" {
+		h.Set("Link", link)
+	}
+	return s.writeRequests(x, page.Requests, page.Distances, params.extensions)
+}
+
+// pageLinks returns the Link header with the next and previous pages, if there are any.
+func (s *Server) pageLinks(x *exchange, page, pageCount int) string {
+	link := func(n int, rel string) string {
+		values := x.r.URL.Query()
+		values.Set("page", strconv.Itoa(n))
+		u := s.cfg.BaseURL + s.cfg.Root + "/requests." + x.format.String() + "?" + values.Encode()
+		return "<" + u + `>; rel="` + rel + `"`
+	}
+	var links []string
+	if page < pageCount {
+		links = append(links, link(page+1, "next"))
+	}
+	if page > 1 && page-1 <= pageCount {
+		links = append(links, link(page-1, "prev"))
+	}
+	return strings.Join(links, ", ")
+}
+
+func (s *Server) writeRequests(x *exchange, rs []georeport.Request, distances []float64, extensions bool) error {
+	e := s.encoder(x, extensions)
+	var b []byte
+	switch x.format {
+	case XML:
+		b = e.appendXMLList(make([]byte, 0, 1024*(len(rs)+1)), rs, distances)
+	case GeoJSON:
+		b = e.appendGeoJSON(make([]byte, 0, 1024*(len(rs)+1)), rs, distances)
+	default:
+		b = e.appendJSONList(make([]byte, 0, 1024*(len(rs)+1)), rs, distances)
+	}
+	x.writeBody(http.StatusOK, b, true)
+	return nil
+}
+
+// getRequest serves GET requests/{id}: a list of one request. A request that moderation hides
+// shows only its public fields.
+func (s *Server) getRequest(x *exchange) error {
+	values := x.r.URL.Query()
+	jurisdiction, err := s.jurisdiction(firstValue(values, "jurisdiction_id"))
+	if err != nil {
+		return err
+	}
+	var ps georeport.Problems
+	extensions := parseExtensions(&ps, firstValue(values, "extensions"))
+	if err := ps.Err(); err != nil {
+		return err
+	}
+
+	id := x.r.PathValue("service_request_id")
+	r, err := s.store.Request(x.r.Context(), id)
+	if georeport.KindOf(err) == georeport.NotFound ||
+		(err == nil && s.storeJurisdiction(jurisdiction) != "" && r.Jurisdiction != jurisdiction) {
+		return georeport.E(georeport.NotFound, locale.MsgRequestNotFound, id)
+	}
+	if err != nil {
+		return err
+	}
+	return s.writeRequests(x, []georeport.Request{*r.PublicView()}, nil, extensions)
+}
+
+// requestIDForToken serves GET tokens/{token}: the id of the request filed under a batch token.
+func (s *Server) requestIDForToken(x *exchange) error {
+	if _, err := s.jurisdiction(firstValue(x.r.URL.Query(), "jurisdiction_id")); err != nil {
+		return err
+	}
+	token := x.r.PathValue("token")
+	id, err := s.store.RequestIDByToken(x.r.Context(), token)
+	if georeport.KindOf(err) == georeport.NotFound {
+		return georeport.E(georeport.NotFound, locale.MsgTokenNotFound, token)
+	}
+	if err != nil {
+		return err
+	}
+
+	var b []byte
+	if x.format == XML {
+		b = append(b, xmlHeader...)
+		b = append(b, "<service_requests><request>"...)
+		b = appendXMLElement(b, "service_request_id", id)
+		b = appendXMLElement(b, "token", token)
+		b = append(b, "</request></service_requests>\n"...)
+	} else {
+		b = append(b, `[{"service_request_id":`...)
+		b = appendJSONString(b, id)
+		b = append(b, `,"token":`...)
+		b = appendJSONString(b, token)
+		b = append(b, "}]\n"...)
+	}
+	x.writeBody(http.StatusOK, b, false)
+	return nil
+}
+
+// writeBody writes a complete response body in the exchange's format.
+func (x *exchange) writeBody(status int, b []byte, localized bool) {
+	h := x.w.Header()
+	h.Set("Content-Type", x.format.ContentType())
+	if localized {
+		h.Set("Content-Language", x.lang)
+		h.Add("Vary", "Accept-Language")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	x.w.WriteHeader(status)
+	x.w.Write(b)
+}
+

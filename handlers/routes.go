@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/locale"
+)
+
+// route is one row of the registry: a method and a path under the API root, the formats the
+// path serves, and the handler. Handlers return errors; Server.writeError turns them into the
+// Open311 error list.
+type route struct {
+	method  string
+	path    string
+	formats []Format
+	handle  func(*Server, *exchange) error
+}
+
+var (
+	jsonXML        = []Format{JSON, XML}
+	jsonXMLGeoJSON = []Format{JSON, XML, GeoJSON}
+)
+
+// registry returns every endpoint of the API. Adding an endpoint or a format is adding or
+// changing a row here. Paths are Go 1.22 patterns without the format suffix, which
+// ServeHTTP splits off before routing.
+func registry(withMedia bool) []route {
+	routes := []route{
+		{http.MethodGet, "/discovery", jsonXML, (*Server).discovery},
+		{http.MethodGet, "/services", jsonXML, (*Server).listServices},
+		{http.MethodGet, "/services/{service_code}", jsonXML, (*Server).serviceDefinition},
+		{http.MethodPost, "/requests", jsonXML, (*Server).createRequest},
+		{http.MethodGet, "/requests", jsonXMLGeoJSON, (*Server).listRequests},
+		{http.MethodGet, "/requests/{service_request_id}", jsonXMLGeoJSON, (*Server).getRequest},
+		{http.MethodGet, "/tokens/{token}", jsonXML, (*Server).requestIDForToken},
+	}
+	if withMedia {
+		routes = append(routes, route{http.MethodGet, "/media/{name}", nil, (*Server).serveMedia})
+	}
+	return routes
+}
+
+// buildMux registers every route under the root, a handler per path that answers other
+// methods with 405 and an Allow header, the health checks, and a 404 for everything else. It
+// panics when two rows have the same method and path.
+func (s *Server) buildMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	methods := map[string][]string{}
+	seen := map[string]bool{}
+	for i := range s.routes {
+		rt := &s.routes[i]
+		key := rt.method + " " + rt.path
+		if seen[key] {
+			panic(fmt.Sprintf("handlers: route %s is registered twice", key))
+		}
+		seen[key] = true
+		mux.Handle(rt.method+" "+s.cfg.Root+rt.path, s.routeHandler(rt))
+		methods[rt.path] = append(methods[rt.path], rt.method)
+	}
+	for path, allowed := range methods {
+		mux.Handle(s.cfg.Root+path, s.methodNotAllowed(allowed))
+	}
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/healthz", s.methodNotAllowed([]string{http.MethodGet}))
+	mux.Handle("/readyz", s.methodNotAllowed([]string{http.MethodGet}))
+	mux.HandleFunc("/", s.notFound)
+	return mux
+}
+
+// routeHandler adapts a registry row to http.Handler: it rejects formats the row does not
+// serve, picks the response language and writes the handler's error.
+func (s *Server) routeHandler(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		x.route = rt
+		x.lang = s.language(r)
+		if rt.formats != nil && !supports(rt.formats, x.format) {
+			s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
+				strings.TrimPrefix(rt.path, "/"), x.format.String(), formatList(rt.formats)))
+			return
+		}
+		if err := rt.handle(s, x); err != nil {
+			s.writeError(x, err)
+		}
+	})
+}
+
+func supports(formats []Format, f Format) bool {
+	for _, g := range formats {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
+// language returns the response language from the locale parameter and Accept-Language.
+func (s *Server) language(r *http.Request) string {
+	return s.catalog.Languages().Negotiate(r.URL.Query().Get("locale"), r.Header.Get("Accept-Language"))
+}
+
+func (s *Server) methodNotAllowed(allowed []string) http.Handler {
+	list := append([]string(nil), allowed...)
+	for _, m := range allowed {
+		if m == http.MethodGet {
+			list = append(list, http.MethodHead)
+		}
+	}
+	sort.Strings(list)
+	allow := strings.Join(list, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		x.lang = s.language(r)
+		w.Header().Set("Allow", allow)
+		s.writeProblems(x, http.StatusMethodNotAllowed, []georeport.Problem{{
+			Message: locale.MsgMethodNotAllowed,
+			Args:    []any{r.Method, r.URL.Path, strings.Join(list, ", ")},
+		}}, nil)
+	})
+}
+
+// notFound answers paths no route matches. When the last segment is a resource name with an
+// unknown suffix, such as services.csv, the description names the formats of the resource.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	x := exchangeOf(r)
+	x.lang = s.language(r)
+	path := r.URL.Path
+	if dot := strings.LastIndexByte(path, '.'); dot > strings.LastIndexByte(path, '/') {
+		if rt := s.resourceRoute(path[:dot]); rt != nil {
+			s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
+				strings.TrimPrefix(rt.path, "/"), path[dot+1:], formatList(rt.formats)))
+			return
+		}
+	}
+	s.writeError(x, georeport.E(georeport.NotFound, locale.MsgPathNotFound, path))
+}
+
+// resourceRoute returns the route whose fixed path, with no wildcard at the end, is path.
+func (s *Server) resourceRoute(path string) *route {
+	for i := range s.routes {
+		rt := &s.routes[i]
+		if s.cfg.Root+rt.path == path && !strings.HasSuffix(rt.path, "}") {
+			return rt
+		}
+	}
+	return nil
+}

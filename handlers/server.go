@@ -1,0 +1,247 @@
+// Package handlers serves the Open311 GeoReport v2 API over HTTP: the routes of the registry
+// table, the JSON, XML and GeoJSON encodings, parameter parsing, and the Open311 error list.
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/media"
+)
+
+// Config is what a Server needs. Store, Catalog and Logger are required; the rest have
+// defaults.
+type Config struct {
+	Store   georeport.Store
+	Catalog *georeport.Catalog
+	Logger  *slog.Logger
+	// Media stores uploaded files; nil rejects uploads with 415.
+	Media media.Store
+
+	// Root is the path prefix of the API, "/open311/v2" by default.
+	Root string
+	// BaseURL is the scheme, host and port of the public address, such as
+	// "https://feedback.example.org". Discovery and Link headers use it; without it they
+	// hold paths relative to the host.
+	BaseURL string
+	// Location is the time zone of datetimes in responses and of datetimes without a zone in
+	// requests; UTC by default.
+	Location *time.Location
+	// MaxSpan limits end_date minus start_date; 0 disables the limit. Callers that want the
+	// default of 90 days set it.
+	MaxSpan time.Duration
+	// MaxBodyBytes limits a form body without files; 1 MiB by default.
+	MaxBodyBytes int64
+	// MaxUploadBytes limits one uploaded file; 10 MiB by default.
+	MaxUploadBytes int64
+	// MaxUploads limits the files of one request; 5 by default.
+	MaxUploads int
+
+	// Now, NewID and NewToken default to the clock and to georeport.NewRequestID and
+	// georeport.NewToken. Tests replace them to get stable output.
+	Now      func() time.Time
+	NewID    func() string
+	NewToken func() string
+}
+
+// Server is the HTTP handler of the API.
+type Server struct {
+	cfg      Config
+	store    georeport.Store
+	catalog  *georeport.Catalog
+	log      *slog.Logger
+	mux      *http.ServeMux
+	routes   []route
+	services *serviceCache
+	started  time.Time
+}
+
+// New returns a Server for the configuration, with every route of the registry table
+// registered. It returns an error when the configuration lacks a required part.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Catalog == nil || cfg.Logger == nil {
+		return nil, errors.New("handlers: config needs a store, a catalog and a logger")
+	}
+	if cfg.Root == "" {
+		cfg.Root = "/open311/v2"
+	}
+	cfg.Root = "/" + strings.Trim(cfg.Root, "/")
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 10 << 20
+	}
+	if cfg.MaxUploads <= 0 {
+		cfg.MaxUploads = 5
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = georeport.NewRequestID
+	}
+	if cfg.NewToken == nil {
+		cfg.NewToken = georeport.NewToken
+	}
+
+	s := &Server{
+		cfg:     cfg,
+		store:   cfg.Store,
+		catalog: cfg.Catalog,
+		log:     cfg.Logger,
+		started: cfg.Now(),
+	}
+	s.routes = registry(cfg.Media != nil)
+	s.mux = s.buildMux()
+	var err error
+	if s.services, err = newServiceCache(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// exchange is one request being served: what the routing found out about it and where the
+// response goes.
+type exchange struct {
+	w         *responseWriter
+	r         *http.Request
+	format    Format
+	lang      string // language of localized content
+	requestID string
+	route     *route
+}
+
+type exchangeKey struct{}
+
+func exchangeOf(r *http.Request) *exchange {
+	x, _ := r.Context().Value(exchangeKey{}).(*exchange)
+	return x
+}
+
+// ServeHTTP splits the format suffix off the path, routes the request, writes any error as an
+// Open311 error list, recovers from panics and writes one access log record.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	started := time.Now()
+	rw := &responseWriter{ResponseWriter: w, status: http.StatusOK}
+	x := &exchange{w: rw, requestID: requestID(r)}
+	rw.Header().Set("X-Request-ID", x.requestID)
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	x.r = r
+	x.lang = s.catalog.Languages().Default()
+
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			err := fmt.Errorf("panic: %v", v)
+			s.log.Error("panic while serving", "request_id", x.requestID, "method", r.Method,
+				"route", routePattern(x), "err", err)
+			if !rw.wroteHeader {
+				s.writeError(x, georeport.Errorf(georeport.Internal, "%w", err))
+			}
+		}
+		s.logAccess(x, started)
+	}()
+
+	if escaped := r.URL.EscapedPath(); strings.HasPrefix(escaped, s.cfg.Root+"/") {
+		stripped, f, _ := splitSuffix(escaped)
+		x.format = f
+		if stripped != escaped {
+			path, err := url.PathUnescape(stripped)
+			if err == nil {
+				u := *r.URL
+				u.Path, u.RawPath = path, stripped
+				r.URL = &u
+			}
+		}
+	}
+	s.mux.ServeHTTP(rw, r)
+}
+
+func routePattern(x *exchange) string {
+	if x.route != nil {
+		return x.route.method + " " + x.route.path
+	}
+	return x.r.Pattern
+}
+
+func (s *Server) logAccess(x *exchange, started time.Time) {
+	attrs := []slog.Attr{
+		slog.String("method", x.r.Method),
+		slog.String("route", routePattern(x)),
+		slog.Int("status", x.w.status),
+		slog.Int64("bytes", x.w.bytes),
+		slog.Duration("duration", time.Since(started)),
+		slog.String("request_id", x.requestID),
+	}
+	level := slog.LevelInfo
+	if x.w.err != nil {
+		attrs = append(attrs, slog.String("err", x.w.err.Error()))
+		if x.w.status >= 500 {
+			level = slog.LevelError
+		}
+	}
+	s.log.LogAttrs(x.r.Context(), level, "request", attrs...)
+}
+
+// requestID returns the client's X-Request-ID when it is a short token, else a new random id.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 64 && isToken(id) {
+		return id
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// responseWriter records the status, the bytes written and the error behind an error
+// response, for the access log.
+type responseWriter struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+	err         error
+}
+
+func (w *responseWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.status = status
+		w.wroteHeader = true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	w.wroteHeader = true
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/locale"
+)
+
+// encoded is a response body prepared once, with its strong ETag.
+type encoded struct {
+	body []byte
+	etag string
+}
+
+type cacheKey struct {
+	jurisdiction, code, lang string
+	format                   Format
+}
+
+// serviceCache holds the service lists and definitions of every jurisdiction, language and
+// format, encoded when the server starts. The catalog does not change while a server runs.
+type serviceCache struct {
+	entries map[cacheKey]*encoded
+}
+
+func newServiceCache(s *Server) (*serviceCache, error) {
+	c := &serviceCache{entries: map[cacheKey]*encoded{}}
+	for _, j := range s.catalog.Jurisdictions {
+		services := s.catalog.ServicesOf(j.ID)
+		for _, lang := range s.catalog.Languages().Languages() {
+			sorted := sortServices(services, lang, s.catalog.DefaultLocale)
+			for _, f := range jsonXML {
+				c.put(cacheKey{j.ID, "", lang, f}, appendServiceList(nil, f, sorted, lang, s.catalog.DefaultLocale))
+				for _, svc := range services {
+					c.put(cacheKey{j.ID, svc.Code, lang, f}, appendDefinition(nil, f, svc, lang, s.catalog.DefaultLocale))
+				}
+			}
+		}
+	}
+	return c, nil
+}
+
+func (c *serviceCache) put(key cacheKey, body []byte) {
+	sum := sha256.New()
+	sum.Write([]byte(key.lang + "\x00" + key.format.String() + "\x00"))
+	sum.Write(body)
+	c.entries[key] = &encoded{body: body, etag: `"` + hex.EncodeToString(sum.Sum(nil)[:12]) + `"`}
+}
+
+// sortServices orders services by group, then name, in the language's collation, then by
+// code.
+func sortServices(services []*georeport.Service, lang, def string) []*georeport.Service {
+	sorted := slices.Clone(services)
+	collator := locale.NewCollator(lang)
+	slices.SortStableFunc(sorted, func(a, b *georeport.Service) int {
+		if c := collator.Compare(a.Group.In(lang, def), b.Group.In(lang, def)); c != 0 {
+			return c
+		}
+		if c := collator.Compare(a.Name.In(lang, def), b.Name.In(lang, def)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	return sorted
+}
+
+func appendServiceList(b []byte, f Format, services []*georeport.Service, lang, def string) []byte {
+	if f == XML {
+		b = append(b, xmlHeader...)
+		b = append(b, "<services>"...)
+		for _, svc := range services {
+			b = append(b, "<service>"...)
+			b = appendXMLElement(b, "service_code", svc.Code)
+			b = appendXMLElement(b, "service_name", svc.Name.In(lang, def))
+			b = appendXMLElement(b, "description", svc.Description.In(lang, def))
+			b = appendXMLElement(b, "metadata", strconv.FormatBool(svc.Metadata()))
+			b = appendXMLElement(b, "type", svc.Type)
+			b = appendXMLElement(b, "keywords", svc.Keywords.In(lang, def))
+			b = appendXMLElement(b, "group", svc.Group.In(lang, def))
+			b = append(b, "</service>"...)
+		}
+		return append(b, "</services>\n"...)
+	}
+	b = append(b, '[')
+	for i, svc := range services {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"service_code":`...)
+		b = appendJSONString(b, svc.Code)
+		b = append(b, `,"service_name":`...)
+		b = appendJSONStringOrNull(b, svc.Name.In(lang, def))
+		b = append(b, `,"description":`...)
+		b = appendJSONStringOrNull(b, svc.Description.In(lang, def))
+		b = append(b, `,"metadata":`...)
+		b = appendBool(b, svc.Metadata())
+		b = append(b, `,"type":`...)
+		b = appendJSONString(b, svc.Type)
+		b = append(b, `,"keywords":`...)
+		b = appendJSONStringOrNull(b, svc.Keywords.In(lang, def))
+		b = append(b, `,"group":`...)
+		b = appendJSONStringOrNull(b, svc.Group.In(lang, def))
+		b = append(b, '}')
+	}
+	return append(b, "]\n"...)
+}
+
+func appendDefinition(b []byte, f Format, svc *georeport.Service, lang, def string) []byte {
+	if f == XML {
+		b = append(b, xmlHeader...)
+		b = append(b, "<service_definition>"...)
+		b = appendXMLElement(b, "service_code", svc.Code)
+		b = append(b, "<attributes>"...)
+		for i := range svc.Attributes {
+			a := &svc.Attributes[i]
+			b = append(b, "<attribute>"...)
+			b = appendXMLElement(b, "variable", strconv.FormatBool(a.Variable))
+			b = appendXMLElement(b, "code", a.Code)
+			b = appendXMLElement(b, "datatype", a.Datatype)
+			b = appendXMLElement(b, "required", strconv.FormatBool(a.Required))
+			b = appendXMLElement(b, "datatype_description", a.DatatypeDescription.In(lang, def))
+			b = appendXMLElement(b, "order", strconv.Itoa(a.Order))
+			b = appendXMLElement(b, "description", a.Description.In(lang, def))
+			b = append(b, "<values>"...)
+			for _, v := range a.Values {
+				b = append(b, "<value>"...)
+				b = appendXMLElement(b, "key", v.Key)
+				b = appendXMLElement(b, "name", v.Name.In(lang, def))
+				b = append(b, "</value>"...)
+			}
+			b = append(b, "</values></attribute>"...)
+		}
+		return append(b, "</attributes></service_definition>\n"...)
+	}
+	b = append(b, `{"service_code":`...)
+	b = appendJSONString(b, svc.Code)
+	b = append(b, `,"attributes":[`...)
+	for i := range svc.Attributes {
+		a := &svc.Attributes[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"variable":`...)
+		b = appendBool(b, a.Variable)
+		b = append(b, `,"code":`...)
+		b = appendJSONString(b, a.Code)
+		b = append(b, `,"datatype":`...)
+		b = appendJSONString(b, a.Datatype)
+		b = append(b, `,"required":`...)
+		b = appendBool(b, a.Required)
+		b = append(b, `,"datatype_description":`...)
+		b = appendJSONStringOrNull(b, a.DatatypeDescription.In(lang, def))
+		b = append(b, `,"order":`...)
+		b = strconv.AppendInt(b, int64(a.Order), 10)
+		b = append(b, `,"description":`...)
+		b = appendJSONStringOrNull(b, a.Description.In(lang, def))
+		b = append(b, `,"values":[`...)
+		for k, v := range a.Values {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"key":`...)
+			b = appendJSONString(b, v.Key)
+			b = append(b, `,"name":`...)
+			b = appendJSONStringOrNull(b, v.Name.In(lang, def))
+			b = append(b, '}')
+		}
+		b = append(b, "]}"...)
+	}
+	return append(b, "]}\n"...)
+}
+
+// listServices serves GET services.
+func (s *Server) listServices(x *exchange) error {
+	jurisdiction, err := s.jurisdiction(firstValue(x.r.URL.Query(), "jurisdiction_id"))
+	if err != nil {
+		return err
+	}
+	s.writeCached(x, s.services.entries[cacheKey{jurisdiction, "", x.lang, x.format}])
+	return nil
+}
+
+// serviceDefinition serves GET services/{service_code}.
+func (s *Server) serviceDefinition(x *exchange) error {
+	jurisdiction, err := s.jurisdiction(firstValue(x.r.URL.Query(), "jurisdiction_id"))
+	if err != nil {
+		return err
+	}
+	code := x.r.PathValue("service_code")
+	entry := s.services.entries[cacheKey{jurisdiction, code, x.lang, x.format}]
+	if code == "" || entry == nil {
+		return georeport.E(georeport.NotFound, locale.MsgServiceNotFound, code)
+	}
+	s.writeCached(x, entry)
+	return nil
+}
+
+// writeCached writes a prepared body with its ETag, or 304 when If-None-Match has the ETag.
+func (s *Server) writeCached(x *exchange, e *encoded) {
+	h := x.w.Header()
+	h.Set("ETag", e.etag)
+	h.Set("Content-Language", x.lang)
+	h.Add("Vary", "Accept-Language")
+	h.Set("Cache-Control", "public, max-age=300")
+	if etagMatches(x.r.Header.Get("If-None-Match"), e.etag) {
+		x.w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", x.format.ContentType())
+	h.Set("Content-Length", strconv.Itoa(len(e.body)))
+	x.w.WriteHeader(http.StatusOK)
+	if x.r.Method != http.MethodHead {
+		x.w.Write(e.body)
+	}
+}
+
+// etagMatches reports whether an If-None-Match header lists the ETag, by the weak comparison
+// that RFC 9110 prescribes for If-None-Match, or is "*".
+func etagMatches(header, etag string) bool {
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
