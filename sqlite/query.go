@@ -1,0 +1,358 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/open311-to-go/open311/georeport"
+)
+
+const (
+	selectRequestSQL = `SELECT ` + requestColumns + ` FROM requests WHERE service_request_id = ?`
+	selectTokenSQL   = `SELECT service_request_id FROM requests WHERE token = ?`
+)
+
+// Request returns the request with the id, hidden or not, with every field that
+// CreateRequest or ImportRequests stored.
+//
+// Request returns an error of the kind NotFound when no request has the id, Unavailable when
+// the database is locked past the busy timeout or cannot be read, and Internal otherwise.
+func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, error) {
+	const op = "sqlite: request"
+
+	r, err := scanRequest(s.selectRequest.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, newError(georeport.NotFound, op, "no request has service_request_id %q", id)
+	}
+	if err != nil {
+		return nil, translate(op, fmt.Errorf("read request %q: %w", id, err))
+	}
+	return r, nil
+}
+
+// RequestIDByToken returns the service_request_id of the request filed under the batch
+// token.
+//
+// RequestIDByToken returns an error of the kind NotFound when no request has the token,
+// Unavailable when the database is locked past the busy timeout or cannot be read, and
+// Internal otherwise.
+func (s *Store) RequestIDByToken(ctx context.Context, token string) (string, error) {
+	const op = "sqlite: request id by token"
+
+	var id string
+	err := s.selectToken.QueryRowContext(ctx, token).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", newError(georeport.NotFound, op, "no request has token %q", token)
+	}
+	if err != nil {
+		return "", translate(op, fmt.Errorf("read token %q: %w", token, err))
+	}
+	return id, nil
+}
+
+// FindRequests returns one page of the requests that match q, in q's order, and the count
+// of all matches. One statement reads both, so they come from one snapshot of the database,
+// except for a page past the end, whose count is read afterwards. With a circle, Distances
+// holds each request's distance from its centre as georeport.Distance measures it.
+//
+// Words are normalized with georeport.SearchWords, and each word that gives must occur in
+// the request's words; a word without letters or digits adds no condition. A Limit of 0 or
+// less returns every match from Offset on.
+//
+// FindRequests returns an error of the kind Unavailable when the database is locked past the
+// busy timeout or cannot be read, and Internal otherwise.
+func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
+	const op = "sqlite: find requests"
+
+	built := buildQuery(q)
+	page := &georeport.Page{}
+	if built.circle {
+		page.Distances = []float64{}
+	}
+
+	rows, err := s.query(ctx, built.selectSQL, built.selectArgs...)
+	if err != nil {
+		return nil, translate(op, fmt.Errorf("select: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var total int
+		var distance sql.NullFloat64
+		extra := []any{&total}
+		if built.circle {
+			extra = append(extra, &distance)
+		}
+		r, err := scanRequest(rows, extra...)
+		if err != nil {
+			return nil, translate(op, fmt.Errorf("read request: %w", err))
+		}
+		page.Requests = append(page.Requests, *r)
+		page.Total = total
+		if built.circle {
+			page.Distances = append(page.Distances, distance.Float64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, fmt.Errorf("select: %w", err))
+	}
+	if len(page.Requests) > 0 || built.offset == 0 {
+		return page, nil
+	}
+
+	count, err := s.query(ctx, built.countSQL, built.countArgs...)
+	if err != nil {
+		return nil, translate(op, fmt.Errorf("count: %w", err))
+	}
+	defer count.Close()
+	if count.Next() {
+		if err := count.Scan(&page.Total); err != nil {
+			return nil, translate(op, fmt.Errorf("count: %w", err))
+		}
+	}
+	if err := count.Err(); err != nil {
+		return nil, translate(op, fmt.Errorf("count: %w", err))
+	}
+	return page, nil
+}
+
+// query runs a FindRequests statement on the readers, prepared once per connection while
+// the statement cache has room.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	stmt, err := s.queries.get(ctx, s.readers, query)
+	if err != nil {
+		return nil, err
+	}
+	if stmt == nil {
+		return s.readers.QueryContext(ctx, query, args...)
+	}
+	return stmt.QueryContext(ctx, args...)
+}
+
+// builtQuery is the SQL of a FindRequests call.
+type builtQuery struct {
+	// selectSQL returns requestColumns, the count of all matches, and with a circle the
+	// distance from its centre.
+	selectSQL  string
+	selectArgs []any
+	countSQL   string
+	countArgs  []any
+	circle     bool
+	limit      int // -1 for no limit
+	offset     int
+}
+
+// buildQuery turns q into a select of one page and a count of all matches. Lists of one
+// value become "=" and longer ones "IN", so that a single service code and status can walk
+// the index requests_service in order.
+func buildQuery(q *georeport.Query) builtQuery {
+	var w where
+
+	if q.IncludeHidden {
+		// Naming both values lets the indexes that lead with hidden serve the query.
+		w.add("hidden IN (0, 1)")
+	} else {
+		w.add("hidden = 0")
+	}
+	if q.Jurisdiction != "" {
+		w.add("jurisdiction = ?", q.Jurisdiction)
+	}
+
+	var circle *georeport.Circle
+	if len(q.IDs) > 0 {
+		w.in("service_request_id", q.IDs)
+	} else {
+		circle = q.Circle
+		addConditions(&w, q)
+	}
+
+	b := builtQuery{limit: -1, offset: max(q.Offset, 0), circle: circle != nil}
+	if q.Limit > 0 {
+		b.limit = q.Limit
+	}
+
+	conditions := strings.Join(w.conditions, " AND ")
+	b.countSQL = "SELECT count(*) FROM requests WHERE " + conditions
+	b.countArgs = w.args
+
+	// The count is a subquery that does not depend on the row, so SQLite runs it once.
+	var sb strings.Builder
+	var args []any
+	sb.WriteString("SELECT ")
+	sb.WriteString(requestColumns)
+	sb.WriteString(", (" + b.countSQL + ") AS total")
+	args = append(args, w.args...)
+	if circle != nil {
+		sb.WriteString(", open311_distance(?, ?, lat, long) AS distance")
+		args = append(args, circle.Center.Lat, circle.Center.Long)
+	}
+	sb.WriteString(" FROM requests WHERE ")
+	sb.WriteString(conditions)
+	args = append(args, w.args...)
+	if circle != nil && q.Order == georeport.NearestFirst {
+		sb.WriteString(" ORDER BY distance ASC, requested_at DESC, service_request_id DESC")
+	} else {
+		sb.WriteString(" ORDER BY requested_at DESC, service_request_id DESC")
+	}
+	sb.WriteString(" LIMIT ? OFFSET ?")
+	args = append(args, b.limit, b.offset)
+
+	b.selectSQL = sb.String()
+	b.selectArgs = args
+	return b
+}
+
+// addConditions adds the conditions of q other than its ids, jurisdiction and visibility.
+func addConditions(w *where, q *georeport.Query) {
+	if len(q.ServiceCodes) > 0 {
+		w.in("service_code", q.ServiceCodes)
+	}
+	if len(q.Statuses) > 0 {
+		statuses := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			statuses[i] = string(st)
+		}
+		w.in("status", statuses)
+	}
+
+	// Stored times are whole seconds, so bounds compare to the second.
+	if !q.RequestedFrom.IsZero() {
+		w.add("requested_at >= ?", q.RequestedFrom.Unix())
+	}
+	if !q.RequestedTo.IsZero() {
+		w.add("requested_at <= ?", q.RequestedTo.Unix())
+	}
+	if !q.UpdatedFrom.IsZero() {
+		w.add("updated_at >= ?", q.UpdatedFrom.Unix())
+	}
+	if !q.UpdatedTo.IsZero() {
+		w.add("updated_at <= ?", q.UpdatedTo.Unix())
+	}
+
+	if b := q.BBox; b != nil {
+		// The R*Tree narrows by its rounded boxes; the exact columns decide.
+		w.add("id IN (SELECT id FROM request_points WHERE max_long >= ? AND min_long <= ? AND max_lat >= ? AND min_lat <= ?)",
+			b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
+		w.add("long BETWEEN ? AND ? AND lat BETWEEN ? AND ?", b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
+	}
+	if c := q.Circle; c != nil {
+		var boxes []string
+		var args []any
+		for _, b := range c.Bounds() {
+			boxes = append(boxes, "SELECT id FROM request_points WHERE max_long >= ? AND min_long <= ? AND max_lat >= ? AND min_lat <= ?")
+			args = append(args, b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
+		}
+		w.add("id IN ("+strings.Join(boxes, " UNION ALL ")+")", args...)
+		w.add("open311_distance(?, ?, lat, long) <= ?", c.Center.Lat, c.Center.Long, c.Radius)
+	}
+
+	if q.ServiceObjectType != "" {
+		w.add("service_object_type = ?", q.ServiceObjectType)
+	}
+	if q.ServiceObjectID != "" {
+		w.add("service_object_id = ?", q.ServiceObjectID)
+	}
+
+	if match := matchExpression(q.Words); match != "" {
+		w.add("id IN (SELECT rowid FROM request_words WHERE request_words MATCH ?)", match)
+	}
+	if q.Agency != "" {
+		w.add("agency_folded = ?", foldAgency(q.Agency))
+	}
+	if len(q.DetailedStatuses) > 0 {
+		var alternatives []string
+		var args []any
+		for _, d := range q.DetailedStatuses {
+			alternatives = append(alternatives, "instr(detailed_status_list, ?) > 0")
+			args = append(args, ","+d+",")
+		}
+		w.add("("+strings.Join(alternatives, " OR ")+")", args...)
+	}
+}
+
+// matchExpression returns the FTS5 query that requires every search word of words, or ""
+// when they have none. Each word is a quoted string, and a quoted string is a phrase, never
+// an operator, so no user text reaches FTS5's query syntax. The words have letters and
+// digits only, so the quoting is a guard, not a need.
+func matchExpression(words []string) string {
+	var phrases []string
+	for _, word := range words {
+		for _, w := range georeport.SearchWords(word) {
+			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(phrases, " ")
+}
+
+// where collects the conditions of a WHERE clause, joined by AND, and their arguments.
+type where struct {
+	conditions []string
+	args       []any
+}
+
+func (w *where) add(condition string, args ...any) {
+	w.conditions = append(w.conditions, condition)
+	w.args = append(w.args, args...)
+}
+
+// in adds "column = ?" for one value and "column IN (?, …)" for more.
+func (w *where) in(column string, values []string) {
+	if len(values) == 1 {
+		w.add(column+" = ?", values[0])
+		return
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	w.add(column+" IN ("+placeholders(len(values))+")", args...)
+}
+
+// maxCachedStatements bounds the statements that a statementCache keeps. Queries with lists
+// of many lengths give many SQL texts; past the bound, a query runs unprepared.
+const maxCachedStatements = 256
+
+// statementCache keeps prepared FindRequests statements by their SQL text. database/sql
+// prepares a statement on each connection that runs it, once.
+type statementCache struct {
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// get returns the statement for query, prepared on db, or nil when the cache is full.
+func (c *statementCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if stmt, ok := c.stmts[query]; ok {
+		return stmt, nil
+	}
+	if len(c.stmts) >= maxCachedStatements {
+		return nil, nil
+	}
+	stmt, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.stmts == nil {
+		c.stmts = make(map[string]*sql.Stmt)
+	}
+	c.stmts[query] = stmt
+	return stmt, nil
+}
+
+// closeAll closes the statements and passes each failure to report.
+func (c *statementCache) closeAll(report func(error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	for query, stmt := range c.stmts {
+		if err := stmt.Close(); err != nil {
+			report(fmt.Errorf("close statement %q: %w", query, err))
+		}
+	}
+	c.stmts = nil
+}

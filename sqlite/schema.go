@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// schemaVersion is the PRAGMA user_version of the schema that this package writes. Open
+// brings an older database up to it and rejects a newer one.
+const schemaVersion = 1
+
+// migrations[i] brings a database from user_version i to i+1. Each step runs in one
+// transaction with the version update, and uses IF NOT EXISTS so that a step that ran
+// without its version update can run again.
+var migrations = []string{
+	// Version 1: requests with their spatial and word indexes, API keys and the catalog.
+	//
+	// Times are Unix seconds, NULL when absent. The columns media_urls, tasks and
+	// attributes hold JSON arrays, NULL when empty. A request's hidden flag leads the list
+	// indexes, because public lists are the common queries and always filter on it.
+	// detailed_status_list is the detailed status list with its elements trimmed, between
+	// commas (",IN_PROCESS,PUBLIC_WORKS_NEW,"), so that instr finds one whole element.
+	// agency_folded is agency_responsible after Unicode case folding.
+	`
+CREATE TABLE IF NOT EXISTS requests (
+	id                   INTEGER PRIMARY KEY,
+	service_request_id   TEXT NOT NULL UNIQUE,
+	jurisdiction         TEXT NOT NULL,
+	token                TEXT UNIQUE,
+	service_code         TEXT NOT NULL,
+	service_name         TEXT NOT NULL,
+	status               TEXT NOT NULL,
+	status_notes         TEXT NOT NULL,
+	description          TEXT NOT NULL,
+	agency_responsible   TEXT NOT NULL,
+	agency_folded        TEXT NOT NULL,
+	service_notice       TEXT NOT NULL,
+	requested_at         INTEGER,
+	updated_at           INTEGER,
+	expected_at          INTEGER,
+	address              TEXT NOT NULL,
+	address_id           TEXT NOT NULL,
+	zipcode              TEXT NOT NULL,
+	lat                  REAL,
+	long                 REAL,
+	media_url            TEXT NOT NULL,
+	title                TEXT NOT NULL,
+	detailed_status      TEXT NOT NULL,
+	detailed_status_list TEXT NOT NULL,
+	media_urls           TEXT,
+	service_object_id    TEXT NOT NULL,
+	service_object_type  TEXT NOT NULL,
+	tasks                TEXT,
+	attributes           TEXT,
+	hidden               INTEGER NOT NULL,
+	email                TEXT NOT NULL,
+	first_name           TEXT NOT NULL,
+	last_name            TEXT NOT NULL,
+	phone                TEXT NOT NULL,
+	device_id            TEXT NOT NULL,
+	account_id           TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS requests_newest
+	ON requests (hidden, requested_at DESC, service_request_id DESC);
+CREATE INDEX IF NOT EXISTS requests_service
+	ON requests (hidden, service_code, status, requested_at DESC, service_request_id DESC);
+CREATE INDEX IF NOT EXISTS requests_updated
+	ON requests (hidden, updated_at);
+CREATE INDEX IF NOT EXISTS requests_jurisdiction
+	ON requests (jurisdiction, hidden, requested_at DESC, service_request_id DESC);
+CREATE INDEX IF NOT EXISTS requests_service_object
+	ON requests (service_object_type, service_object_id);
+CREATE INDEX IF NOT EXISTS requests_agency
+	ON requests (agency_folded);
+
+-- request_points holds the location of each request that has one, keyed by requests.id.
+-- An R*Tree keeps 32-bit floats rounded outwards, so a box query returns a superset that
+-- the exact columns requests.lat and requests.long then narrow.
+CREATE VIRTUAL TABLE IF NOT EXISTS request_points
+	USING rtree (id, min_long, max_long, min_lat, max_lat);
+
+-- request_words holds the words of each request as georeport.SearchWords gives them,
+-- joined by spaces, keyed by requests.id. Those words contain letters and digits only, and
+-- the ascii tokenizer splits at ASCII characters other than letters and digits, so each
+-- indexed token is exactly one search word.
+CREATE VIRTUAL TABLE IF NOT EXISTS request_words
+	USING fts5 (words, content='', contentless_delete=1, tokenize='ascii', detail=none);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+	name       TEXT PRIMARY KEY,
+	role       TEXT NOT NULL,
+	hash       TEXT NOT NULL UNIQUE,
+	active     INTEGER NOT NULL,
+	created_at INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS catalog (
+	id       INTEGER PRIMARY KEY CHECK (id = 1),
+	data     BLOB NOT NULL,
+	saved_at INTEGER NOT NULL
+);
+`,
+}
+
+// migrate brings the database behind db up to schemaVersion. It returns an error when the
+// database has a newer version, which an older server must not write.
+func migrate(ctx context.Context, db *sql.DB) (from int, err error) {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if version > schemaVersion {
+		return version, fmt.Errorf("database schema version %d is newer than version %d of this server; upgrade the server", version, schemaVersion)
+	}
+
+	for v := version; v < schemaVersion; v++ {
+		if err := migrateStep(ctx, db, v); err != nil {
+			return version, err
+		}
+	}
+	return version, nil
+}
+
+// migrateStep runs migrations[from] and sets user_version to from+1 in one transaction. The
+// writer begins its transactions IMMEDIATE, so two processes that open a new file at once
+// take turns, and the second one finds the version already set.
+func migrateStep(ctx context.Context, db *sql.DB, from int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin schema version %d: %w", from+1, err)
+	}
+	defer tx.Rollback()
+
+	var current int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current != from {
+		// Another process migrated the file in the meantime.
+		return nil
+	}
+
+	if _, err := tx.ExecContext(ctx, migrations[from]); err != nil {
+		return fmt.Errorf("create schema version %d: %w", from+1, err)
+	}
+	// PRAGMA takes no bound parameters; the value is an integer constant of this package.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", from+1)); err != nil {
+		return fmt.Errorf("set schema version %d: %w", from+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit schema version %d: %w", from+1, err)
+	}
+	return nil
+}

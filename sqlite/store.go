@@ -1,0 +1,270 @@
+// Package sqlite is the embedded store of the server: a georeport.Store on one SQLite file,
+// through the pure-Go driver modernc.org/sqlite, so that builds need no C compiler.
+//
+// A Store writes through one connection and reads through a pool of read-only connections.
+// The file is in WAL mode, so readers do not wait for the writer, and synchronous=FULL makes
+// each committed write durable before the method returns. Coordinates are indexed in an
+// R*Tree and search words in an FTS5 table.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"modernc.org/sqlite"
+)
+
+// Memory is the path that Open takes for a private in-memory database.
+const Memory = ":memory:"
+
+// busyTimeout is how long a connection waits for a lock before the operation fails with
+// the kind Unavailable.
+const busyTimeout = 5 * time.Second
+
+// Store is a georeport.Store on an SQLite database. Its methods are safe for concurrent
+// use.
+type Store struct {
+	logger *slog.Logger
+	path   string
+
+	// writer has one connection, so that writes never wait for each other's locks inside
+	// SQLite; database/sql queues them instead.
+	writer *sql.DB
+	// readers are read-only connections, as many as the machine has processors, at least 4.
+	readers *sql.DB
+
+	insertRequest *sql.Stmt // on writer
+	selectRequest *sql.Stmt // on readers
+	selectToken   *sql.Stmt // on readers
+	selectKey     *sql.Stmt // on readers
+
+	queries statementCache // FindRequests statements on readers, by SQL text
+}
+
+var _ georeport.Store = (*Store)(nil)
+
+// registerFunctions registers the SQL functions of this package with the driver once per
+// process, because the driver keeps them for every connection it opens.
+var registerFunctions = sync.OnceValue(func() error {
+	return sqlite.RegisterDeterministicScalarFunction("open311_distance", 4, distanceFunction)
+})
+
+// Open opens the SQLite database at path, creates it when it does not exist, and brings its
+// schema up to date. The path ":memory:" (Memory) opens a new private in-memory database
+// that lives until Close. A nil logger discards the log.
+//
+// Open returns an error of the kind Unavailable when the file cannot be opened or stays
+// locked past the busy timeout, and Internal when the file is not a database or has a
+// schema newer than this package writes.
+func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+	const op = "sqlite: open"
+
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := registerFunctions(); err != nil {
+		return nil, translate(op, fmt.Errorf("register sql functions: %w", err))
+	}
+
+	writerDSN, readerDSN, err := dataSourceNames(path)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+
+	s := &Store{logger: logger, path: path}
+	if err := s.open(ctx, writerDSN, readerDSN); err != nil {
+		s.closeAll()
+		return nil, translate(op, err)
+	}
+	return s, nil
+}
+
+// open connects the writer, migrates the schema, connects the readers and prepares the
+// statements.
+func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
+	writer, err := sql.Open("sqlite", writerDSN)
+	if err != nil {
+		return fmt.Errorf("open writer: %w", err)
+	}
+	s.writer = writer
+
+	// The writer keeps its one connection for the life of the Store. An in-memory database
+	// depends on that: it disappears when its last connection closes.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	if err := writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("connect writer: %w", err)
+	}
+	from, err := migrate(ctx, writer)
+	if err != nil {
+		return err
+	}
+
+	readers, err := sql.Open("sqlite", readerDSN)
+	if err != nil {
+		return fmt.Errorf("open readers: %w", err)
+	}
+	s.readers = readers
+
+	size := max(4, runtime.NumCPU())
+	readers.SetMaxOpenConns(size)
+	readers.SetMaxIdleConns(size)
+	if err := readers.PingContext(ctx); err != nil {
+		return fmt.Errorf("connect readers: %w", err)
+	}
+
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+
+	s.logger.Info("sqlite store opened", "path", s.path, "schema_version", schemaVersion, "previous_schema_version", from, "readers", size)
+	return nil
+}
+
+// prepare prepares the statements of the hot paths.
+func (s *Store) prepare(ctx context.Context) error {
+	statements := []struct {
+		stmt **sql.Stmt
+		db   *sql.DB
+		sql  string
+	}{
+		{&s.insertRequest, s.writer, insertRequestSQL},
+		{&s.selectRequest, s.readers, selectRequestSQL},
+		{&s.selectToken, s.readers, selectTokenSQL},
+		{&s.selectKey, s.readers, selectKeySQL},
+	}
+	for _, st := range statements {
+		stmt, err := st.db.PrepareContext(ctx, st.sql)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", st.sql, err)
+		}
+		*st.stmt = stmt
+	}
+	return nil
+}
+
+// dataSourceNames returns the driver's names for the writer and the readers of path.
+//
+// A file is opened as a URI, so that the readers can be read-only (mode=ro). An in-memory
+// database uses SQLite's memdb VFS under a random name that starts with "/", because memdb
+// shares such a database among the connections of one process that open the same name, and
+// no other Store draws the same name.
+func dataSourceNames(path string) (writer, reader string, err error) {
+	pragmas := url.Values{}
+	pragmas.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	pragmas.Add("_pragma", "foreign_keys(1)")
+
+	if path == Memory {
+		var b [16]byte
+		rand.Read(b[:])
+		name := "file:/open311-" + hex.EncodeToString(b[:])
+
+		w := url.Values{"vfs": {"memdb"}, "_txlock": {"immediate"}}
+		r := url.Values{"vfs": {"memdb"}}
+		r.Add("_pragma", "query_only(1)")
+		for _, p := range pragmas["_pragma"] {
+			w.Add("_pragma", p)
+			r.Add("_pragma", p)
+		}
+		return name + "?" + w.Encode(), name + "?" + r.Encode(), nil
+	}
+
+	if path == "" {
+		return "", "", errors.New("database path is empty; give a file name or :memory:")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", "", fmt.Errorf("database path %q: %w", path, err)
+	}
+	name := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+
+	// journal_mode and synchronous must be set on the connection that writes: WAL is kept
+	// in the file, and synchronous=FULL makes each commit sync the WAL to disk.
+	w := url.Values{"mode": {"rwc"}, "_txlock": {"immediate"}}
+	w.Add("_pragma", "journal_mode(WAL)")
+	w.Add("_pragma", "synchronous(FULL)")
+	r := url.Values{"mode": {"ro"}}
+	r.Add("_pragma", "query_only(1)")
+	for _, p := range pragmas["_pragma"] {
+		w.Add("_pragma", p)
+		r.Add("_pragma", p)
+	}
+	return name + "?" + w.Encode(), name + "?" + r.Encode(), nil
+}
+
+// Ping checks that both the writer and a reader connection reach the database. It returns
+// an error of the kind Unavailable when either does not.
+func (s *Store) Ping(ctx context.Context) error {
+	const op = "sqlite: ping"
+
+	if err := s.writer.PingContext(ctx); err != nil {
+		return &georeport.Error{Kind: georeport.Unavailable, Op: op, Err: fmt.Errorf("writer: %w", err)}
+	}
+	var one int
+	if err := s.readers.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return &georeport.Error{Kind: georeport.Unavailable, Op: op, Err: fmt.Errorf("reader: %w", err)}
+	}
+	return nil
+}
+
+// Close closes the statements and the connections. An in-memory database is gone after
+// Close. Close returns the first error it meets, as Internal, and logs the others.
+func (s *Store) Close() error {
+	return translate("sqlite: close", s.closeAll())
+}
+
+// closeAll closes whatever open has set up, readers before the writer, so that the writer's
+// connection is the last one to an in-memory database. It also runs PRAGMA optimize, which
+// updates the query planner's statistics where they are out of date.
+func (s *Store) closeAll() error {
+	var errs []error
+
+	if s.writer != nil && s.insertRequest != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), busyTimeout)
+		if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+			s.logger.Warn("sqlite optimize failed", "path", s.path, "err", err)
+		}
+		cancel()
+	}
+
+	s.queries.closeAll(func(err error) { errs = append(errs, err) })
+	for _, stmt := range []*sql.Stmt{s.insertRequest, s.selectRequest, s.selectToken, s.selectKey} {
+		if stmt != nil {
+			if err := stmt.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close statement: %w", err))
+			}
+		}
+	}
+	if s.readers != nil {
+		if err := s.readers.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close readers: %w", err))
+		}
+	}
+	if s.writer != nil {
+		if err := s.writer.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close writer: %w", err))
+		}
+	}
+
+	for _, err := range errs[min(1, len(errs)):] {
+		s.logger.Error("sqlite close failed", "path", s.path, "err", err)
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}

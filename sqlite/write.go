@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/open311-to-go/open311/georeport"
+)
+
+// insertColumns are the columns that requestValues fills.
+const insertColumns = requestColumns + `, agency_folded, detailed_status_list`
+
+// insertRequestSQL inserts one request and returns its row id.
+var insertRequestSQL = `INSERT INTO requests (` + insertColumns + `)
+	VALUES (` + placeholders(strings.Count(insertColumns, ",")+1) + `)
+	RETURNING id`
+
+// upsertRequestSQL inserts a request or replaces the one with its service_request_id. A
+// replaced request keeps its token, attributes, visibility and reporter data, which an
+// import does not carry, and its row id, which request_points and request_words use.
+var upsertRequestSQL = insertRequestSQL[:strings.LastIndex(insertRequestSQL, "RETURNING")] + `
+	ON CONFLICT (service_request_id) DO UPDATE SET
+		jurisdiction = excluded.jurisdiction,
+		service_code = excluded.service_code,
+		service_name = excluded.service_name,
+		status = excluded.status,
+		status_notes = excluded.status_notes,
+		description = excluded.description,
+		agency_responsible = excluded.agency_responsible,
+		agency_folded = excluded.agency_folded,
+		service_notice = excluded.service_notice,
+		requested_at = excluded.requested_at,
+		updated_at = excluded.updated_at,
+		expected_at = excluded.expected_at,
+		address = excluded.address,
+		address_id = excluded.address_id,
+		zipcode = excluded.zipcode,
+		lat = excluded.lat,
+		long = excluded.long,
+		media_url = excluded.media_url,
+		title = excluded.title,
+		detailed_status = excluded.detailed_status,
+		detailed_status_list = excluded.detailed_status_list,
+		media_urls = excluded.media_urls,
+		service_object_id = excluded.service_object_id,
+		service_object_type = excluded.service_object_type,
+		tasks = excluded.tasks
+	RETURNING id`
+
+const (
+	deletePointSQL = `DELETE FROM request_points WHERE id = ?`
+	insertPointSQL = `INSERT INTO request_points (id, min_long, max_long, min_lat, max_lat) VALUES (?, ?, ?, ?, ?)`
+	deleteWordsSQL = `DELETE FROM request_words WHERE rowid = ?`
+	insertWordsSQL = `INSERT INTO request_words (rowid, words) VALUES (?, ?)`
+)
+
+// placeholders returns n comma-separated question marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// CreateRequest stores a new request, its location and its search words in one
+// transaction, and returns once the transaction is on disk. Times are stored in whole
+// seconds.
+//
+// CreateRequest returns an error of the kind Conflict when a request with the id or the
+// token exists, Invalid when the id is empty, Unavailable when the database is locked past
+// the busy timeout or cannot be written, and Internal otherwise.
+func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
+	const op = "sqlite: create request"
+
+	if r.ID == "" {
+		return newError(georeport.Invalid, op, "service_request_id is empty")
+	}
+	values, err := requestValues(r)
+	if err != nil {
+		return translate(op, fmt.Errorf("encode request %q: %w", r.ID, err))
+	}
+
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(op, fmt.Errorf("begin: %w", err))
+	}
+	defer tx.Rollback()
+
+	var rowID int64
+	if err := tx.StmtContext(ctx, s.insertRequest).QueryRowContext(ctx, values...).Scan(&rowID); err != nil {
+		return translate(op, fmt.Errorf("insert request %q: %w", r.ID, err))
+	}
+	if err := writeIndexes(ctx, indexStatements{tx: tx}, rowID, r, false); err != nil {
+		return translate(op, fmt.Errorf("index request %q: %w", r.ID, err))
+	}
+	if err := tx.Commit(); err != nil {
+		return translate(op, fmt.Errorf("commit request %q: %w", r.ID, err))
+	}
+	return nil
+}
+
+// ImportRequests inserts the requests, or replaces those whose service_request_id exists,
+// in one transaction: either all of them are stored or none. A replaced request keeps its
+// token, attributes, visibility and reporter data. When two requests in rs have the same
+// id, the later one wins.
+//
+// ImportRequests returns an error of the kind Conflict when a new request has the token of
+// another, Invalid when a request has no id, Unavailable when the database is locked past
+// the busy timeout or cannot be written, and Internal otherwise.
+func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) error {
+	const op = "sqlite: import requests"
+
+	if len(rs) == 0 {
+		return nil
+	}
+	for i := range rs {
+		if rs[i].ID == "" {
+			return newError(georeport.Invalid, op, "request %d of %d has an empty service_request_id", i+1, len(rs))
+		}
+	}
+
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(op, fmt.Errorf("begin: %w", err))
+	}
+	defer tx.Rollback()
+
+	upsert, err := tx.PrepareContext(ctx, upsertRequestSQL)
+	if err != nil {
+		return translate(op, fmt.Errorf("prepare upsert: %w", err))
+	}
+	defer upsert.Close()
+	statements, err := prepareIndexStatements(ctx, tx)
+	if err != nil {
+		return translate(op, err)
+	}
+	defer statements.close()
+
+	for i := range rs {
+		r := &rs[i]
+		values, err := requestValues(r)
+		if err != nil {
+			return translate(op, fmt.Errorf("encode request %q: %w", r.ID, err))
+		}
+		var rowID int64
+		if err := upsert.QueryRowContext(ctx, values...).Scan(&rowID); err != nil {
+			return translate(op, fmt.Errorf("upsert request %q: %w", r.ID, err))
+		}
+		if err := writeIndexes(ctx, statements, rowID, r, true); err != nil {
+			return translate(op, fmt.Errorf("index request %q: %w", r.ID, err))
+		}
+	}
+
+	if err := tx.Commit(); err != nil {
+		return translate(op, fmt.Errorf("commit %d requests: %w", len(rs), err))
+	}
+	return nil
+}
+
+// indexStatements writes request_points and request_words inside tx. Its statements are
+// prepared once for an import; a nil statement is run as plain SQL on tx.
+type indexStatements struct {
+	tx                                                 *sql.Tx
+	deletePoint, insertPoint, deleteWords, insertWords *sql.Stmt
+}
+
+func prepareIndexStatements(ctx context.Context, tx *sql.Tx) (indexStatements, error) {
+	st := indexStatements{tx: tx}
+	targets := []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&st.deletePoint, deletePointSQL},
+		{&st.insertPoint, insertPointSQL},
+		{&st.deleteWords, deleteWordsSQL},
+		{&st.insertWords, insertWordsSQL},
+	}
+	for _, t := range targets {
+		stmt, err := tx.PrepareContext(ctx, t.sql)
+		if err != nil {
+			st.close()
+			return indexStatements{}, fmt.Errorf("prepare %q: %w", t.sql, err)
+		}
+		*t.stmt = stmt
+	}
+	return st, nil
+}
+
+func (st indexStatements) close() {
+	for _, stmt := range []*sql.Stmt{st.deletePoint, st.insertPoint, st.deleteWords, st.insertWords} {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}
+}
+
+func (st indexStatements) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...any) error {
+	var err error
+	if stmt != nil {
+		_, err = stmt.ExecContext(ctx, args...)
+	} else {
+		_, err = st.tx.ExecContext(ctx, query, args...)
+	}
+	return err
+}
+
+// writeIndexes writes the location and the search words of the request with the row id.
+// With replace, it first deletes what the row had, because an import may move a request or
+// change its text.
+func writeIndexes(ctx context.Context, st indexStatements, rowID int64, r *georeport.Request, replace bool) error {
+	if replace {
+		if err := st.exec(ctx, st.deletePoint, deletePointSQL, rowID); err != nil {
+			return fmt.Errorf("delete point: %w", err)
+		}
+		if err := st.exec(ctx, st.deleteWords, deleteWordsSQL, rowID); err != nil {
+			return fmt.Errorf("delete words: %w", err)
+		}
+	}
+
+	if p := r.Location; p != nil {
+		if err := st.exec(ctx, st.insertPoint, insertPointSQL, rowID, p.Long, p.Long, p.Lat, p.Lat); err != nil {
+			return fmt.Errorf("insert point: %w", err)
+		}
+	}
+	if words := searchText(r); words != "" {
+		if err := st.exec(ctx, st.insertWords, insertWordsSQL, rowID, words); err != nil {
+			return fmt.Errorf("insert words: %w", err)
+		}
+	}
+	return nil
+}
