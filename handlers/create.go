@@ -35,7 +35,13 @@ func (s *Server) createRequest(x *exchange) error {
 		x.lang = s.catalog.Languages().Negotiate(lang, "")
 	}
 
-	keyErr := s.checkKey(ctx, apiKey(x.r, form))
+	key := apiKey(x.r, form)
+	if key != "" {
+		if err := s.rateLimited(x, s.postByKey, georeport.HashKey(key)); err != nil {
+			return err
+		}
+	}
+	keyErr := s.checkKey(ctx, key)
 	jurisdiction, jurisdictionErr := s.jurisdiction(firstValue(form, "jurisdiction_id"))
 	sub := submissionFrom(form)
 	sub.Jurisdiction = jurisdiction

@@ -31,10 +31,26 @@ func statusOf(kind georeport.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// statusError is an error of the HTTP layer with its own status, such as 429, which no
+// domain kind has.
+type statusError struct {
+	status  int
+	problem georeport.Problem
+}
+
+func (e *statusError) Error() string {
+	return http.StatusText(e.status) + ": " + e.problem.Describe("en")
+}
+
 // writeError writes err as the Open311 error list in the request's format. The client reads
 // the problems of a *georeport.Error in its language; for server faults, and for errors
 // without problems, it reads a generic description while the log gets the error itself.
 func (s *Server) writeError(x *exchange, err error) {
+	var se *statusError
+	if errors.As(err, &se) {
+		s.writeProblems(x, se.status, []georeport.Problem{se.problem}, err)
+		return
+	}
 	kind := georeport.KindOf(err)
 	status := statusOf(kind)
 	var problems []georeport.Problem

@@ -54,17 +54,12 @@ func splitSuffix(escapedPath string) (string, Format, bool) {
 	return escapedPath[:dot], f, true
 }
 
-// formatList returns formats as a readable list, e.g. "json or xml".
+// formatList returns formats as a comma-separated list, e.g. "json, xml", which reads the
+// same in every language.
 func formatList(formats []Format) string {
 	names := make([]string, len(formats))
 	for i, f := range formats {
 		names[i] = f.String()
 	}
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return strings.Join(names, ", ")
 }

@@ -168,4 +168,3 @@ func (x *exchange) writeBody(status int, b []byte, localized bool) {
 	x.w.WriteHeader(status)
 	x.w.Write(b)
 }
-

@@ -85,6 +85,14 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 				strings.TrimPrefix(rt.path, "/"), x.format.String(), formatList(rt.formats)))
 			return
 		}
+		limit := s.getByAddress
+		if r.Method == http.MethodPost {
+			limit = s.postByAddress
+		}
+		if err := s.rateLimited(x, limit, clientAddress(r)); err != nil {
+			s.writeError(x, err)
+			return
+		}
 		if err := rt.handle(s, x); err != nil {
 			s.writeError(x, err)
 		}

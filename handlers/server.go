@@ -45,6 +45,10 @@ type Config struct {
 	MaxUploadBytes int64
 	// MaxUploads limits the files of one request; 5 by default.
 	MaxUploads int
+	// PostRate limits POSTs per API key and, separately, per client address. GetRate limits
+	// other requests per client address. The zero Rate means no limit.
+	PostRate Rate
+	GetRate  Rate
 
 	// Now, NewID and NewToken default to the clock and to georeport.NewRequestID and
 	// georeport.NewToken. Tests replace them to get stable output.
@@ -63,6 +67,10 @@ type Server struct {
 	routes   []route
 	services *serviceCache
 	started  time.Time
+
+	postByKey     *limiter
+	postByAddress *limiter
+	getByAddress  *limiter
 }
 
 // New returns a Server for the configuration, with every route of the registry table
@@ -104,6 +112,10 @@ func New(cfg Config) (*Server, error) {
 		catalog: cfg.Catalog,
 		log:     cfg.Logger,
 		started: cfg.Now(),
+
+		postByKey:     newLimiter(cfg.PostRate),
+		postByAddress: newLimiter(cfg.PostRate),
+		getByAddress:  newLimiter(cfg.GetRate),
 	}
 	s.routes = registry(cfg.Media != nil)
 	s.mux = s.buildMux()

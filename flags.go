@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/open311-to-go/open311/handlers"
+)
+
+// days is a duration flag that also accepts whole days, such as 90d.
+type days time.Duration
+
+func (d *days) String() string {
+	if *d == 0 {
+		return "0"
+	}
+	if time.Duration(*d)%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", time.Duration(*d)/(24*time.Hour))
+	}
+	return time.Duration(*d).String()
+}
+
+func (d *days) Set(s string) error {
+	if s == "0" {
+		*d = 0
+		return nil
+	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		count, err := strconv.Atoi(n)
+		if err != nil || count < 0 {
+			return fmt.Errorf("%q is not a number of days such as 90d", s)
+		}
+		*d = days(time.Duration(count) * 24 * time.Hour)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration such as 90d or 2160h", s)
+	}
+	*d = days(v)
+	return nil
+}
+
+// byteSize is a size flag in bytes that also accepts the suffixes KiB, MiB and GiB.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	multiplier := int64(1)
+	for _, unit := range []struct {
+		suffix string
+		size   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(s, unit.suffix); ok {
+			s, multiplier = n, unit.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/multiplier {
+		return fmt.Errorf("%q is not a size in bytes such as 1048576 or 1MiB", s)
+	}
+	*b = byteSize(n * multiplier)
+	return nil
+}
+
+// rate is a rate limit flag: COUNT/DURATION such as 10/1m, or 0 for no limit.
+type rate handlers.Rate
+
+func (r *rate) String() string {
+	if r.Count == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d/%s", r.Count, r.Per)
+}
+
+func (r *rate) Set(s string) error {
+	if s == "0" || s == "" {
+		*r = rate{}
+		return nil
+	}
+	count, per, ok := strings.Cut(s, "/")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil || n < 0 {
+		return fmt.Errorf("%q is not a rate such as 10/1m", s)
+	}
+	if per != "" && (per[0] < '0' || per[0] > '9') {
+		per = "1" + per // 10/m means 10/1m
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a rate such as 10/1m: the duration after / is invalid", s)
+	}
+	*r = rate{Count: n, Per: d}
+	return nil
+}

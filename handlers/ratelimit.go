@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/locale"
+)
+
+// Rate is a rate limit: Count requests per Per. The zero Rate means no limit.
+type Rate struct {
+	Count int
+	Per   time.Duration
+}
+
+// limiter applies one Rate to many clients with the generic cell rate algorithm: each client
+// may send Count requests at once, and then one every Per/Count.
+type limiter struct {
+	rate     Rate
+	interval time.Duration
+	mu       sync.Mutex
+	// due is, per client, the time at which its bucket is full again.
+	due       map[string]time.Time
+	lastSweep time.Time
+}
+
+func newLimiter(r Rate) *limiter {
+	if r.Count <= 0 || r.Per <= 0 {
+		return nil
+	}
+	return &limiter{rate: r, interval: r.Per / time.Duration(r.Count), due: map[string]time.Time{}}
+}
+
+// allow takes one request of the client from its bucket. When the bucket is empty it returns
+// false and how long the client must wait.
+func (l *limiter) allow(client string, now time.Time) (bool, time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sweep(now)
+
+	due := l.due[client]
+	if due.Before(now) {
+		due = now
+	}
+	// A full bucket holds Count requests, so the client may be up to Per - interval ahead.
+	if ahead := due.Sub(now); ahead > l.rate.Per-l.interval {
+		return false, ahead - (l.rate.Per - l.interval)
+	}
+	l.due[client] = due.Add(l.interval)
+	return true, 0
+}
+
+// sweep forgets clients whose buckets are full again, at most once per Per.
+func (l *limiter) sweep(now time.Time) {
+	if now.Sub(l.lastSweep) < l.rate.Per {
+		return
+	}
+	l.lastSweep = now
+	for client, due := range l.due {
+		if due.Before(now) {
+			delete(l.due, client)
+		}
+	}
+}
+
+// clientAddress returns the address of the client that sent r.
+//
+// TODO: X-Forwarded-For is not read yet, so behind a proxy every client shares the proxy's
+// address and its limit.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// rateLimited returns a 429 error with the wait when the limiter rejects the client.
+func (s *Server) rateLimited(x *exchange, l *limiter, client string) error {
+	ok, wait := l.allow(client, s.cfg.Now())
+	if ok {
+		return nil
+	}
+	seconds := int(math.Ceil(wait.Seconds()))
+	if seconds < 1 {
+		seconds = 1
+	}
+	x.w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	return &statusError{status: http.StatusTooManyRequests, problem: georeport.Problem{
+		Message: locale.MsgRateLimited, Args: []any{seconds},
+	}}
+}

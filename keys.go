@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"text/tabwriter"
+
+	"github.com/open311-to-go/open311/georeport"
+)
+
+// keys runs open311 keys create, list and revoke.
+func keys(ctx context.Context, env environment, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.stderr, "open311 keys: name a command: create, list or revoke\n\n"+usage)
+		return exitError{2}
+	}
+	command, args := args[0], args[1:]
+	fs := flag.NewFlagSet("open311 keys "+command, flag.ContinueOnError)
+	db := fs.String("db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	role := georeport.RoleClient
+	if command == "create" {
+		fs.StringVar(&role, "role", georeport.RoleClient, "`role` of the key: client (may POST requests) or staff")
+	}
+	if err := env.parseFlags(fs, args); err != nil {
+		return err
+	}
+	wantArgs := 1
+	if command == "list" {
+		wantArgs = 0
+	}
+	switch command {
+	case "create", "list", "revoke":
+		if fs.NArg() != wantArgs {
+			fmt.Fprintf(env.stderr, "open311 keys %s: want %d argument(s), got %d; flags come before the name\n", command, wantArgs, fs.NArg())
+			return exitError{2}
+		}
+	default:
+		fmt.Fprintf(env.stderr, "open311 keys: unknown command %q; use create, list or revoke\n", command)
+		return exitError{2}
+	}
+	if role != georeport.RoleClient && role != georeport.RoleStaff {
+		return fmt.Errorf("-role %q is not client or staff", role)
+	}
+
+	store, err := openStore(ctx, *db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	switch command {
+	case "create":
+		name := fs.Arg(0)
+		key, err := createKey(ctx, store, name, role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "Created %s key %q. Keep it now: it is not shown again.\n", role, name)
+		fmt.Fprintln(env.stdout, key)
+	case "list":
+		list, err := store.Keys(ctx)
+		if err != nil {
+			return fmt.Errorf("list keys: %w", err)
+		}
+		w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "NAME\tROLE\tSTATE\tCREATED")
+		for _, k := range list {
+			state := "active"
+			if !k.Active {
+				state = "revoked"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", k.Name, k.Role, state, k.Created.UTC().Format("2006-01-02T15:04:05Z"))
+		}
+		return w.Flush()
+	case "revoke":
+		name := fs.Arg(0)
+		if err := store.RevokeKey(ctx, name); err != nil {
+			if georeport.KindOf(err) == georeport.NotFound {
+				return fmt.Errorf("no key is named %q; open311 keys list shows the names", name)
+			}
+			return fmt.Errorf("revoke key %q: %w", name, err)
+		}
+		fmt.Fprintf(env.stderr, "Revoked key %q.\n", name)
+	}
+	return nil
+}
+
+// createKey stores a new key under name and returns the key, which exists nowhere else.
+func createKey(ctx context.Context, store georeport.Store, name, role string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("a key needs a name")
+	}
+	key := georeport.NewAPIKey()
+	err := store.CreateKey(ctx, &georeport.Key{Name: name, Role: role, Hash: georeport.HashKey(key), Active: true})
+	if georeport.KindOf(err) == georeport.Conflict {
+		return "", fmt.Errorf("a key named %q exists already; choose another name", name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("create key %q: %w", name, err)
+	}
+	return key, nil
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// exitError ends the program with a status after the command has printed its own report.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run runs the command line args (the program name first) and returns when the command ends
+// or ctx is cancelled. getenv reads the environment; stdout and stderr take the output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := environment{getenv: getenv, stdout: stdout, stderr: stderr}
+	command, rest := "serve", args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		command, rest = rest[0], rest[1:]
+	}
+	switch command {
+	case "serve":
+		return serve(ctx, env, rest)
+	case "import":
+		return importFiles(ctx, env, rest)
+	case "keys":
+		return keys(ctx, env, rest)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "open311: unknown command %q\n\n%s", command, usage)
+	return exitError{2}
+}
+
+const usage = `Usage:
+  open311 [serve] [flags]              run the server (the default command)
+  open311 import [flags] FILE...       import GeoReport v2 requests and service lists
+  open311 keys create [flags] NAME     create an API key and print it once
+  open311 keys list [flags]            list API keys (never the keys themselves)
+  open311 keys revoke [flags] NAME     revoke an API key
+
+Run a command with -h for its flags. Every flag also reads the environment
+variable OPEN311_<FLAG>, such as OPEN311_DB for -db; a flag on the command line wins.
+`
+
+// environment is what commands get from the process.
+type environment struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// parseFlags sets each flag from its environment variable OPEN311_<NAME>, then parses args,
+// so that a flag on the command line wins. It returns exitError 2 for bad flags and 0 after
+// -h.
+func (env environment) parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(env.stderr)
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "OPEN311_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if value := env.getenv(name); value != "" && err == nil {
+			if setErr := fs.Set(f.Name, value); setErr != nil {
+				err = fmt.Errorf("environment variable %s=%q: %w", name, value, setErr)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitError{0}
+		}
+		return exitError{2}
+	}
+	return nil
+}

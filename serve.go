@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/handlers"
+	"github.com/open311-to-go/open311/media"
+)
+
+// serveConfig holds the flags of open311 serve.
+type serveConfig struct {
+	addr         string
+	db           string
+	catalog      string
+	root         string
+	baseURL      string
+	tz           string
+	media        string
+	mediaBaseURL string
+	maxSpan      days
+	maxBody      byteSize
+	maxUpload    byteSize
+	maxUploads   int
+	postRate     rate
+	getRate      rate
+	logFormat    string
+	logLevel     slog.Level
+	shutdownWait time.Duration
+}
+
+func serve(ctx context.Context, env environment, args []string) error {
+	cfg := serveConfig{
+		maxSpan:   days(georeport.DefaultWindow),
+		maxBody:   1 << 20,
+		maxUpload: 10 << 20,
+	}
+	defaultAddr := "127.0.0.1:8080"
+	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" {
+		defaultAddr = ":" + port
+	}
+	fs := flag.NewFlagSet("open311 serve", flag.ContinueOnError)
+	fs.StringVar(&cfg.addr, "addr", defaultAddr, "`address` to listen on, host:port (default :$FUNCTIONS_CUSTOMHANDLER_PORT when that is set)")
+	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path`, :memory:, or a mongodb:// or mongodb+srv:// URI")
+	fs.StringVar(&cfg.catalog, "catalog", "", "catalog `file` (JSON) to load and save in the store; without it the saved catalog, else the built-in demo catalog")
+	fs.StringVar(&cfg.root, "root", "/open311/v2", "`path` under which the API is served")
+	fs.StringVar(&cfg.baseURL, "base-url", "", "public scheme, host and port, such as https://feedback.example.org (default http:// and the listen address)")
+	fs.StringVar(&cfg.tz, "tz", "UTC", "IANA time `zone` of datetimes in responses and of datetimes without a zone in requests")
+	fs.StringVar(&cfg.media, "media", "file:./media", "media store for uploads: file:DIR")
+	fs.StringVar(&cfg.mediaBaseURL, "media-base-url", "", "`URL` under which uploaded files are published (default {base-url}{root}/media for file: stores)")
+	fs.Var(&cfg.maxSpan, "max-span", "longest start_date to end_date span, such as 90d or 2160h; 0 disables the limit")
+	fs.Var(&cfg.maxBody, "max-body", "largest form body without files, in bytes (suffixes KiB, MiB)")
+	fs.Var(&cfg.maxUpload, "max-upload", "largest uploaded file, in bytes (suffixes KiB, MiB)")
+	fs.IntVar(&cfg.maxUploads, "max-uploads", 5, "most files in one request")
+	fs.Var(&cfg.postRate, "post-rate", "POST limit per API key and per client address, as COUNT/DURATION such as 10/1m; 0 means no limit")
+	fs.Var(&cfg.getRate, "get-rate", "GET limit per client address, as COUNT/DURATION such as 600/1m; 0 means no limit")
+	fs.StringVar(&cfg.logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, else JSON)")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "lowest log `level`: debug, info, warn or error")
+	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
+	if err := env.parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "open311 serve: unexpected argument %q; flags come before arguments\n", fs.Arg(0))
+		return exitError{2}
+	}
+
+	logger, err := newLogger(env.stderr, cfg.logFormat, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(cfg.tz)
+	if err != nil {
+		return fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
+	}
+
+	store, err := openStore(ctx, cfg.db, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	catalog, source, err := loadCatalog(ctx, store, cfg.catalog)
+	if err != nil {
+		return err
+	}
+	if err := ensureKey(ctx, env, store, cfg.db, logger); err != nil {
+		return err
+	}
+
+	listener, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	baseURL := cfg.baseURL
+	if baseURL == "" {
+		baseURL = "http://" + publicHost(listener.Addr())
+	}
+	root := "/" + strings.Trim(cfg.root, "/")
+	mediaStore, err := openMedia(cfg.media, cfg.mediaBaseURL, baseURL+root+"/media")
+	if err != nil {
+		listener.Close()
+		return err
+	}
+
+	handler, err := handlers.New(handlers.Config{
+		Store:          store,
+		Catalog:        catalog,
+		Logger:         logger,
+		Media:          mediaStore,
+		Root:           root,
+		BaseURL:        baseURL,
+		Location:       loc,
+		MaxSpan:        time.Duration(cfg.maxSpan),
+		MaxBodyBytes:   int64(cfg.maxBody),
+		MaxUploadBytes: int64(cfg.maxUpload),
+		MaxUploads:     cfg.maxUploads,
+		PostRate:       handlers.Rate(cfg.postRate),
+		GetRate:        handlers.Rate(cfg.getRate),
+	})
+	if err != nil {
+		listener.Close()
+		return err
+	}
+	server := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	logger.Info("server started", "addr", listener.Addr().String(), "url", baseURL+root, "db", redactURI(cfg.db),
+		"catalog", source, "services", len(catalog.Services), "languages", strings.Join(catalog.Locales, ","),
+		"tz", loc.String())
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("server stopping", "wait", cfg.shutdownWait)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownWait)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		logger.Error("shutdown did not finish", "err", err)
+		server.Close()
+	}
+	logger.Info("server stopped")
+	return nil
+}
+
+// loadCatalog returns the catalog of -catalog, which it saves in the store; without the flag,
+// the catalog saved in the store; without one, the built-in demo catalog.
+func loadCatalog(ctx context.Context, store georeport.Store, path string) (*georeport.Catalog, string, error) {
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, "", fmt.Errorf("read catalog: %w", err)
+		}
+		catalog, err := georeport.ParseCatalog(path, data)
+		if err != nil {
+			return nil, "", err
+		}
+		saved, err := georeport.MarshalCatalog(catalog)
+		if err != nil {
+			return nil, "", fmt.Errorf("encode catalog %s: %w", path, err)
+		}
+		if err := store.SaveCatalog(ctx, saved); err != nil {
+			return nil, "", fmt.Errorf("save catalog %s: %w", path, err)
+		}
+		return catalog, path, nil
+	}
+	data, err := store.Catalog(ctx)
+	if georeport.KindOf(err) == georeport.NotFound {
+		return georeport.DemoCatalog(), "built-in demo catalog", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read the saved catalog: %w", err)
+	}
+	catalog, err := georeport.ParseCatalog("saved catalog", data)
+	if err != nil {
+		return nil, "", err
+	}
+	return catalog, "saved catalog", nil
+}
+
+// ensureKey creates an API key when the store has none, and prints it once to standard error,
+// so that a new server can take requests at once.
+func ensureKey(ctx context.Context, env environment, store georeport.Store, db string, logger *slog.Logger) error {
+	existing, err := store.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("list API keys: %w", err)
+	}
+	if len(existing) > 0 {
+		return nil
+	}
+	key, err := createKey(ctx, store, "default", georeport.RoleClient)
+	if err != nil {
+		return err
+	}
+	logger.Info("created the first API key", "name", "default")
+	fmt.Fprintf(env.stderr, "\nThis store had no API key, so one was created. It is shown only this once:\n\n"+
+		"    api_key=%s\n\nCreate more with: open311 keys create -db %s NAME\n\n", key, db)
+	return nil
+}
+
+func openMedia(spec, baseURL, defaultBaseURL string) (media.Store, error) {
+	if dir, ok := strings.CutPrefix(spec, "file:"); ok && dir != "" {
+		if baseURL == "" {
+			baseURL = defaultBaseURL
+		}
+		return media.NewFileStore(dir, strings.TrimRight(baseURL, "/"))
+	}
+	return nil, fmt.Errorf("-media %q is not a media store; use file:DIR", spec)
+}
+
+// publicHost returns host:port of a listen address, with localhost for an unspecified host.
+func publicHost(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, format string, level slog.Level) (*slog.Logger, error) {
+	options := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "auto":
+		if isTerminal(w) {
+			return slog.New(slog.NewTextHandler(w, options)), nil
+		}
+		return slog.New(slog.NewJSONHandler(w, options)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, options)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, options)), nil
+	}
+	return nil, errors.New("-log-format must be auto, text or json")
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/sqlite"
+)
+
+// openStore opens the store that -db names: a mongodb:// or mongodb+srv:// URI, or else a
+// SQLite file path or :memory:.
+func openStore(ctx context.Context, db string, logger *slog.Logger) (georeport.Store, error) {
+	if strings.HasPrefix(db, "mongodb://") || strings.HasPrefix(db, "mongodb+srv://") {
+		return nil, fmt.Errorf("-db %s: the MongoDB store is not built yet; use a SQLite file", redactURI(db))
+	}
+	store, err := sqlite.Open(ctx, db, logger)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", db, err)
+	}
+	return store, nil
+}
+
+// redactURI returns a database URI without its password, for logs and messages.
+func redactURI(db string) string {
+	u, err := url.Parse(db)
+	if err != nil || u.User == nil {
+		return db
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
