@@ -75,19 +75,19 @@ type Jurisdiction struct {
 
 // Service is one kind of request a jurisdiction accepts, with its definition.
 type Service struct {
-	Jurisdiction      string       `json:"jurisdiction,omitempty"`
-	Code              string       `json:"service_code"`
-	Name              Text         `json:"service_name"`
-	Description       Text         `json:"description,omitzero"`
-	Keywords          Text         `json:"keywords,omitzero"`
-	Group             Text         `json:"group,omitzero"`
-	Type              string       `json:"type,omitempty"`
-	Location          string       `json:"location,omitempty"`
-	DescriptionLength *Range       `json:"description_length,omitempty"`
-	ServiceNotice     Text         `json:"service_notice,omitzero"`
-	AgencyResponsible string       `json:"agency_responsible,omitempty"`
-	ExpectedDays      int          `json:"expected_days,omitempty"`
-	Attributes        []Attribute  `json:"attributes,omitempty"`
+	Jurisdiction      string      `json:"jurisdiction,omitempty"`
+	Code              string      `json:"service_code"`
+	Name              Text        `json:"service_name"`
+	Description       Text        `json:"description,omitzero"`
+	Keywords          Text        `json:"keywords,omitzero"`
+	Group             Text        `json:"group,omitzero"`
+	Type              string      `json:"type,omitempty"`
+	Location          string      `json:"location,omitempty"`
+	DescriptionLength *Range      `json:"description_length,omitempty"`
+	ServiceNotice     Text        `json:"service_notice,omitzero"`
+	AgencyResponsible string      `json:"agency_responsible,omitempty"`
+	ExpectedDays      int         `json:"expected_days,omitempty"`
+	Attributes        []Attribute `json:"attributes,omitempty"`
 }
 
 // Range is an inclusive range of lengths in Unicode code points.

@@ -31,15 +31,15 @@ type Query struct {
 	// Jurisdiction limits the query to one jurisdiction; empty means every request.
 	Jurisdiction string
 
-	ServiceCodes     []string
-	Statuses         []Status
-	RequestedFrom    time.Time
-	RequestedTo      time.Time
-	UpdatedFrom      time.Time
-	UpdatedTo        time.Time
-	Circle           *Circle
-	BBox             *BBox
-	ServiceObjectID  string
+	ServiceCodes      []string
+	Statuses          []Status
+	RequestedFrom     time.Time
+	RequestedTo       time.Time
+	UpdatedFrom       time.Time
+	UpdatedTo         time.Time
+	Circle            *Circle
+	BBox              *BBox
+	ServiceObjectID   string
 	ServiceObjectType string
 	// Words must all occur as whole words of the title, description, address or agency, as
 	// SearchWords normalizes them.
