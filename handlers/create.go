@@ -31,7 +31,7 @@ func (s *Server) createRequest(x *exchange) error {
 			s.discardUploads(uploads)
 		}
 	}()
-	if lang := firstValue(form, "locale"); lang != "" && x.r.URL.Query().Get("locale") == "" {
+	if lang := firstValue(form, "locale"); lang != "" && firstValue(x.query, "locale") == "" {
 		x.lang = s.catalog.Languages().Negotiate(lang, "")
 	}
 

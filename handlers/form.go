@@ -33,11 +33,11 @@ func (s *Server) readForm(x *exchange) (url.Values, []upload, error) {
 		if err != nil {
 			return nil, nil, s.bodyError(err)
 		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
+		form, ok := parseQuery(string(body))
+		if !ok {
 			return nil, nil, georeport.E(georeport.Invalid, locale.MsgMalformedBody)
 		}
-		return withQuery(form, x.r.URL.Query()), nil, nil
+		return withQuery(form, x.query), nil, nil
 	case "multipart/form-data":
 		if params["boundary"] == "" {
 			return nil, nil, georeport.E(georeport.Invalid, locale.MsgMalformedBody)
@@ -47,7 +47,7 @@ func (s *Server) readForm(x *exchange) (url.Values, []upload, error) {
 			s.discardUploads(uploads)
 			return nil, nil, err
 		}
-		return withQuery(form, x.r.URL.Query()), uploads, nil
+		return withQuery(form, x.query), uploads, nil
 	}
 	return nil, nil, georeport.E(georeport.Unsupported, locale.MsgUnsupportedBody, x.r.Header.Get("Content-Type"))
 }

@@ -317,3 +317,27 @@ func anyValue(values url.Values, names ...string) bool {
 	}
 	return false
 }
+
+// parseQuery parses a query string like url.ParseQuery, but splits pairs on "&" only, so that
+// a semicolon is a literal character, as bbox=24.9;60.15;24.98;60.2 needs. A pair with an
+// invalid percent escape is kept undecoded and reported.
+func parseQuery(raw string) (url.Values, bool) {
+	values := url.Values{}
+	ok := true
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		decodedName, err1 := url.QueryUnescape(name)
+		decodedValue, err2 := url.QueryUnescape(value)
+		if err1 != nil || err2 != nil {
+			ok = false
+			continue
+		}
+		values[decodedName] = append(values[decodedName], decodedValue)
+	}
+	return values, ok
+}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,7 @@ func (s *Server) encoder(x *exchange, extensions bool) *requestEncoder {
 
 // listRequests serves GET requests: the requests that match the query, one page at a time.
 func (s *Server) listRequests(x *exchange) error {
-	values := x.r.URL.Query()
+	values := x.query
 	jurisdiction, jurisdictionErr := s.jurisdiction(firstValue(values, "jurisdiction_id"))
 	params, err := parseListParams(values, queryRules{now: s.cfg.Now(), loc: s.cfg.Location, maxSpan: s.cfg.MaxSpan})
 	if err := joinProblems(jurisdictionErr, err); err != nil {
@@ -68,7 +69,10 @@ func (s *Server) listRequests(x *exchange) error {
 // pageLinks returns the Link header with the next and previous pages, if there are any.
 func (s *Server) pageLinks(x *exchange, page, pageCount int) string {
 	link := func(n int, rel string) string {
-		values := x.r.URL.Query()
+		values := url.Values{}
+		for name, v := range x.query {
+			values[name] = v
+		}
 		values.Set("page", strconv.Itoa(n))
 		u := s.cfg.BaseURL + s.cfg.Root + "/requests." + x.format.String() + "?" + values.Encode()
 		return "<" + u + `>; rel="` + rel + `"`
@@ -101,7 +105,7 @@ func (s *Server) writeRequests(x *exchange, rs []georeport.Request, distances []
 // getRequest serves GET requests/{id}: a list of one request. A request that moderation hides
 // shows only its public fields.
 func (s *Server) getRequest(x *exchange) error {
-	values := x.r.URL.Query()
+	values := x.query
 	jurisdiction, err := s.jurisdiction(firstValue(values, "jurisdiction_id"))
 	if err != nil {
 		return err
@@ -126,7 +130,7 @@ func (s *Server) getRequest(x *exchange) error {
 
 // requestIDForToken serves GET tokens/{token}: the id of the request filed under a batch token.
 func (s *Server) requestIDForToken(x *exchange) error {
-	if _, err := s.jurisdiction(firstValue(x.r.URL.Query(), "jurisdiction_id")); err != nil {
+	if _, err := s.jurisdiction(firstValue(x.query, "jurisdiction_id")); err != nil {
 		return err
 	}
 	token := x.r.PathValue("token")

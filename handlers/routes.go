@@ -93,6 +93,10 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 			s.writeError(x, err)
 			return
 		}
+		if !x.queryOK {
+			s.writeError(x, georeport.E(georeport.Invalid, locale.MsgMalformedQuery))
+			return
+		}
 		if err := rt.handle(s, x); err != nil {
 			s.writeError(x, err)
 		}
@@ -110,7 +114,7 @@ func supports(formats []Format, f Format) bool {
 
 // language returns the response language from the locale parameter and Accept-Language.
 func (s *Server) language(r *http.Request) string {
-	return s.catalog.Languages().Negotiate(r.URL.Query().Get("locale"), r.Header.Get("Accept-Language"))
+	return s.catalog.Languages().Negotiate(firstValue(exchangeOf(r).query, "locale"), r.Header.Get("Accept-Language"))
 }
 
 func (s *Server) methodNotAllowed(allowed []string) http.Handler {

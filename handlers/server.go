@@ -135,6 +135,9 @@ type exchange struct {
 	lang      string // language of localized content
 	requestID string
 	route     *route
+	// query holds the query parameters; queryOK is false when a pair had an invalid escape.
+	query   url.Values
+	queryOK bool
 }
 
 type exchangeKey struct{}
@@ -153,6 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("X-Request-ID", x.requestID)
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 	x.r = r
+	x.query, x.queryOK = parseQuery(r.URL.RawQuery)
 	x.lang = s.catalog.Languages().Default()
 
 	defer func() {

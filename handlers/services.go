@@ -178,7 +178,7 @@ func appendDefinition(b []byte, f Format, svc *georeport.Service, lang, def stri
 
 // listServices serves GET services.
 func (s *Server) listServices(x *exchange) error {
-	jurisdiction, err := s.jurisdiction(firstValue(x.r.URL.Query(), "jurisdiction_id"))
+	jurisdiction, err := s.jurisdiction(firstValue(x.query, "jurisdiction_id"))
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (s *Server) listServices(x *exchange) error {
 
 // serviceDefinition serves GET services/{service_code}.
 func (s *Server) serviceDefinition(x *exchange) error {
-	jurisdiction, err := s.jurisdiction(firstValue(x.r.URL.Query(), "jurisdiction_id"))
+	jurisdiction, err := s.jurisdiction(firstValue(x.query, "jurisdiction_id"))
 	if err != nil {
 		return err
 	}

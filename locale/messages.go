@@ -236,6 +236,12 @@ var (
 		fi: "pyynnön sisältö ei ole kelvollinen lomake; tarkista sen koodaus ja multipart-raja",
 		sv: "begärans kropp är inte ett korrekt formulär; kontrollera kodningen och multipart-gränsen",
 	}
+	// (none)
+	MsgMalformedQuery = Message{
+		en: "the query string has an invalid percent escape; encode % as %25",
+		fi: "kyselymerkkijonossa on virheellinen prosenttikoodaus; koodaa % muotoon %25",
+		sv: "frågesträngen har en ogiltig procentkodning; koda % som %25",
+	}
 	// service request id
 	MsgRequestNotFound = Message{
 		en: "service_request_id %[1]q does not exist",
