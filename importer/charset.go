@@ -15,10 +15,10 @@ const (
 	Latin1 = "latin1" // ISO 8859-1
 )
 
-// maxRecordBytes is the maximum size of one record in the input. A larger record is almost
-// always a file that is cut off inside a string or missing a closing bracket, and reading on
-// would hold the rest of the file in memory.
-const maxRecordBytes = 64 << 20
+// maxRecordBytes is the maximum size of one record in the input, in bytes. A larger record
+// is almost always a file that is cut off inside a string or missing a closing bracket, and
+// reading on would hold the rest of the file in memory. Tests lower it.
+var maxRecordBytes int64 = 64 << 20
 
 // bufferSize is the size of the read buffers.
 const bufferSize = 64 << 10

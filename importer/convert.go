@@ -13,10 +13,20 @@ import (
 type checker struct {
 	problems []string
 	loc      *time.Location
+	// wrongType is the field whose JSON type the decoder rejected. The decoder's problem
+	// names it already, so the field is not also reported as missing.
+	wrongType string
 }
 
 func (c *checker) add(format string, args ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// require reports a required field as missing unless its value had the wrong JSON type.
+func (c *checker) require(field string, present bool) {
+	if !present && field != c.wrongType {
+		c.add("%s is missing", field)
+	}
 }
 
 // text returns a text field after checking it for control characters.
@@ -76,9 +86,10 @@ func (c *checker) location(latValue, longValue scalar) *georeport.Point {
 		return nil
 	}
 
-	// NOTE: Helsinki serves lat 0.0 and long 0.0 for feedback filed without a location (26
-	// of its 1,380 requests, all with no address), and no city lies at that point in the Gulf
-	// of Guinea. Both exactly 0 therefore mean that the location is absent.
+	// NOTE: Helsinki serves lat 0.0 and long 0.0 for feedback filed without coordinates (21
+	// of its 1,380 requests, 17 of them with no address and 4 with a place name only), and
+	// no city lies at that point in the Gulf of Guinea. Both exactly 0 therefore mean that
+	// the location is absent. Any other point, even one near 0, 0, is kept as given.
 	if latitude == 0 && longitude == 0 {
 		return nil
 	}
@@ -99,8 +110,9 @@ func (c *checker) coordinate(field, value string, limit float64) (float64, bool)
 }
 
 // request converts a raw record to a request and returns the problems that make it bad.
-func request(raw *rawRecord, loc *time.Location) (*georeport.Request, []string) {
-	c := &checker{loc: loc}
+// wrongType is the field whose JSON type the decoder rejected, if any.
+func request(raw *rawRecord, loc *time.Location, wrongType string) (*georeport.Request, []string) {
+	c := &checker{loc: loc, wrongType: wrongType}
 	r := &georeport.Request{
 		ID:                c.scalar("service_request_id", raw.ID, kindNumber),
 		ServiceCode:       c.scalar("service_code", raw.ServiceCode, kindNumber),
@@ -116,23 +128,21 @@ func request(raw *rawRecord, loc *time.Location) (*georeport.Request, []string) 
 		Visibility:        georeport.Public,
 	}
 
-	if !raw.ID.present() {
-		c.add("service_request_id is missing")
-	}
+	c.require("service_request_id", raw.ID.present())
 
 	switch status := strings.ToLower(strings.TrimSpace(raw.Status)); status {
 	case string(georeport.StatusOpen), string(georeport.StatusClosed):
 		r.Status = georeport.Status(status)
 	case "":
-		c.add("status is missing: it must be open or closed")
+		if c.wrongType != "status" {
+			c.add("status is missing: it must be open or closed")
+		}
 	default:
 		c.add("status %q is not open or closed", quoteLimit(raw.Status))
 	}
 
 	r.Requested = c.datetime("requested_datetime", raw.Requested)
-	if raw.Requested == "" {
-		c.add("requested_datetime is missing")
-	}
+	c.require("requested_datetime", raw.Requested != "")
 	r.Updated = c.datetime("updated_datetime", raw.Updated)
 	if raw.Updated == "" {
 		// A request not updated since it was filed was last updated when it was filed.
@@ -184,9 +194,9 @@ func tasks(c *checker, raw []rawTask) []georeport.Task {
 }
 
 // service converts a raw record to a service list entry and returns the problems that make
-// it bad.
-func service(raw *rawRecord) (*Service, []string) {
-	c := &checker{}
+// it bad. wrongType is the field whose JSON type the decoder rejected, if any.
+func service(raw *rawRecord, wrongType string) (*Service, []string) {
+	c := &checker{wrongType: wrongType}
 	s := &Service{
 		Code:        c.scalar("service_code", raw.ServiceCode, kindNumber),
 		Name:        c.text("service_name", raw.ServiceName),
@@ -195,12 +205,8 @@ func service(raw *rawRecord) (*Service, []string) {
 		Group:       c.text("group", raw.Group),
 	}
 
-	if !raw.ServiceCode.present() {
-		c.add("service_code is missing")
-	}
-	if s.Name == "" {
-		c.add("service_name is missing")
-	}
+	c.require("service_code", raw.ServiceCode.present())
+	c.require("service_name", s.Name != "")
 
 	switch t := strings.ToLower(strings.TrimSpace(raw.Type)); t {
 	case "", georeport.TypeRealtime, georeport.TypeBatch, georeport.TypeBlackbox:

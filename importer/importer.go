@@ -128,8 +128,11 @@ type source interface {
 
 // element is one element of a list as the source decoded it.
 type element struct {
-	raw     *rawRecord
+	raw *rawRecord
+	// problem is what the decoder rejected, with the field it concerns, or with an empty
+	// field when the element is not an object at all.
 	problem string
+	field   string
 }
 
 // Open detects what r contains and returns a Reader for its records. The file is JSON when
@@ -241,12 +244,14 @@ func (rd *Reader) Next() (Record, error) {
 		problems = append(problems, e.problem)
 	}
 	var id string
-	switch rd.kind {
-	case Requests:
-		r, ps := request(e.raw, rd.loc)
+	switch {
+	case e.problem != "" && e.field == "":
+		// The element is not an object, so it has no fields to check.
+	case rd.kind == Requests:
+		r, ps := request(e.raw, rd.loc, e.field)
 		rec.Request, id, problems = r, r.ID, append(problems, ps...)
-	case Services:
-		s, ps := service(e.raw)
+	case rd.kind == Services:
+		s, ps := service(e.raw, e.field)
 		rec.Service, id, problems = s, s.Code, append(problems, ps...)
 	}
 	if len(problems) > 0 {
@@ -265,12 +270,23 @@ func (rd *Reader) Next() (Record, error) {
 func (rd *Reader) read() (element, error) {
 	rd.text.markRecord()
 	e, err := rd.src.next()
-	if err != nil && err != io.EOF {
-		number := rd.number + len(rd.queue) + 1
-		return element{}, readError(fmt.Sprintf("%s: record %d", rd.name, number), err)
+	var endErr *listEndError
+	switch {
+	case err == nil || err == io.EOF:
+		return e, err
+	case errors.As(err, &endErr):
+		return element{}, readError(rd.name, endErr.err)
 	}
-	return e, err
+	number := rd.number + len(rd.queue) + 1
+	return element{}, readError(fmt.Sprintf("%s: record %d", rd.name, number), err)
 }
+
+// listEndError is an error found at or after the end of the list, where no record is read.
+type listEndError struct{ err error }
+
+func (e *listEndError) Error() string { return e.err.Error() }
+
+func (e *listEndError) Unwrap() error { return e.err }
 
 // readError returns err named with where, the file and perhaps the record. An
 // *EncodingError names the file and the offset already and comes back as it is.

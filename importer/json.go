@@ -44,7 +44,7 @@ func (s *jsonSource) next() (element, error) {
 		if raw == nil {
 			raw = &rawRecord{}
 		}
-		return element{raw: raw, problem: describeTypeError(typeErr)}, nil
+		return element{raw: raw, problem: describeTypeError(typeErr), field: typeErr.Field}, nil
 	case err != nil:
 		return element{}, err
 	case raw == nil:
@@ -54,18 +54,17 @@ func (s *jsonSource) next() (element, error) {
 }
 
 // finish reads the closing bracket of the list and checks that only white space follows.
-// It returns io.EOF when the file ends there.
+// It returns io.EOF when the file ends there, and otherwise a *listEndError.
 func (s *jsonSource) finish() error {
 	s.done = true
 	tok, err := s.dec.Token()
-	if err == io.EOF {
-		return fmt.Errorf("the list is not closed: %w", io.ErrUnexpectedEOF)
-	}
-	if err != nil {
+	switch {
+	case err == io.EOF:
+		return &listEndError{fmt.Errorf("the list is not closed: %w", io.ErrUnexpectedEOF)}
+	case err != nil:
 		return err
-	}
-	if tok != json.Delim(']') {
-		return fmt.Errorf("found %v where the list should end", tok)
+	case tok != json.Delim(']'):
+		return &listEndError{fmt.Errorf("found %v where the list should end", tok)}
 	}
 
 	tok, err = s.dec.Token()
@@ -73,9 +72,9 @@ func (s *jsonSource) finish() error {
 	case err == io.EOF:
 		return io.EOF
 	case err != nil:
-		return fmt.Errorf("after the end of the list: %w", err)
+		return &listEndError{fmt.Errorf("after the end of the list: %w", err)}
 	}
-	return fmt.Errorf("found %v after the end of the list", tok)
+	return &listEndError{fmt.Errorf("found %v after the end of the list", tok)}
 }
 
 // describeTypeError returns the problem of a value whose JSON type the field cannot take.

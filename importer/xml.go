@@ -37,7 +37,7 @@ func (rd *Reader) openXML(in *bufio.Reader) error {
 		rd.kind = Services
 		rd.src = &xmlSource{dec: dec, element: "service"}
 	case "errors":
-		return fmt.Errorf("%s: the file is an Open311 error response, not requests or services: %s", rd.name, xmlErrors(dec))
+		return fmt.Errorf("%s: the file is an Open311 error response, not requests or services: %s", rd.name, xmlErrors(dec, root))
 	case "discovery":
 		return fmt.Errorf("%s: the file is a discovery document, not a list of requests or services", rd.name)
 	default:
@@ -75,14 +75,14 @@ func rootElement(dec *xml.Decoder) (xml.StartElement, error) {
 }
 
 // xmlErrors returns the codes and descriptions of an Open311 <errors> document for a message.
-func xmlErrors(dec *xml.Decoder) string {
+func xmlErrors(dec *xml.Decoder, root xml.StartElement) string {
 	var list struct {
 		Errors []struct {
 			Code        string `xml:"code"`
 			Description string `xml:"description"`
 		} `xml:"error"`
 	}
-	if err := dec.DecodeElement(&list, nil); err != nil {
+	if err := dec.DecodeElement(&list, &root); err != nil {
 		return "(unreadable)"
 	}
 	var parts []string
@@ -123,7 +123,7 @@ func (s *xmlSource) next() (element, error) {
 }
 
 // finish checks that only comments, processing instructions and white space follow the root
-// element. It returns io.EOF when the file ends there.
+// element. It returns io.EOF when the file ends there, and otherwise a *listEndError.
 func (s *xmlSource) finish() error {
 	for {
 		tok, err := s.dec.Token()
@@ -131,14 +131,14 @@ func (s *xmlSource) finish() error {
 			return io.EOF
 		}
 		if err != nil {
-			return fmt.Errorf("after the root element: %w", err)
+			return &listEndError{fmt.Errorf("after the root element: %w", err)}
 		}
 		switch tok := tok.(type) {
 		case xml.StartElement:
-			return fmt.Errorf("found a second root element <%s>", tok.Name.Local)
+			return &listEndError{fmt.Errorf("found a second root element <%s>", tok.Name.Local)}
 		case xml.CharData:
 			if len(bytes.TrimSpace(tok)) > 0 {
-				return fmt.Errorf("found text after the root element")
+				return &listEndError{fmt.Errorf("found text after the root element")}
 			}
 		}
 	}
