@@ -151,22 +151,26 @@ type builtQuery struct {
 func buildQuery(q *georeport.Query) builtQuery {
 	var w where
 
-	if q.IncludeHidden {
-		// Naming both values lets the indexes that lead with hidden serve the query.
-		w.add("hidden IN (0, 1)")
+	var circle *georeport.Circle
+	if len(q.IDs) > 0 {
+		// The unary plus keeps SQLite from counting through an index that leads with
+		// hidden, which reads every public row, instead of looking up each id.
+		if !q.IncludeHidden {
+			w.add("+hidden = 0")
+		}
+		w.in("service_request_id", q.IDs)
 	} else {
-		w.add("hidden = 0")
+		if q.IncludeHidden {
+			// Naming both values lets the indexes that lead with hidden serve the query.
+			w.add("hidden IN (0, 1)")
+		} else {
+			w.add("hidden = 0")
+		}
+		circle = q.Circle
+		addConditions(&w, q)
 	}
 	if q.Jurisdiction != "" {
 		w.add("jurisdiction = ?", q.Jurisdiction)
-	}
-
-	var circle *georeport.Circle
-	if len(q.IDs) > 0 {
-		w.in("service_request_id", q.IDs)
-	} else {
-		circle = q.Circle
-		addConditions(&w, q)
 	}
 
 	b := builtQuery{limit: -1, offset: max(q.Offset, 0), circle: circle != nil}
