@@ -3,8 +3,224 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/importer"
 )
 
+// importBatch is the number of requests written to the store in one transaction.
+const importBatch = 1000
+
+// importConfig holds the flags of open311 import.
+type importConfig struct {
+	db           string
+	lang         string
+	jurisdiction string
+	charset      string
+	tz           string
+}
+
+// importFiles runs open311 import: it reads each file, upserts its requests by
+// service_request_id or merges its service list into the saved catalog, and reports bad
+// records by file and record number. It exits with status 1 when it skipped anything.
 func importFiles(ctx context.Context, env environment, args []string) error {
-	return errors.New("import is not built yet")
+	var cfg importConfig
+	fs := flag.NewFlagSet("open311 import", flag.ContinueOnError)
+	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	fs.StringVar(&cfg.lang, "locale", "", "`language` of the texts of imported service lists, such as fi or en (default the catalog's default language)")
+	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of imported requests and services (needed when the catalog has several)")
+	fs.StringVar(&cfg.charset, "charset", "utf-8", "character encoding of the files: utf-8, or latin1 for files that fail as UTF-8")
+	fs.StringVar(&cfg.tz, "tz", "UTC", "IANA time `zone` of datetimes without a zone offset")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: open311 import [flags] FILE...\n\nImports GeoReport v2 requests (JSON or XML) and service lists, detected by content.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := env.parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(env.stderr, "open311 import: name at least one file; flags come before the files")
+		return exitError{2}
+	}
+	loc, err := time.LoadLocation(cfg.tz)
+	if err != nil {
+		return fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
+	}
+
+	store, err := openStore(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	failed := false
+	for _, path := range fs.Args() {
+		ok, err := importFile(ctx, env, store, path, cfg, loc)
+		if err != nil {
+			fmt.Fprintln(env.stderr, err)
+			failed = true
+			continue
+		}
+		failed = failed || !ok
+	}
+	if failed {
+		return exitError{1}
+	}
+	return nil
+}
+
+// importFile imports one file. It reports false when it skipped bad records.
+func importFile(ctx context.Context, env environment, store georeport.Store, path string, cfg importConfig, loc *time.Location) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	size := int64(0)
+	if info, err := f.Stat(); err == nil {
+		size = info.Size()
+	}
+	reader, err := importer.Open(f, path, importer.Options{Location: loc, Charset: cfg.charset})
+	if err != nil {
+		return false, err
+	}
+
+	started := time.Now()
+	progress := newProgress(env.stderr, path, size)
+	var batch []georeport.Request
+	var services []importer.Service
+	imported, skipped := 0, 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := store.ImportRequests(ctx, batch); err != nil {
+			return fmt.Errorf("%s: write requests to the store: %w", path, err)
+		}
+		imported += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		record, err := reader.Next()
+		if err == io.EOF {
+			break
+		}
+		var bad *importer.RecordError
+		if errors.As(err, &bad) {
+			progress.clear()
+			fmt.Fprintln(env.stderr, bad)
+			skipped++
+			continue
+		}
+		if err != nil {
+			progress.clear()
+			flushErr := flush()
+			return false, errors.Join(fmt.Errorf("stopped after %d records: %w", imported+skipped, err), flushErr)
+		}
+		switch {
+		case record.Request != nil:
+			record.Request.Jurisdiction = cfg.jurisdiction
+			batch = append(batch, *record.Request)
+			if len(batch) == importBatch {
+				if err := flush(); err != nil {
+					return false, err
+				}
+			}
+		case record.Service != nil:
+			services = append(services, *record.Service)
+		}
+		progress.update(reader.InputOffset(), imported+len(batch)+len(services))
+	}
+	if err := flush(); err != nil {
+		return false, err
+	}
+	progress.clear()
+
+	elapsed := time.Since(started).Round(time.Millisecond)
+	if reader.Kind() == importer.Services {
+		if err := mergeServices(ctx, store, services, cfg); err != nil {
+			return false, fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(env.stdout, "%s: imported %d services, skipped %d bad entries (%s)\n", path, len(services), skipped, elapsed)
+		return skipped == 0, nil
+	}
+	fmt.Fprintf(env.stdout, "%s: imported %d requests, skipped %d bad records (%s)\n", path, imported, skipped, elapsed)
+	return skipped == 0, nil
+}
+
+// mergeServices adds an imported service list to the saved catalog, or starts a catalog from
+// it when the store has none.
+func mergeServices(ctx context.Context, store georeport.Store, services []importer.Service, cfg importConfig) error {
+	var catalog *georeport.Catalog
+	data, err := store.Catalog(ctx)
+	switch {
+	case georeport.KindOf(err) == georeport.NotFound:
+	case err != nil:
+		return fmt.Errorf("read the saved catalog: %w", err)
+	default:
+		if catalog, err = georeport.ParseCatalog("saved catalog", data); err != nil {
+			return err
+		}
+	}
+	lang := cfg.lang
+	if lang == "" {
+		lang = "en"
+		if catalog != nil {
+			lang = catalog.DefaultLocale
+		}
+	}
+	merged, err := importer.MergeServices(catalog, lang, cfg.jurisdiction, services)
+	if err != nil {
+		return err
+	}
+	saved, err := georeport.MarshalCatalog(merged)
+	if err != nil {
+		return fmt.Errorf("encode the catalog: %w", err)
+	}
+	if err := store.SaveCatalog(ctx, saved); err != nil {
+		return fmt.Errorf("save the catalog: %w", err)
+	}
+	return nil
+}
+
+// progress shows how far an import has read, on one line of a terminal. It prints nothing
+// when the output is not a terminal.
+type progress struct {
+	w       io.Writer
+	name    string
+	size    int64
+	enabled bool
+	last    time.Time
+	shown   bool
+}
+
+func newProgress(w io.Writer, name string, size int64) *progress {
+	return &progress{w: w, name: name, size: size, enabled: isTerminal(w)}
+}
+
+func (p *progress) update(offset int64, records int) {
+	if !p.enabled || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.shown = true
+	if p.size > 0 {
+		fmt.Fprintf(p.w, "\r%s: %d records, %3.0f%%", p.name, records, 100*float64(offset)/float64(p.size))
+		return
+	}
+	fmt.Fprintf(p.w, "\r%s: %d records", p.name, records)
+}
+
+func (p *progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
 }
