@@ -42,7 +42,7 @@ type testServer struct {
 type serverOption func(*Config)
 
 // newTestServer starts a server on the catalog file under ../testdata, with one active key.
-func newTestServer(t *testing.T, catalogFile string, options ...serverOption) *testServer {
+func newTestServer(t testing.TB, catalogFile string, options ...serverOption) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -84,7 +84,7 @@ func newTestServer(t *testing.T, catalogFile string, options ...serverOption) *t
 	return ts
 }
 
-func loadTestCatalog(t *testing.T, name string) *georeport.Catalog {
+func loadTestCatalog(t testing.TB, name string) *georeport.Catalog {
 	t.Helper()
 	if name == "" {
 		return georeport.DemoCatalog()
