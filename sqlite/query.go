@@ -178,9 +178,22 @@ func buildQuery(q *georeport.Query) builtQuery {
 		b.limit = q.Limit
 	}
 
+	// A box or a circle reads its candidates from the R*Tree, which also bounds the filing
+	// time, so they are about as many as the matches. CROSS JOIN makes SQLite loop over
+	// them first and look up each request by its row id. Without it, the planner cannot
+	// tell how few they are, and may walk a whole date window instead.
+	from := "requests"
+	var fromArgs []any
+	if len(q.IDs) == 0 {
+		if sub, subArgs := candidates(q); sub != "" {
+			from = "(" + sub + ") AS candidates CROSS JOIN requests ON requests.id = candidates.id"
+			fromArgs = subArgs
+		}
+	}
+
 	conditions := strings.Join(w.conditions, " AND ")
-	b.countSQL = "SELECT count(*) FROM requests WHERE " + conditions
-	b.countArgs = w.args
+	b.countSQL = "SELECT count(*) FROM " + from + " WHERE " + conditions
+	b.countArgs = append(append([]any(nil), fromArgs...), w.args...)
 
 	// The count is a subquery that does not depend on the row, so SQLite runs it once.
 	var sb strings.Builder
@@ -188,13 +201,14 @@ func buildQuery(q *georeport.Query) builtQuery {
 	sb.WriteString("SELECT ")
 	sb.WriteString(requestColumns)
 	sb.WriteString(", (" + b.countSQL + ") AS total")
-	args = append(args, w.args...)
+	args = append(args, b.countArgs...)
 	if circle != nil {
 		sb.WriteString(", open311_distance(?, ?, lat, long) AS distance")
 		args = append(args, circle.Center.Lat, circle.Center.Long)
 	}
-	sb.WriteString(" FROM requests WHERE ")
+	sb.WriteString(" FROM " + from + " WHERE ")
 	sb.WriteString(conditions)
+	args = append(args, fromArgs...)
 	args = append(args, w.args...)
 	if circle != nil && q.Order == georeport.NearestFirst {
 		sb.WriteString(" ORDER BY distance ASC, requested_at DESC, service_request_id DESC")
@@ -237,19 +251,9 @@ func addConditions(w *where, q *georeport.Query) {
 	}
 
 	if b := q.BBox; b != nil {
-		// The R*Tree narrows by its rounded boxes; the exact columns decide.
-		w.add("id IN (SELECT id FROM request_points WHERE max_long >= ? AND min_long <= ? AND max_lat >= ? AND min_lat <= ?)",
-			b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
 		w.add("long BETWEEN ? AND ? AND lat BETWEEN ? AND ?", b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
 	}
 	if c := q.Circle; c != nil {
-		var boxes []string
-		var args []any
-		for _, b := range c.Bounds() {
-			boxes = append(boxes, "SELECT id FROM request_points WHERE max_long >= ? AND min_long <= ? AND max_lat >= ? AND min_lat <= ?")
-			args = append(args, b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
-		}
-		w.add("id IN ("+strings.Join(boxes, " UNION ALL ")+")", args...)
 		w.add("open311_distance(?, ?, lat, long) <= ?", c.Center.Lat, c.Center.Long, c.Radius)
 	}
 
@@ -261,7 +265,7 @@ func addConditions(w *where, q *georeport.Query) {
 	}
 
 	if match := matchExpression(q.Words); match != "" {
-		w.add("id IN (SELECT rowid FROM request_words WHERE request_words MATCH ?)", match)
+		w.add("requests.id IN (SELECT rowid FROM request_words WHERE request_words MATCH ?)", match)
 	}
 	if q.Agency != "" {
 		w.add("agency_folded = ?", foldAgency(q.Agency))
@@ -275,6 +279,47 @@ func addConditions(w *where, q *georeport.Query) {
 		}
 		w.add("("+strings.Join(alternatives, " OR ")+")", args...)
 	}
+}
+
+// candidates returns a query of the ids in request_points whose boxes meet the query's box
+// or the boxes around its circle, within its filing window, or "" when q has neither a box
+// nor a circle. The R*Tree rounds outwards, so the ids are a superset of the matches.
+func candidates(q *georeport.Query) (string, []any) {
+	var boxes []georeport.BBox
+	if q.BBox != nil {
+		boxes = append(boxes, *q.BBox)
+	}
+	if q.Circle != nil {
+		boxes = append(boxes, q.Circle.Bounds()...)
+	}
+	if len(boxes) == 0 {
+		return "", nil
+	}
+	if q.BBox != nil && q.Circle != nil {
+		// Both must hold; the exact conditions check the circle, so the box suffices here.
+		boxes = boxes[:1]
+	}
+
+	var window string
+	var windowArgs []any
+	if !q.RequestedFrom.IsZero() {
+		window += " AND max_requested >= ?"
+		windowArgs = append(windowArgs, q.RequestedFrom.Unix())
+	}
+	if !q.RequestedTo.IsZero() {
+		window += " AND min_requested <= ?"
+		windowArgs = append(windowArgs, q.RequestedTo.Unix())
+	}
+
+	var selects []string
+	var args []any
+	for _, b := range boxes {
+		selects = append(selects, "SELECT id FROM request_points WHERE max_long >= ? AND min_long <= ? AND max_lat >= ? AND min_lat <= ?"+window)
+		args = append(args, b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
+		args = append(args, windowArgs...)
+	}
+	// UNION drops an id that two boxes both return.
+	return strings.Join(selects, " UNION "), args
 }
 
 // matchExpression returns the FTS5 query that requires every search word of words, or ""

@@ -75,11 +75,12 @@ CREATE INDEX IF NOT EXISTS requests_service_object
 CREATE INDEX IF NOT EXISTS requests_agency
 	ON requests (agency_folded);
 
--- request_points holds the location of each request that has one, keyed by requests.id.
--- An R*Tree keeps 32-bit floats rounded outwards, so a box query returns a superset that
--- the exact columns requests.lat and requests.long then narrow.
+-- request_points holds the location and filing time of each request that has a location,
+-- keyed by requests.id, so that a box with a date window is one search. The time is 0 when
+-- the request has none. An R*Tree keeps 32-bit floats rounded outwards, so a search returns
+-- a superset that the exact columns of requests then narrow.
 CREATE VIRTUAL TABLE IF NOT EXISTS request_points
-	USING rtree (id, min_long, max_long, min_lat, max_lat);
+	USING rtree (id, min_long, max_long, min_lat, max_lat, min_requested, max_requested);
 
 -- request_words holds the words of each request as georeport.SearchWords gives them,
 -- joined by spaces, keyed by requests.id. Those words contain letters and digits only, and

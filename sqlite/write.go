@@ -51,7 +51,8 @@ var upsertRequestSQL = insertRequestSQL[:strings.LastIndex(insertRequestSQL, "RE
 
 const (
 	deletePointSQL = `DELETE FROM request_points WHERE id = ?`
-	insertPointSQL = `INSERT INTO request_points (id, min_long, max_long, min_lat, max_lat) VALUES (?, ?, ?, ?, ?)`
+	insertPointSQL = `INSERT INTO request_points (id, min_long, max_long, min_lat, max_lat, min_requested, max_requested)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	deleteWordsSQL = `DELETE FROM request_words WHERE rowid = ?`
 	insertWordsSQL = `INSERT INTO request_words (rowid, words) VALUES (?, ?)`
 )
@@ -217,7 +218,12 @@ func writeIndexes(ctx context.Context, st indexStatements, rowID int64, r *geore
 	}
 
 	if p := r.Location; p != nil {
-		if err := st.exec(ctx, st.insertPoint, insertPointSQL, rowID, p.Long, p.Long, p.Lat, p.Lat); err != nil {
+		var requested int64
+		if !r.Requested.IsZero() {
+			requested = r.Requested.Unix()
+		}
+		err := st.exec(ctx, st.insertPoint, insertPointSQL, rowID, p.Long, p.Long, p.Lat, p.Lat, requested, requested)
+		if err != nil {
 			return fmt.Errorf("insert point: %w", err)
 		}
 	}

@@ -28,10 +28,12 @@ var (
 	northPole180 = georeport.Point{Lat: 89.99, Long: 180} // across the pole from northPole0
 	northFar     = georeport.Point{Lat: 89.9, Long: 45}   // about 11 km from the pole
 	tied         = georeport.Point{Lat: 10, Long: 10}
+	undated      = georeport.Point{Lat: 60.25, Long: 24.80}
 )
 
 // fixture returns the requests that the FindRequests cases query. hel-5 and hel-1 are filed
-// in the same second, so NewestFirst puts the greater id first. hel-4 is hidden.
+// in the same second, so NewestFirst puts the greater id first. hel-4 is hidden. The
+// request "undated" has no filing time, so NewestFirst puts it last.
 func fixture() []georeport.Request {
 	hour := time.Hour
 	return []georeport.Request{
@@ -79,19 +81,20 @@ func fixture() []georeport.Request {
 		{ID: "tie-a", ServiceCode: "997", Status: georeport.StatusOpen, Requested: t0.Add(-300 * hour), Location: ptr(tied)},
 		{ID: "tie-b", ServiceCode: "997", Status: georeport.StatusOpen, Requested: t0.Add(-300 * hour), Location: ptr(tied)},
 		{ID: "tie-c", ServiceCode: "997", Status: georeport.StatusOpen, Requested: t0.Add(-299 * hour), Location: ptr(tied)},
+		{ID: "undated", ServiceCode: "996", Status: georeport.StatusOpen, Location: ptr(undated)},
 	}
 }
 
 // allPublic are the public requests of the fixture in NewestFirst order.
 var allPublic = []string{
 	"hel-5", "hel-1", "esp-1", "hel-2", "hel-3",
-	"fiji-1", "fiji-2", "fiji-3", "pole-1", "pole-2", "pole-3", "tie-c", "tie-b", "tie-a",
+	"fiji-1", "fiji-2", "fiji-3", "pole-1", "pole-2", "pole-3", "tie-c", "tie-b", "tie-a", "undated",
 }
 
 // allRequests are all requests of the fixture in NewestFirst order.
 var allRequests = []string{
 	"hel-5", "hel-1", "esp-1", "hel-2", "hel-3", "hel-4",
-	"fiji-1", "fiji-2", "fiji-3", "pole-1", "pole-2", "pole-3", "tie-c", "tie-b", "tie-a",
+	"fiji-1", "fiji-2", "fiji-3", "pole-1", "pole-2", "pole-3", "tie-c", "tie-b", "tie-a", "undated",
 }
 
 func (s *suite) testFindRequests(t *testing.T) {
@@ -146,6 +149,7 @@ func (s *suite) testFindRequests(t *testing.T) {
 		{name: "requested from after", q: georeport.Query{RequestedFrom: t0.Add(second)}, want: []string{}},
 		{name: "requested to before", q: georeport.Query{RequestedFrom: t0.Add(-time.Hour), RequestedTo: t0.Add(-second)}, want: []string{"esp-1"}},
 		{name: "requested to inclusive", q: georeport.Query{RequestedTo: t0.Add(-48 * time.Hour)}, want: []string{"hel-3", "fiji-1", "fiji-2", "fiji-3", "pole-1", "pole-2", "pole-3", "tie-c", "tie-b", "tie-a"}},
+		{name: "requested window skips no filing time", q: georeport.Query{ServiceCodes: []string{"996"}, RequestedFrom: time.Unix(0, 0)}, want: []string{}},
 		{name: "requested in another zone", q: georeport.Query{RequestedFrom: t0.In(eet), RequestedTo: t0.In(eet)}, want: []string{"hel-5", "hel-1"}},
 		{name: "updated from", q: georeport.Query{UpdatedFrom: t0}, want: []string{"hel-5", "hel-1", "hel-2"}},
 		{name: "updated from inclusive", q: georeport.Query{UpdatedFrom: t0.Add(time.Hour)}, want: []string{"hel-1", "hel-2"}},
@@ -165,7 +169,10 @@ func (s *suite) testFindRequests(t *testing.T) {
 		},
 		{name: "bbox degenerate to a point", q: georeport.Query{BBox: &georeport.BBox{MinLong: espoo.Long, MinLat: espoo.Lat, MaxLong: espoo.Long, MaxLat: espoo.Lat}}, want: []string{"esp-1"}},
 		{name: "bbox empty sea", q: georeport.Query{BBox: &georeport.BBox{MinLong: -40, MinLat: 0, MaxLong: -30, MaxLat: 10}}, want: []string{}},
-		{name: "bbox whole world", q: georeport.Query{BBox: &georeport.BBox{MinLong: -180, MinLat: -90, MaxLong: 180, MaxLat: 90}}, want: []string{"hel-1", "esp-1", "hel-2", "hel-3", "fiji-1", "fiji-2", "fiji-3", "pole-1", "pole-2", "pole-3", "tie-c", "tie-b", "tie-a"}},
+		{name: "bbox whole world", q: georeport.Query{BBox: &georeport.BBox{MinLong: -180, MinLat: -90, MaxLong: 180, MaxLat: 90}}, want: []string{"hel-1", "esp-1", "hel-2", "hel-3", "fiji-1", "fiji-2", "fiji-3", "pole-1", "pole-2", "pole-3", "tie-c", "tie-b", "tie-a", "undated"}},
+		{name: "bbox without filing time", q: georeport.Query{BBox: &georeport.BBox{MinLong: 24.7, MinLat: 60.24, MaxLong: 24.9, MaxLat: 60.26}}, want: []string{"undated"}},
+		{name: "bbox with dates skips no filing time", q: georeport.Query{BBox: &georeport.BBox{MinLong: 24.7, MinLat: 60.24, MaxLong: 24.9, MaxLat: 60.26}, RequestedTo: t0}, want: []string{}},
+		{name: "bbox from 1970 skips no filing time", q: georeport.Query{BBox: &georeport.BBox{MinLong: 24.7, MinLat: 60.24, MaxLong: 24.9, MaxLat: 60.26}, RequestedFrom: time.Unix(0, 0)}, want: []string{}},
 		{name: "bbox and service code and status", q: georeport.Query{BBox: aroundHelsinki, ServiceCodes: []string{"171"}, Statuses: open}, want: []string{"hel-1"}},
 		{name: "bbox and dates", q: georeport.Query{BBox: aroundHelsinki, RequestedFrom: t0.Add(-30 * time.Hour), RequestedTo: t0}, want: []string{"hel-1", "hel-2"}},
 
@@ -181,6 +188,10 @@ func (s *suite) testFindRequests(t *testing.T) {
 		{name: "circle near a pole", q: georeport.Query{Circle: &georeport.Circle{Center: georeport.Point{Lat: 89.995, Long: 90}, Radius: 5000}}, want: []string{"pole-1", "pole-2"}},
 		{name: "circle on a pole", q: georeport.Query{Circle: &georeport.Circle{Center: georeport.Point{Lat: 90, Long: 0}, Radius: 2000}, Order: georeport.NearestFirst}, want: []string{"pole-1", "pole-2"}},
 		{name: "circle nearest first ties", q: georeport.Query{Circle: &georeport.Circle{Center: tied, Radius: 10}, Order: georeport.NearestFirst}, want: []string{"tie-c", "tie-b", "tie-a"}},
+		{name: "circle and dates", q: georeport.Query{Circle: &georeport.Circle{Center: helsinki, Radius: 5000}, RequestedFrom: t0.Add(-47 * time.Hour), RequestedTo: t0.Add(-time.Second)}, want: []string{"hel-2"}},
+		{name: "circle and dates inclusive", q: georeport.Query{Circle: &georeport.Circle{Center: helsinki, Radius: 5000}, RequestedFrom: t0.Add(-48 * time.Hour), RequestedTo: t0}, want: []string{"hel-1", "hel-2", "hel-3"}},
+		{name: "circle without filing time", q: georeport.Query{Circle: &georeport.Circle{Center: undated, Radius: 1}}, want: []string{"undated"}},
+		{name: "circle and bbox", q: georeport.Query{Circle: &georeport.Circle{Center: helsinki, Radius: 5000}, BBox: &georeport.BBox{MinLong: 24.92, MinLat: 60.16, MaxLong: 24.95, MaxLat: 60.18}}, want: []string{"hel-1", "hel-2"}},
 		{name: "circle empty", q: georeport.Query{Circle: &georeport.Circle{Center: georeport.Point{Lat: 0, Long: 0}, Radius: 100000}}, want: []string{}},
 
 		{name: "service object", q: georeport.Query{ServiceObjectType: "bench", ServiceObjectID: "B-1"}, want: []string{"hel-1"}},
