@@ -26,7 +26,7 @@ const (
 // Query selects requests. Zero values mean no condition. Time bounds are inclusive.
 type Query struct {
 	// IDs, when set, selects those requests; the other conditions are then ignored, except
-	// Jurisdiction and paging.
+	// Jurisdiction, IncludeHidden and paging.
 	IDs []string
 	// Jurisdiction limits the query to one jurisdiction; empty means every request.
 	Jurisdiction string

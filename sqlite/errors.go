@@ -13,10 +13,10 @@ import (
 )
 
 // translate returns err as a *georeport.Error for the operation op, so that no caller
-// branches on a driver error: a unique constraint is Conflict, sql.ErrNoRows is NotFound, a
-// database that cannot be opened, is locked past the busy timeout or fails on disk is
-// Unavailable, and anything else is Internal. The cause stays wrapped for the log. A nil err
-// gives nil, and a *georeport.Error keeps its kind.
+// branches on a driver error. A unique constraint is Conflict and sql.ErrNoRows is NotFound.
+// A database that cannot be opened, stays locked past the busy timeout or fails on disk is
+// Unavailable, and anything else is Internal. The cause stays wrapped for the log. A nil
+// err gives nil, and a *georeport.Error keeps its kind.
 func translate(op string, err error) error {
 	if err == nil {
 		return nil

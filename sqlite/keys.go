@@ -60,7 +60,7 @@ func (s *Store) CreateKey(ctx context.Context, k *georeport.Key) error {
 	const op = "sqlite: create key"
 
 	if k.Name == "" || k.Hash == "" {
-		return newError(georeport.Invalid, op, "a key needs a name and a hash")
+		return newError(georeport.Invalid, op, "key name or hash is empty")
 	}
 	_, err := s.writer.ExecContext(ctx,
 		`INSERT INTO api_keys (name, role, hash, active, created_at) VALUES (?, ?, ?, ?, ?)`,

@@ -296,7 +296,8 @@ func candidates(q *georeport.Query) (string, []any) {
 		return "", nil
 	}
 	if q.BBox != nil && q.Circle != nil {
-		// Both must hold; the exact conditions check the circle, so the box suffices here.
+		// A match lies in both, so the box alone bounds the candidates. The exact
+		// conditions check the circle.
 		boxes = boxes[:1]
 	}
 
@@ -336,7 +337,7 @@ func matchExpression(words []string) string {
 	return strings.Join(phrases, " ")
 }
 
-// where collects the conditions of a WHERE clause, joined by AND, and their arguments.
+// where is a WHERE clause being built: conditions that AND joins, and their arguments.
 type where struct {
 	conditions []string
 	args       []any
@@ -360,8 +361,8 @@ func (w *where) in(column string, values []string) {
 	w.add(column+" IN ("+placeholders(len(values))+")", args...)
 }
 
-// maxCachedStatements bounds the statements that a statementCache keeps. Queries with lists
-// of many lengths give many SQL texts; past the bound, a query runs unprepared.
+// maxCachedStatements bounds the statements that a statementCache keeps. Lists of many
+// lengths give many SQL texts, so past the bound a query runs unprepared.
 const maxCachedStatements = 256
 
 // statementCache keeps prepared FindRequests statements by their SQL text. database/sql

@@ -188,7 +188,7 @@ func encodeJSON(n int, v any) (any, error) {
 	return string(b), nil
 }
 
-// decodeJSON reads a JSON column into v; NULL leaves v as it is.
+// decodeJSON reads a JSON column into v. NULL leaves v as it is.
 func decodeJSON(column sql.NullString, v any) error {
 	if !column.Valid {
 		return nil

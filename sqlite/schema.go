@@ -17,7 +17,7 @@ var migrations = []string{
 	// Version 1: requests with their spatial and word indexes, API keys and the catalog.
 	//
 	// Times are Unix seconds, NULL when absent. The columns media_urls, tasks and
-	// attributes hold JSON arrays, NULL when empty. A request's hidden flag leads the list
+	// attributes hold JSON arrays, NULL when empty. A request's hidden flag leads most list
 	// indexes, because public lists are the common queries and always filter on it.
 	// detailed_status_list is the detailed status list with its elements trimmed, between
 	// commas (",IN_PROCESS,PUBLIC_WORKS_NEW,"), so that instr finds one whole element.
@@ -146,7 +146,7 @@ func migrateStep(ctx context.Context, db *sql.DB, from int) error {
 	if _, err := tx.ExecContext(ctx, migrations[from]); err != nil {
 		return fmt.Errorf("create schema version %d: %w", from+1, err)
 	}
-	// PRAGMA takes no bound parameters; the value is an integer constant of this package.
+	// PRAGMA takes no bound parameters, so the version is formatted into the text.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", from+1)); err != nil {
 		return fmt.Errorf("set schema version %d: %w", from+1, err)
 	}

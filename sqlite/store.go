@@ -38,8 +38,8 @@ type Store struct {
 	logger *slog.Logger
 	path   string
 
-	// writer has one connection, so that writes never wait for each other's locks inside
-	// SQLite; database/sql queues them instead.
+	// writer has one connection, so that the writes of this Store queue in database/sql
+	// instead of inside SQLite. Another process can still hold the lock for busyTimeout.
 	writer *sql.DB
 	// readers are read-only connections, as many as the machine has processors, at least 4.
 	readers *sql.DB
@@ -222,7 +222,7 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the statements and the connections. An in-memory database is gone after
-// Close. Close returns the first error it meets, as Internal, and logs the others.
+// Close. Close returns the first error it meets and logs the others.
 func (s *Store) Close() error {
 	return translate("sqlite: close", s.closeAll())
 }

@@ -157,8 +157,8 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 	return nil
 }
 
-// indexStatements writes request_points and request_words inside tx. Its statements are
-// prepared once for an import; a nil statement is run as plain SQL on tx.
+// indexStatements writes request_points and request_words inside tx. An import prepares
+// its statements once, and a nil statement runs as plain SQL on tx.
 type indexStatements struct {
 	tx                                                 *sql.Tx
 	deletePoint, insertPoint, deleteWords, insertWords *sql.Stmt
