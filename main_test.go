@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -64,13 +65,31 @@ func freeAddress(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// syncBuffer is a bytes.Buffer that a command writes while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // startServer starts open311 serve on a free port and waits until /healthz responds.
-func startServer(t *testing.T, dir string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+func startServer(t *testing.T, dir string, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	addr := freeAddress(t)
-	var output bytes.Buffer
+	output := &syncBuffer{}
 	cmd := command(t, dir, append([]string{"serve", "-addr", addr}, args...)...)
-	cmd.Stdout, cmd.Stderr = &output, &output
+	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +106,7 @@ func startServer(t *testing.T, dir string, args ...string) (*exec.Cmd, string, *
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return cmd, base, &output
+				return cmd, base, output
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
