@@ -74,12 +74,13 @@ type textReader struct {
 	name    string
 	charset string
 
-	buf    []byte // text ready to return is buf[start:ready]
-	start  int
-	ready  int
-	end    int   // buf[ready:end] holds the start of a UTF-8 sequence that the next read completes
-	offset int64 // offset in the file of the raw byte behind buf[0]
-	err    error // returned once buf[start:ready] has been read
+	buf     []byte // text ready to return is buf[start:ready]
+	start   int
+	ready   int
+	end     int   // buf[ready:end] holds the start of a UTF-8 sequence that the next read completes
+	offset  int64 // offset in the file of the raw byte behind buf[0]
+	skipped int64 // length of the byte-order mark that was skipped, 0 or 3
+	err     error // returned once buf[start:ready] has been read
 
 	returned int64 // bytes returned by Read
 	mark     int64 // value of returned at the last markRecord
@@ -98,7 +99,7 @@ func newTextReader(r io.Reader, name, charset string) (*textReader, error) {
 	switch {
 	case len(head) >= 3 && string(head[:3]) == "\xef\xbb\xbf":
 		raw.Discard(3)
-		t.offset = 3
+		t.offset, t.skipped = 3, 3
 	case len(head) >= 2 && (string(head[:2]) == "\xfe\xff" || string(head[:2]) == "\xff\xfe"):
 		return nil, fmt.Errorf("%s: the file is UTF-16 (it starts with a UTF-16 byte-order mark): convert it to UTF-8", name)
 	}

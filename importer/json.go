@@ -11,8 +11,12 @@ import (
 
 // jsonSource reads the elements of a JSON list one at a time.
 type jsonSource struct {
-	dec  *json.Decoder
-	done bool
+	dec *json.Decoder
+	// skipped is the number of bytes of the file before the decoder's input, the byte-order
+	// mark, or -1 when the input is converted from Latin-1 and decoder offsets are not file
+	// offsets.
+	skipped int64
+	done    bool
 }
 
 // openJSON reads the opening bracket of a JSON list and the elements that tell its kind.
@@ -22,7 +26,11 @@ func (rd *Reader) openJSON(in *bufio.Reader) error {
 		return readError(rd.name, err)
 	}
 	rd.format = JSON
-	rd.src = &jsonSource{dec: dec}
+	skipped := rd.text.skipped
+	if rd.text.charset == Latin1 {
+		skipped = -1
+	}
+	rd.src = &jsonSource{dec: dec, skipped: skipped}
 	return rd.detect()
 }
 
@@ -37,7 +45,10 @@ func (s *jsonSource) next() (element, error) {
 	var raw *rawRecord
 	err := s.dec.Decode(&raw)
 	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
 	switch {
+	case errors.As(err, &syntaxErr) && s.skipped >= 0:
+		return element{}, fmt.Errorf("near byte offset %d: %w", s.skipped+syntaxErr.Offset, err)
 	case errors.As(err, &typeErr):
 		// The decoder has read the whole element and filled what fits, so the record can be
 		// reported with its id and the next one read.
