@@ -11,6 +11,10 @@ import (
 
 // xmlSource reads the record elements of an XML list one at a time: <request> in
 // <service_requests>, <service> in <services>. It skips other child elements.
+//
+// NOTE: encoding/xml is the slow part of an XML import. A generated file of 100,000 Toronto
+// requests (73 MB) read at about 35 MB/s on 2 shared cores, against about 90 MB/s for
+// JSON, so a 1.5 GB XML file takes about 45 s there.
 type xmlSource struct {
 	dec     *xml.Decoder
 	element string
