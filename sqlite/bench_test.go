@@ -151,8 +151,8 @@ func BenchmarkRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkFindRequests runs the list queries that clients make most, each for a page of
-// 100 with the default window of 90 days unless a window is given.
+// BenchmarkFindRequests runs common list queries, each for a page of 100 within the default
+// window of 90 days or the window that the case names.
 func BenchmarkFindRequests(b *testing.B) {
 	window := func(q georeport.Query, days int) georeport.Query {
 		q.RequestedFrom = seedNow.Add(-time.Duration(days) * 24 * time.Hour)

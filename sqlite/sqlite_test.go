@@ -278,7 +278,7 @@ func TestLockedDatabaseIsUnavailable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "open311.db")
 	s := openStore(t, path)
 
-	// Another process's connection holds the write lock until the test ends.
+	// A second connection, as another process would, holds the write lock until the end.
 	other, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)

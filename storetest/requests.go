@@ -354,8 +354,8 @@ func (s *suite) testImportRequests(t *testing.T) {
 	})
 }
 
-// storeSnapshot is what a store returns for a set of requests: each by id, and every list
-// query over them.
+// storeSnapshot is the state of a store as its read methods show it for a set of
+// requests: each by id, and the list queries over them.
 type storeSnapshot struct {
 	ByID  map[string]*georeport.Request
 	All   *georeport.Page

@@ -14,10 +14,10 @@
 //		})
 //	}
 //
-// The suite states the behaviour that georeport.Store leaves open: times are kept in whole
-// seconds and returned in UTC, an empty Visibility is stored as Public, a time bound
-// compares to the second, and a request list hides hidden requests unless the query
-// includes them, also when it selects requests by id.
+// The suite also fixes what georeport.Store leaves open. Times are kept in whole seconds
+// and returned in UTC, and a time bound compares to the second. An empty Visibility is
+// stored as Public. A request list leaves out hidden requests unless the query includes
+// them, also when it selects requests by id.
 package storetest
 
 import (
@@ -31,7 +31,7 @@ import (
 type Options struct {
 	// Skip maps the name of a subtest to the reason why the store skips it. A name is the
 	// path below the test that called Run, such as "FindRequests/words_prefix" or a whole
-	// group such as "Keys"; spaces may stand for the underscores that t.Run puts in names.
+	// group such as "Keys". Spaces may stand for the underscores that t.Run puts in names.
 	Skip map[string]string
 }
 
