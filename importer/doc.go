@@ -49,7 +49,7 @@
 //     to the second.
 //   - status must be open or closed, in any case, and is stored lowercased.
 //   - lat and long may be JSON numbers or numeric strings. Both exactly 0 mean that the
-//     location is absent, because that is how Helsinki serves feedback with no location.
+//     location is absent, because that is how Helsinki serves feedback without coordinates.
 //   - Helsinki's extended_attributes are kept: title, detailed_status, media_urls,
 //     service_object_id, service_object_type and the tasks, in the file's order.
 //   - A request that gives media_url but no media_urls has media_url as its only media URL,
@@ -59,13 +59,18 @@
 //     a carriage return in XML.
 //   - Imported requests are public.
 //
-// A record is bad, and Next reports it as a *RecordError and skips it, when it has no
-// service_request_id, no requested_datetime or a datetime that does not parse, a status other
-// than open or closed, a lat without a long or the reverse, a coordinate that is not a finite
-// number or is out of range, a value of the wrong JSON type, or text with a control character
-// that XML cannot carry. A service list entry is bad when it has no service_code or
-// service_name, a type other than realtime, batch or blackbox, or a metadata value other than
-// true or false.
+// Next reports a bad record as a *RecordError and skips it. A request is bad when it has:
+//
+//   - no service_request_id or no requested_datetime;
+//   - a datetime that does not parse;
+//   - a status other than open or closed;
+//   - a lat without a long, or the reverse;
+//   - a coordinate that is not a finite number or is out of range;
+//   - a value of the wrong JSON type;
+//   - text with a control character that XML cannot carry.
+//
+// A service list entry is bad when it has no service_code or service_name, a type other than
+// realtime, batch or blackbox, or a metadata value other than true or false.
 //
 // MergeServices adds an imported service list to a catalog in one language.
 package importer

@@ -53,8 +53,9 @@ type Options struct {
 	// Latin1, also accepted as "iso-8859-1". The standard requires UTF-8, and Open never
 	// guesses: a file that is not UTF-8 fails with an *EncodingError unless Charset names
 	// Latin1 explicitly. Latin1 converts every byte to its character, so use it only for a
-	// file that fails as UTF-8. Its C1 control bytes 0x80 to 0x9F are rejected, because a
-	// file with them is Windows-1252.
+	// file that fails as UTF-8. It rejects the C1 control bytes 0x80 to 0x9F, because a
+	// file with them is Windows-1252, and bytes that form a UTF-8 character such as "ä",
+	// because a file with them is UTF-8.
 	Charset string
 }
 
@@ -129,8 +130,8 @@ type source interface {
 // element is one element of a list as the source decoded it.
 type element struct {
 	raw *rawRecord
-	// problem is what the decoder rejected, with the field it concerns, or with an empty
-	// field when the element is not an object at all.
+	// problem is the decoder's reason for rejecting a value, and field the value's field.
+	// The field is empty when the element is not an object at all.
 	problem string
 	field   string
 }
@@ -141,11 +142,11 @@ type element struct {
 // it reads an XML file's root element: <service_requests> or <services>. name identifies the file
 // in every error.
 //
-// Open returns an *EncodingError when the text read so far is not in the charset of opts,
-// and an error naming the file when it is empty, when its syntax is broken before the kind
-// is known, when it is a JSON object such as a discovery document, when it is an Open311
-// error response, or when its root element or its elements are neither requests nor
-// services.
+// Open returns an *EncodingError when the text read so far is not in the charset of opts.
+// It returns an error naming the file when the file is empty or is a JSON object, such as
+// a discovery document, or an Open311 error response. It also returns one when the syntax
+// is broken before the kind is known, or when the root element or the elements are neither
+// requests nor services.
 func Open(r io.Reader, name string, opts Options) (*Reader, error) {
 	charset, err := canonicalCharset(opts.Charset)
 	if err != nil {
