@@ -122,7 +122,10 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 		if err != nil {
 			progress.clear()
 			flushErr := flush()
-			return false, errors.Join(fmt.Errorf("stopped after %d records: %w", imported+skipped, err), flushErr)
+			if read := imported + skipped; read > 0 {
+				err = fmt.Errorf("stopped after %s: %w", plural(read, "record"), err)
+			}
+			return false, errors.Join(err, flushErr)
 		}
 		switch {
 		case record.Request != nil:
@@ -148,10 +151,12 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 		if err := mergeServices(ctx, store, services, cfg); err != nil {
 			return false, fmt.Errorf("%s: %w", path, err)
 		}
-		fmt.Fprintf(env.stdout, "%s: imported %d services, skipped %d bad entries (%s)\n", path, len(services), skipped, elapsed)
+		fmt.Fprintf(env.stdout, "%s: imported %s, skipped %s (%s)\n", path, plural(len(services), "service"),
+			plural(skipped, "bad entry"), elapsed)
 		return skipped == 0, nil
 	}
-	fmt.Fprintf(env.stdout, "%s: imported %d requests, skipped %d bad records (%s)\n", path, imported, skipped, elapsed)
+	fmt.Fprintf(env.stdout, "%s: imported %s, skipped %s (%s)\n", path, plural(imported, "request"),
+		plural(skipped, "bad record"), elapsed)
 	return skipped == 0, nil
 }
 
@@ -223,4 +228,15 @@ func (p *progress) clear() {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.shown = false
 	}
+}
+
+// plural returns the count and the noun, with an English plural ending unless the count is 1.
+func plural(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case len(noun) > 1 && noun[len(noun)-1] == 'y':
+		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -129,7 +129,7 @@ func createKeyCommand(t *testing.T, dir, db, name string) string {
 	return fields[len(fields)-1]
 }
 
-// TestPostDurableAfterKill checks that a request answered with 200 survives SIGKILL of the
+// TestPostDurableAfterKill checks that a request that got a 200 response survives SIGKILL of the
 // server right after the response.
 func TestPostDurableAfterKill(t *testing.T) {
 	dir := t.TempDir()

@@ -48,7 +48,7 @@ Run a command with -h for its flags. Every flag also reads the environment
 variable OPEN311_<FLAG>, such as OPEN311_DB for -db; a flag on the command line wins.
 `
 
-// environment is what commands get from the process.
+// environment is the part of the process that commands use: variables and output.
 type environment struct {
 	getenv func(string) string
 	stdout io.Writer

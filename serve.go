@@ -162,8 +162,8 @@ func serve(ctx context.Context, env environment, args []string) error {
 	return nil
 }
 
-// loadCatalog returns the catalog of -catalog, which it saves in the store; without the flag,
-// the catalog saved in the store; without one, the built-in demo catalog.
+// loadCatalog returns the catalog file of -catalog and saves it in the store. Without the
+// flag it returns the catalog saved in the store, and without one the built-in demo catalog.
 func loadCatalog(ctx context.Context, store georeport.Store, path string) (*georeport.Catalog, string, error) {
 	if path != "" {
 		data, err := os.ReadFile(path)

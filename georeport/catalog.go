@@ -114,8 +114,8 @@ type Value struct {
 	Name Text   `json:"name"`
 }
 
-// Metadata reports whether the service has a definition with attributes, as the service
-// list's metadata field says.
+// Metadata reports whether the service has a definition with attributes. The service list
+// returns it as the metadata field.
 func (s *Service) Metadata() bool { return len(s.Attributes) > 0 }
 
 // DescriptionLimits returns the minimum and maximum length of a description.

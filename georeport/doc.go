@@ -1,6 +1,6 @@
 // Package georeport is the domain of an Open311 GeoReport v2 server: service requests, the
 // service catalog, request queries, the rules a new request must follow, the error kinds and
-// the Store interface that the database packages implement. It knows nothing of HTTP or of
+// the Store interface that the database packages implement. It imports nothing of HTTP or of
 // any database.
 //
 // BUG(open311): Datetimes are kept to the second. Fractional seconds of imported values, such

@@ -110,7 +110,7 @@ func (r *Request) Stamp(service *Service, now time.Time, loc *time.Location) {
 	}
 }
 
-// checkText rejects text that is not valid UTF-8 or holds control characters other than tab,
+// checkText rejects text that is not valid UTF-8 or contains control characters other than tab,
 // line feed and carriage return, which no format can carry faithfully.
 func (s *Submission) checkText(ps *Problems) {
 	fields := []struct{ name, value string }{

@@ -275,7 +275,7 @@ func TestCreateMultipartUpload(t *testing.T) {
 	}
 }
 
-// FuzzCreateForm posts arbitrary form bodies and checks that the server never answers 5xx and
+// FuzzCreateForm posts arbitrary form bodies and checks that the server never responds with a 5xx and
 // that every 4xx carries an Open311 error list.
 func FuzzCreateForm(f *testing.F) {
 	for _, seed := range []string{

@@ -104,7 +104,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz reports whether the store is reachable, so that a load balancer sends traffic only
-// to servers that can answer.
+// to servers that can serve it.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Ping(r.Context()); err != nil {
 		s.log.Warn("store is not reachable", "err", err)

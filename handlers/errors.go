@@ -43,8 +43,8 @@ func (e *statusError) Error() string {
 }
 
 // writeError writes err as the Open311 error list in the request's format. The client reads
-// the problems of a *georeport.Error in its language; for server faults, and for errors
-// without problems, it reads a generic description while the log gets the error itself.
+// the problems of a *georeport.Error in its language. For server faults and for errors
+// without problems it reads a generic description, and the log gets the error itself.
 func (s *Server) writeError(x *exchange, err error) {
 	var se *statusError
 	if errors.As(err, &se) {

@@ -58,7 +58,7 @@ func (l *limiter) allow(client string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// sweep forgets clients whose buckets are full again, at most once per Per.
+// sweep deletes the state of clients whose buckets are full again, at most once per Per.
 func (l *limiter) sweep(now time.Time) {
 	if now.Sub(l.lastSweep) < l.rate.Per {
 		return

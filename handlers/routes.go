@@ -44,7 +44,7 @@ func registry(withMedia bool) []route {
 	return routes
 }
 
-// buildMux registers every route under the root, a handler per path that answers other
+// buildMux registers every route under the root, a handler per path that rejects other
 // methods with 405 and an Allow header, the health checks, and a 404 for everything else. It
 // panics when two rows have the same method and path.
 func (s *Server) buildMux() *http.ServeMux {
@@ -137,7 +137,7 @@ func (s *Server) methodNotAllowed(allowed []string) http.Handler {
 	})
 }
 
-// notFound answers paths no route matches. When the last segment is a resource name with an
+// notFound responds to paths that no route matches. When the last segment is a resource name with an
 // unknown suffix, such as services.csv, the description names the formats of the resource.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(r)

@@ -18,8 +18,8 @@ import (
 	"github.com/open311-to-go/open311/media"
 )
 
-// Config is what a Server needs. Store, Catalog and Logger are required; the rest have
-// defaults.
+// Config is the configuration of a Server. Store, Catalog and Logger are required, and the
+// other fields have defaults.
 type Config struct {
 	Store   georeport.Store
 	Catalog *georeport.Catalog

@@ -42,7 +42,7 @@ func Translated(lang string) bool {
 }
 
 // Error descriptions that clients show to people. Each names the parameter and the value it
-// is about and says what is accepted. Arguments are listed in the comment above each.
+// is about and states what is accepted. The comment above each lists its arguments.
 var (
 	// parameter, value, accepted values
 	MsgInvalidChoice = Message{

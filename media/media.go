@@ -1,5 +1,5 @@
-// Package media keeps the photos that citizens attach to service requests, on a local folder
-// or on an external media host, and tells which URL serves each file.
+// Package media stores the photos that citizens attach to service requests, in a local folder
+// or on an external media host, and returns the URL that serves each file.
 package media
 
 import (
