@@ -52,8 +52,8 @@ type AzureStore struct {
 //
 // Errors never contain the connection string or the account key.
 func NewAzureStore(ctx context.Context, connectionString, containerName, baseURL string) (*AzureStore, error) {
-	if !validContainerName(containerName) {
-		return nil, fmt.Errorf("media: invalid Azure container name %q: use 3 to 63 lowercase letters, digits and single hyphens, starting with a letter or digit", containerName)
+	if err := checkContainerName(containerName); err != nil {
+		return nil, err
 	}
 	if strings.EqualFold(strings.TrimRight(connectionString, ";"), "UseDevelopmentStorage=true") {
 		connectionString = developmentStorage
@@ -216,6 +216,14 @@ func (e *azureError) Error() string {
 }
 
 func (e *azureError) Unwrap() error { return e.err }
+
+// checkContainerName returns an error when name is not a valid container name.
+func checkContainerName(name string) error {
+	if !validContainerName(name) {
+		return fmt.Errorf("media: invalid Azure container name %q: use 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit", name)
+	}
+	return nil
+}
 
 // validContainerName reports whether name follows Azure's rules for container names: 3 to 63
 // lowercase letters, digits and hyphens, starting and ending with a letter or digit, with no
