@@ -154,6 +154,17 @@ func (s *AzureStore) Open(ctx context.Context, name string) (*File, error) {
 			AccessConditions: conditions,
 		}
 		resp, err := client.DownloadStream(ctx, options)
+		if bloberror.HasCode(err, bloberror.ConditionNotMet) {
+			// Azurite 3.35.0 returns 412 for If-Match on a deleted blob, so GetProperties
+			// tells a deleted blob from a replaced one.
+			_, err = client.GetProperties(ctx, nil)
+			if err == nil {
+				return nil, fmt.Errorf("media: download %s: the blob was replaced after Open", name)
+			}
+		}
+		if isBlobNotFound(err) {
+			return nil, fmt.Errorf("media: download %s: %w", name, ErrNotFound)
+		}
 		if err != nil {
 			return nil, s.wrap("download", name, err)
 		}

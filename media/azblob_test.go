@@ -147,6 +147,10 @@ func TestAzureStore(t *testing.T) {
 	t.Run("BlobHeaders", func(t *testing.T) { testAzureBlobHeaders(t, connectionString) })
 	t.Run("PrivateContainer", func(t *testing.T) { testAzurePrivateContainer(t, connectionString) })
 	t.Run("FailedPutCommitsNoBlock", func(t *testing.T) { testAzureFailedPut(t, connectionString) })
+	t.Run("ReadAfterDelete", func(t *testing.T) {
+		testReadAfterDelete(t, newTestAzureStore(t, connectionString, "deleted"))
+	})
+	t.Run("ReadAfterReplace", func(t *testing.T) { testAzureReadAfterReplace(t, connectionString) })
 	t.Run("UploadMemory", func(t *testing.T) { testAzureUploadMemory(t, connectionString) })
 	t.Run("NoKeyInErrors", func(t *testing.T) { testAzureNoKeyInErrors(t, connectionString) })
 	t.Run("OpenFromEnvironment", func(t *testing.T) { testOpenAzblob(t, connectionString) })
@@ -215,6 +219,29 @@ func testAzureFailedPut(t *testing.T, connectionString string) {
 		for _, item := range page.Segment.BlobItems {
 			t.Errorf("the container lists blob %q after a failed Put", deref(item.Name))
 		}
+	}
+}
+
+// testAzureReadAfterReplace checks that a File does not mix the bytes of two versions of a
+// blob: every range is read with If-Match on the ETag that Open saw.
+func testAzureReadAfterReplace(t *testing.T, connectionString string) {
+	store := newTestAzureStore(t, connectionString, "replaced")
+	ctx := context.Background()
+	if err := store.Put(ctx, "photo.png", "image/png", bytes.NewReader(testBytes(100))); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	f, err := store.Open(ctx, "photo.png")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer f.Close()
+	if err := store.Put(ctx, "photo.png", "image/png", bytes.NewReader(testBytes(200))); err != nil {
+		t.Fatalf("Put of the second version: %v", err)
+	}
+
+	_, err = f.Read(make([]byte, 10))
+	if err == nil || !strings.Contains(err.Error(), "replaced") {
+		t.Errorf("Read after the blob was replaced = %v, want an error saying it was replaced", err)
 	}
 }
 

@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// mediaHost is a media host for tests: it keeps files in a map and serves them with
-// http.ServeContent, which answers HEAD and Range requests.
+// mediaHost is a media host for tests. It keeps files in a map and serves them with
+// http.ServeContent, which handles HEAD and Range requests.
 type mediaHost struct {
 	// username and password, when username is set, are the Basic credentials that every
 	// request must carry.
@@ -159,6 +159,12 @@ func TestHTTPStoreContractWithoutRange(t *testing.T) {
 	server := httptest.NewServer(host)
 	defer server.Close()
 	testStore(t, newTestHTTPStore(t, server, ""))
+}
+
+func TestHTTPStoreReadAfterDelete(t *testing.T) {
+	server := httptest.NewServer(newMediaHost())
+	defer server.Close()
+	testReadAfterDelete(t, newTestHTTPStore(t, server, ""))
 }
 
 func TestHTTPStorePut(t *testing.T) {

@@ -300,3 +300,27 @@ func TestFileStoreContract(t *testing.T) {
 	}
 	testStore(t, store)
 }
+
+// testReadAfterDelete checks that a remote File whose file was deleted after Open reports
+// ErrNotFound on its first Read. The file store differs here, because on Unix an open file
+// stays readable after it is removed.
+func testReadAfterDelete(t *testing.T, s storeOpener) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.Put(ctx, "deleted.png", "image/png", bytes.NewReader(testBytes(100))); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	f, err := s.Open(ctx, "deleted.png")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer f.Close()
+	if err := s.Delete(ctx, "deleted.png"); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+
+	n, err := f.Read(make([]byte, 10))
+	if n != 0 || !errors.Is(err, ErrNotFound) {
+		t.Errorf("Read after Delete = %d, %v, want 0 and ErrNotFound", n, err)
+	}
+}
