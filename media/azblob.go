@@ -65,6 +65,8 @@ func NewAzureStore(ctx context.Context, connectionString, containerName, baseURL
 		return nil, fmt.Errorf("media: invalid Azure Storage connection string: %w", err)
 	}
 
+	// NOTE: Create needs the right to create containers even when the container exists, so
+	// a shared access signature scoped to one container fails here.
 	s := &AzureStore{container: client, containerName: containerName, baseURL: baseURL}
 	_, err = client.Create(ctx, nil)
 	if err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
@@ -74,10 +76,12 @@ func NewAzureStore(ctx context.Context, connectionString, containerName, baseURL
 }
 
 // Put uploads the file as a block blob with its Content-Type and an immutable Cache-Control.
-// The SDK stages blocks as it reads r and commits the block list only after r reached its end
-// and every block was staged, so a Put that fails leaves no blob. Blocks staged before the
-// failure stay uncommitted and invisible to reads and listings. Azure discards them a week
-// after the last Put Block on the blob, as its REST reference for Put Block states.
+// The SDK sends a file smaller than one block in a single Put Blob request after r reached its
+// end. A larger file is staged block by block and the block list is committed only after r
+// reached its end and every block was staged. Either way a Put that fails leaves no blob.
+// Blocks staged before a failure stay uncommitted and invisible to reads and listings, and
+// Azure discards them a week after the last Put Block on the blob, as its REST reference for
+// Put Block states.
 func (s *AzureStore) Put(ctx context.Context, name, contentType string, r io.Reader) error {
 	if !ValidName(name) {
 		return fmt.Errorf("media: invalid file name %q", name)
@@ -156,7 +160,7 @@ func (s *AzureStore) Open(ctx context.Context, name string) (*File, error) {
 		resp, err := client.DownloadStream(ctx, options)
 		if bloberror.HasCode(err, bloberror.ConditionNotMet) {
 			// Azurite 3.35.0 returns 412 for If-Match on a deleted blob, so GetProperties
-			// tells a deleted blob from a replaced one.
+			// distinguishes a deleted blob from a replaced one.
 			_, err = client.GetProperties(ctx, nil)
 			if err == nil {
 				return nil, fmt.Errorf("media: download %s: the blob was replaced after Open", name)
