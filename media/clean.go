@@ -549,9 +549,27 @@ type jpegCleaner struct {
 	iccColorSpace string // data colour space of the ICC profile, such as "RGB " or "GRAY"
 }
 
-func (c *jpegCleaner) write(p ...byte) {
+// write, writeByte and writeMarker write to out unless it is nil. They leave errors to the
+// Flush at the end, because bufio.Writer keeps the first error and Flush returns it.
+func (c *jpegCleaner) write(p []byte) {
 	if c.out != nil {
-		c.out.Write(p) // bufio.Writer keeps the first error, which Flush returns.
+		c.out.Write(p)
+	}
+}
+
+func (c *jpegCleaner) writeByte(b byte) {
+	if c.out != nil {
+		c.out.WriteByte(b)
+	}
+}
+
+// writeMarker writes a marker and, for a segment of n payload bytes, its length.
+func (c *jpegCleaner) writeMarker(marker byte, n int64) {
+	c.writeByte(0xFF)
+	c.writeByte(marker)
+	if n >= 0 {
+		c.writeByte(byte((n + 2) >> 8))
+		c.writeByte(byte(n + 2))
 	}
 }
 
@@ -598,7 +616,7 @@ func (c *jpegCleaner) walk(headersOnly bool) error {
 	if soi != [2]byte{0xFF, markerSOI} {
 		return c.in.invalidAt(0, "missing SOI marker")
 	}
-	c.write(soi[:]...)
+	c.write(soi[:])
 
 	marker, err := c.nextMarker()
 	for {
@@ -611,7 +629,7 @@ func (c *jpegCleaner) walk(headersOnly bool) error {
 			if !c.sawScan {
 				return c.in.invalid("EOI before any SOS marker")
 			}
-			c.write(0xFF, markerEOI)
+			c.writeMarker(markerEOI, -1)
 			c.in.dropTrailing(&c.report)
 			return nil
 
@@ -692,7 +710,7 @@ func (c *jpegCleaner) segment(marker byte) error {
 	}
 
 	// DHT, DQT, DRI, DAC, DNL, DHP, EXP and SOS headers are kept as they are.
-	c.write(0xFF, marker, byte(length>>8), byte(length))
+	c.writeMarker(marker, n)
 	return c.in.copyN(c.outWriter(), n, nil)
 }
 
@@ -728,8 +746,8 @@ func (c *jpegCleaner) frame(marker byte, length uint16) error {
 		c.width, c.height, c.components = width, height, int(payload[5])
 	}
 
-	c.write(0xFF, marker, byte(length>>8), byte(length))
-	c.write(payload...)
+	c.writeMarker(marker, int64(len(payload)))
+	c.write(payload)
 	return nil
 }
 
@@ -775,7 +793,7 @@ func (c *jpegCleaner) app(marker byte, start, n int64) error {
 
 	case marker == markerAPP14 && bytes.HasPrefix(head, []byte("Adobe")):
 		// The Adobe segment defines whether the 3 or 4 components are YCbCr, RGB or CMYK.
-		c.write(0xFF, marker, byte((n+2)>>8), byte(n+2))
+		c.writeMarker(marker, n)
 		return c.in.copyN(c.outWriter(), n, nil)
 
 	default:
@@ -794,7 +812,7 @@ func (c *jpegCleaner) jfif(head []byte, n int64) error {
 	header[0], header[1] = 0xFF, markerAPP0
 	binary.BigEndian.PutUint16(header[2:], 16)
 	copy(header[4:16], head[:12])
-	c.write(header[:]...)
+	c.write(header[:])
 	if thumbnail {
 		c.report.remove("APP0 JFIF thumbnail", n-14)
 	}
@@ -812,7 +830,7 @@ func (c *jpegCleaner) iccProfile(head []byte, start, n int64) error {
 			c.iccColorSpace = string(head[14+16 : 14+20])
 		}
 	}
-	c.write(0xFF, markerAPP2, byte((n+2)>>8), byte(n+2))
+	c.writeMarker(markerAPP2, n)
 	return c.in.copyN(c.outWriter(), n, nil)
 }
 
@@ -836,7 +854,7 @@ func (c *jpegCleaner) copyEntropyData() (byte, error) {
 		if i < 0 {
 			i = len(b)
 		}
-		c.write(b[:i]...)
+		c.write(b[:i])
 		c.in.br.Discard(i)
 		c.in.off += int64(i)
 		if i == len(b) {
@@ -856,9 +874,9 @@ func (c *jpegCleaner) copyEntropyData() (byte, error) {
 		run-- // the last 0xFF read was next's, not part of the run
 		if next == 0x00 || next >= markerRST0 && next <= markerRST7 {
 			for range run {
-				c.write(0xFF)
+				c.writeByte(0xFF)
 			}
-			c.write(next)
+			c.writeByte(next)
 			continue
 		}
 		return next, nil

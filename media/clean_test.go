@@ -1496,8 +1496,8 @@ func TestCleanJPEGMemory(t *testing.T) {
 	}
 
 	runtime.ReadMemStats(&after)
-	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 512<<10 {
-		t.Errorf("cleaning a %d-byte JPEG allocated %d bytes, want at most 512 KiB", len(input), allocated)
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 256<<10 {
+		t.Errorf("cleaning a %d-byte JPEG allocated %d bytes, want at most 256 KiB", len(input), allocated)
 	}
 }
 
