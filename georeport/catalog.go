@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -197,7 +196,11 @@ type CatalogError struct {
 
 func (e *CatalogError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "catalog %s is invalid (%d problems):", e.File, len(e.Problems))
+	noun := "problems"
+	if len(e.Problems) == 1 {
+		noun = "problem"
+	}
+	fmt.Fprintf(&b, "catalog %s is invalid (%d %s):", e.File, len(e.Problems), noun)
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(e.File)
@@ -223,16 +226,15 @@ func DemoCatalog() *Catalog {
 // ParseCatalog decodes and checks a catalog file. name is the file name used in problems.
 // On failure it returns a *CatalogError that lists every problem found.
 func ParseCatalog(name string, data []byte) (*Catalog, error) {
-	var c Catalog
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, &CatalogError{File: name, Problems: []string{describeJSONError(data, err)}}
+	if problems := checkCatalogFile(data); len(problems) > 0 {
+		return nil, &CatalogError{File: name, Problems: problems}
 	}
-	var raw any
-	_ = json.Unmarshal(data, &raw) // it decoded once already
-	problems := unknownFields(raw)
-	problems = append(problems, c.normalize()...)
-	if len(problems) > 0 {
+	var c Catalog
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, &CatalogError{File: name, Problems: []string{err.Error()}}
+	}
+	if problems := c.normalize(); len(problems) > 0 {
 		return nil, &CatalogError{File: name, Problems: problems}
 	}
 	return &c, nil
@@ -241,82 +243,6 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 // MarshalCatalog returns the catalog as a catalog file, as stores keep it.
 func MarshalCatalog(c *Catalog) ([]byte, error) {
 	return json.MarshalIndent(c, "", "  ")
-}
-
-func describeJSONError(data []byte, err error) string {
-	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) {
-		line := 1 + bytes.Count(data[:syntax.Offset], []byte("\n"))
-		return fmt.Sprintf("line %d: %v", line, err)
-	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		line := 1 + bytes.Count(data[:typeErr.Offset], []byte("\n"))
-		return fmt.Sprintf("line %d: field %s must be a JSON %s, not %s", line, typeErr.Field, typeErr.Type, typeErr.Value)
-	}
-	return err.Error()
-}
-
-// Fields a catalog file may contain, per object kind, for the check of unknown fields.
-var catalogFields = map[string][]string{
-	"catalog":      {"default_locale", "locales", "jurisdictions", "services", "contact", "key_service", "changeset", "endpoint_type"},
-	"jurisdiction": {"id", "name", "moderation"},
-	"service": {"jurisdiction", "service_code", "service_name", "description", "keywords", "group", "type", "location",
-		"description_length", "service_notice", "agency_responsible", "expected_days", "attributes", "metadata"},
-	"attribute": {"code", "datatype", "required", "variable", "order", "description", "datatype_description", "values"},
-	"value":     {"key", "name"},
-	"range":     {"min", "max"},
-}
-
-// unknownFields lists fields the catalog format does not have, which are usually typos.
-func unknownFields(raw any) []string {
-	var problems []string
-	check := func(kind, where string, v any) {
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return
-		}
-		for field := range obj {
-			known := false
-			for _, f := range catalogFields[kind] {
-				known = known || f == field
-			}
-			if !known {
-				problems = append(problems, fmt.Sprintf("%s: unknown field %q", where, field))
-			}
-		}
-	}
-	root, _ := raw.(map[string]any)
-	check("catalog", "catalog", root)
-	jurisdictions, _ := root["jurisdictions"].([]any)
-	for i, j := range jurisdictions {
-		check("jurisdiction", fmt.Sprintf("jurisdiction %d", i+1), j)
-	}
-	services, _ := root["services"].([]any)
-	for i, s := range services {
-		obj, _ := s.(map[string]any)
-		where := fmt.Sprintf("service %d", i+1)
-		if code, ok := obj["service_code"].(string); ok && code != "" {
-			where = "service " + code
-		}
-		check("service", where, obj)
-		check("range", where+": description_length", obj["description_length"])
-		attributes, _ := obj["attributes"].([]any)
-		for k, a := range attributes {
-			attr, _ := a.(map[string]any)
-			aw := fmt.Sprintf("%s: attribute %d", where, k+1)
-			if code, ok := attr["code"].(string); ok && code != "" {
-				aw = where + ": attribute " + code
-			}
-			check("attribute", aw, attr)
-			values, _ := attr["values"].([]any)
-			for n, v := range values {
-				check("value", fmt.Sprintf("%s: value %d", aw, n+1), v)
-			}
-		}
-	}
-	sort.Strings(problems)
-	return problems
 }
 
 // normalize fills defaults, checks every rule and builds the indexes. It returns the
@@ -335,6 +261,9 @@ func (c *Catalog) normalize() []string {
 		if locale.Base(l) == "" {
 			add("locales: %q is not a language code such as fi or en", l)
 		}
+	}
+	if len(c.Locales) > 0 && !containsLanguage(c.Locales, c.DefaultLocale) {
+		add("default_locale %q is not in locales %v; add it there", c.DefaultLocale, c.Locales)
 	}
 	c.languages = locale.NewSet(c.DefaultLocale, c.Locales)
 	c.DefaultLocale = c.languages.Default()
@@ -366,9 +295,60 @@ func (c *Catalog) normalize() []string {
 		}
 	}
 
+	if len(c.Services) == 0 {
+		add("services: the catalog needs at least one service")
+	}
 	c.byCode = make(map[serviceKey]*Service, len(c.Services))
 	for i := range c.Services {
 		problems = append(problems, c.normalizeService(&c.Services[i], i)...)
+	}
+	problems = append(problems, c.checkLanguages()...)
+	return problems
+}
+
+// MaxExpectedDays is the longest target time a catalog may give a service, ten years.
+const MaxExpectedDays = 3650
+
+func containsLanguage(list []string, lang string) bool {
+	for _, l := range list {
+		if locale.Base(l) == locale.Base(lang) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLanguages lists texts in languages that the catalog does not list in locales, which no
+// request can select and which are usually typos.
+func (c *Catalog) checkLanguages() []string {
+	var problems []string
+	check := func(where, field string, t Text) {
+		for _, lang := range t.Languages() {
+			if !c.languages.Has(lang) {
+				problems = append(problems, fmt.Sprintf("%s: %s has text in %q, which is not in locales %v",
+					where, field, lang, c.languages.Languages()))
+			}
+		}
+	}
+	check("catalog", "contact", c.Contact)
+	check("catalog", "key_service", c.KeyService)
+	for _, j := range c.Jurisdictions {
+		check("jurisdiction "+j.ID, "name", j.Name)
+	}
+	for _, s := range c.Services {
+		where := "service " + s.Code
+		check(where, "service_name", s.Name)
+		check(where, "description", s.Description)
+		check(where, "keywords", s.Keywords)
+		check(where, "group", s.Group)
+		check(where, "service_notice", s.ServiceNotice)
+		for _, a := range s.Attributes {
+			check(where+": attribute "+a.Code, "description", a.Description)
+			check(where+": attribute "+a.Code, "datatype_description", a.DatatypeDescription)
+			for _, v := range a.Values {
+				check(where+": attribute "+a.Code+": value "+v.Key, "name", v.Name)
+			}
+		}
 	}
 	return problems
 }
@@ -415,8 +395,8 @@ func (c *Catalog) normalizeService(s *Service, index int) []string {
 	if r := s.DescriptionLength; r != nil && (r.Min < 0 || r.Max < 1 || r.Min > r.Max) {
 		add("description_length {min %d, max %d} needs 0 <= min <= max and max >= 1", r.Min, r.Max)
 	}
-	if s.ExpectedDays < 0 {
-		add("expected_days %d is negative", s.ExpectedDays)
+	if s.ExpectedDays < 0 || s.ExpectedDays > MaxExpectedDays {
+		add("expected_days %d is out of range; use 0 to %d days", s.ExpectedDays, MaxExpectedDays)
 	}
 
 	codes := map[string]bool{}

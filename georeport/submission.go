@@ -86,6 +86,9 @@ func (s *Submission) Build(c *Catalog, jurisdiction string) (*Request, error) {
 	s.checkContact(&ps)
 	if service != nil {
 		r.Attributes = s.checkAttributes(&ps, service)
+		// The name in the default language stays with the request, for when a later catalog
+		// no longer has the service.
+		r.ServiceName = service.Name.In(c.DefaultLocale, c.DefaultLocale)
 		r.AgencyResponsible = service.AgencyResponsible
 		if j := c.JurisdictionByID(service.Jurisdiction); j != nil && j.Moderation == ModerationPre {
 			r.Visibility = Hidden

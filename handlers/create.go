@@ -43,6 +43,11 @@ func (s *Server) createRequest(x *exchange) error {
 	}
 	keyErr := s.checkKey(ctx, key)
 	jurisdiction, jurisdictionErr := s.jurisdiction(firstValue(form, "jurisdiction_id"))
+	if jurisdictionErr != nil {
+		// Without a jurisdiction the service code cannot be looked up, so only the key and the
+		// jurisdiction are reported.
+		return joinProblems(keyErr, jurisdictionErr)
+	}
 	sub := submissionFrom(form)
 	sub.Jurisdiction = jurisdiction
 	r, buildErr := sub.Build(s.catalog, jurisdiction)

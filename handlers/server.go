@@ -27,7 +27,8 @@ type Config struct {
 	// Media stores uploaded files; nil rejects uploads with 415.
 	Media media.Store
 
-	// Root is the path prefix of the API, "/open311/v2" by default.
+	// Root is the path prefix of the API: "/open311/v2" when empty, and the host's root for
+	// "/". NormalizeRoot says which values are valid.
 	Root string
 	// BaseURL is the scheme, host and port of the public address, such as
 	// "https://feedback.example.org". Discovery and Link headers use it; without it they
@@ -79,10 +80,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Catalog == nil || cfg.Logger == nil {
 		return nil, errors.New("handlers: config needs a store, a catalog and a logger")
 	}
-	if cfg.Root == "" {
-		cfg.Root = "/open311/v2"
+	root, err := NormalizeRoot(cfg.Root)
+	if err != nil {
+		return nil, err
 	}
-	cfg.Root = "/" + strings.Trim(cfg.Root, "/")
+	cfg.Root = root
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
@@ -119,11 +121,39 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.routes = registry(cfg.Media != nil)
 	s.mux = s.buildMux()
-	var err error
 	if s.services, err = newServiceCache(s); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// DefaultRoot is the path prefix of the API when the configuration names none.
+const DefaultRoot = "/open311/v2"
+
+// NormalizeRoot returns the path prefix of the API for a configured root: DefaultRoot for "",
+// "" (the host's root) for "/", and otherwise the path with one leading slash and no trailing
+// one. Each segment may contain letters, digits and the characters . _ ~ -, because routing
+// patterns and links use the root unescaped.
+func NormalizeRoot(root string) (string, error) {
+	if root == "" {
+		return DefaultRoot, nil
+	}
+	trimmed := strings.Trim(root, "/")
+	if trimmed == "" {
+		return "", nil
+	}
+	for _, segment := range strings.Split(trimmed, "/") {
+		valid := segment != "" && segment != "." && segment != ".."
+		for _, c := range segment {
+			valid = valid && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+				c == '.' || c == '_' || c == '~' || c == '-')
+		}
+		if !valid {
+			return "", fmt.Errorf("root %q is not a path such as /open311/v2 or /: each segment may contain "+
+				"letters, digits and . _ ~ -", root)
+		}
+	}
+	return "/" + trimmed, nil
 }
 
 // exchange is one request being served: what the routing found out about it and where the

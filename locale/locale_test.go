@@ -1,7 +1,13 @@
 package locale
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -82,5 +88,54 @@ func TestMessagesTranslated(t *testing.T) {
 	}
 	if MsgRequired.Format("de", "x") != MsgRequired.Format("en", "x") {
 		t.Error("a language without a translation does not fall back to English")
+	}
+}
+
+// TestMessagesFormatCleanly renders every translation in messages.go with as many arguments as
+// it refers to, so that a stray % or a wrong index shows up as fmt's %!verb text. It reads the
+// file's source, so new messages are checked without being listed here.
+func TestMessagesFormatCleanly(t *testing.T) {
+	file, err := parser.ParseFile(token.NewFileSet(), "messages.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verb := regexp.MustCompile(`%\[(\d)\]([a-zA-Z])`)
+	checked := 0
+	ast.Inspect(file, func(n ast.Node) bool {
+		kv, ok := n.(*ast.KeyValueExpr)
+		if !ok {
+			return true
+		}
+		lit, ok := kv.Value.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return true
+		}
+		format, err := strconv.Unquote(lit.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := make([]any, 9)
+		need := 0
+		for _, m := range verb.FindAllStringSubmatch(format, -1) {
+			i := int(m[1][0] - '1')
+			need = max(need, i+1)
+			switch m[2] {
+			case "d":
+				args[i] = 1
+			case "U":
+				args[i] = 'x'
+			default:
+				args[i] = "x"
+			}
+		}
+		args = args[:need]
+		if got := fmt.Sprintf(format, args...); strings.Contains(got, "%!") {
+			t.Errorf("%q renders as %q", format, got)
+		}
+		checked++
+		return true
+	})
+	if checked < 100 {
+		t.Errorf("checked %d translations, want every message of messages.go", checked)
 	}
 }

@@ -238,9 +238,9 @@ var (
 	}
 	// (none)
 	MsgMalformedQuery = Message{
-		en: "the query string has an invalid percent escape; encode % as %25",
-		fi: "kyselymerkkijonossa on virheellinen prosenttikoodaus; koodaa % muotoon %25",
-		sv: "frågesträngen har en ogiltig procentkodning; koda % som %25",
+		en: "the query string has an invalid percent escape; encode %% as %%25",
+		fi: "kyselymerkkijonossa on virheellinen prosenttikoodaus; koodaa %% muotoon %%25",
+		sv: "frågesträngen har en ogiltig procentkodning; koda %% som %%25",
 	}
 	// service request id
 	MsgRequestNotFound = Message{
