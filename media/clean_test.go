@@ -824,6 +824,23 @@ func TestCleanPNGOrientation(t *testing.T) {
 	}
 }
 
+func TestCleanPNGExifAfterIDATIgnored(t *testing.T) {
+	img := noise(3, 2, 6)
+	input := withPNGChunks(t, encodePNG(t, img), nil, [][]byte{pngChunk("eXIf", exifTIFF(binary.LittleEndian, 6))})
+
+	out, report := cleanBytes(t, input, "image/png")
+
+	if report.Reencoded || report.Orientation != 0 {
+		t.Errorf("Report = %+v, want no orientation and no re-encoding", report)
+	}
+	checkNoMetadata(t, out)
+	decoded, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("decoding the output: %v", err)
+	}
+	checkSamePixels(t, decoded, img)
+}
+
 func TestCleanPNGICCProfileColorSpace(t *testing.T) {
 	iccp := func(colorSpace string) []byte {
 		profile := make([]byte, 128)
