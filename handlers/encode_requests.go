@@ -82,7 +82,7 @@ func (e *requestEncoder) appendJSONObject(b []byte, r *georeport.Request, distan
 // appendJSONFields appends every field after service_request_id, each preceded by a comma.
 func (e *requestEncoder) appendJSONFields(b []byte, r *georeport.Request, distance float64) []byte {
 	b = append(b, `,"status":`...)
-	b = appendJSONString(b, string(r.Status))
+	b = appendJSONStringOrNull(b, string(r.Status))
 	b = append(b, `,"status_notes":`...)
 	b = appendJSONStringOrNull(b, r.StatusNotes)
 	b = append(b, `,"service_name":`...)

@@ -134,15 +134,12 @@ func request(raw *rawRecord, loc *time.Location, wrongType string) (*georeport.R
 	case string(georeport.StatusOpen), string(georeport.StatusClosed):
 		r.Status = georeport.Status(status)
 	case "":
-		if c.wrongType != "status" {
-			c.add("status is missing: it must be open or closed")
-		}
+		// What the source left empty stays empty, as for every other field.
 	default:
 		c.add("status %q is not open or closed", quoteLimit(raw.Status))
 	}
 
 	r.Requested = c.datetime("requested_datetime", raw.Requested)
-	c.require("requested_datetime", raw.Requested != "")
 	r.Updated = c.datetime("updated_datetime", raw.Updated)
 	if raw.Updated == "" {
 		// A request not updated since it was filed was last updated when it was filed.

@@ -58,10 +58,13 @@
 //     turns a literal carriage return into a line feed when it is read, so only &#xD; gives
 //     a carriage return in XML.
 //   - Imported requests are public.
+//   - A record without status or requested_datetime is kept with the value absent, so that
+//     what the source left empty stays empty. Such a request is found by its id, and it
+//     lists after all others because it has no filing time.
 //
 // Next reports a bad record as a *RecordError and skips it. A request is bad when it has:
 //
-//   - no service_request_id or no requested_datetime;
+//   - no service_request_id;
 //   - a datetime that does not parse;
 //   - a status other than open or closed;
 //   - a lat without a long, or the reverse;

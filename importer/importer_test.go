@@ -516,8 +516,6 @@ func TestBadRecords(t *testing.T) {
 			"", "service_request_id is a JSON object, not a string or a number"},
 		{"requested not a date", `{"service_request_id": "x", "status": "open", "requested_datetime": "yesterday"}`,
 			"x", `requested_datetime "yesterday" is not an RFC 3339 datetime`},
-		{"requested missing", `{"service_request_id": "x", "status": "open"}`,
-			"x", "requested_datetime is missing"},
 		{"updated not a date", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "updated_datetime": "2015-02-30T00:00:00Z"}`,
 			"x", `updated_datetime "2015-02-30T00:00:00Z" is not an RFC 3339 datetime`},
 		{"expected not a date", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "expected_datetime": "14.3.2015"}`,
@@ -527,8 +525,6 @@ func TestBadRecords(t *testing.T) {
 			"x", `extended_attributes.tasks[1].task_modified "soon" is not an RFC 3339 datetime`},
 		{"status unknown", `{"service_request_id": "x", "status": "pending", "requested_datetime": "2015-03-04T14:40:04Z"}`,
 			"x", `status "pending" is not open or closed`},
-		{"status missing", `{"service_request_id": "x", "requested_datetime": "2015-03-04T14:40:04Z"}`,
-			"x", "status is missing: it must be open or closed"},
 		{"status a number", `{"service_request_id": "x", "status": 1, "requested_datetime": "2015-03-04T14:40:04Z"}`,
 			"x", "status is a JSON number, not a string"},
 		{"lat out of range", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "lat": 91, "long": 24}`,
@@ -912,5 +908,34 @@ func TestReadErrors(t *testing.T) {
 				t.Errorf("Next() after the error = %v, want the same error %v", again, res.err)
 			}
 		})
+	}
+}
+
+func TestRecordsWithoutStatusOrTimeAreKept(t *testing.T) {
+	data := `[{"service_request_id": "no-status", "requested_datetime": "2015-03-04T14:40:04Z"},
+	          {"service_request_id": "no-time", "status": "closed"}]`
+	rd, err := Open(strings.NewReader(data), "sparse.json", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []georeport.Request
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next() = %v, want both records kept", err)
+		}
+		got = append(got, *rec.Request)
+	}
+	if len(got) != 2 {
+		t.Fatalf("read %d records, want 2", len(got))
+	}
+	if got[0].Status != "" || got[0].Requested.IsZero() {
+		t.Errorf("no-status = %+v, want an empty status and its time", got[0])
+	}
+	if got[1].Status != georeport.StatusClosed || !got[1].Requested.IsZero() || !got[1].Updated.IsZero() {
+		t.Errorf("no-time = %+v, want closed and no times", got[1])
 	}
 }
