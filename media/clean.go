@@ -87,11 +87,12 @@ func (r *Report) remove(kind string, n int64) {
 // right, such as ICC colour profiles and animation control, and copies the compressed
 // pixels unchanged. The one exception is a JPEG or PNG whose EXIF orientation is 2 to 8:
 // Clean decodes it, turns the pixels upright and encodes it again, because the output has
-// no EXIF to make viewers turn it. The comment of each format's function says what it
-// keeps.
+// no EXIF to make viewers turn it. Each format's clean function documents what it keeps.
 //
-// src must hold the whole file; Clean seeks in it and reads parts of it more than once.
-// Memory stays under a few hundred KB, except when Clean decodes an image (see MaxPixels).
+// src must hold the whole file, because Clean seeks in it and reads parts of it more than
+// once. Clean uses about 150 KB of memory whatever the file size, with two exceptions. It
+// reads the iinf and iloc boxes of a HEIC file whole, up to 1 MiB each, and it holds the
+// pixels of an image that it turns upright (see MaxPixels).
 //
 // Clean returns an *InvalidImageError for a file that is malformed, that uses a feature
 // Clean does not support, or that is too large to decode. Other errors come from reading
@@ -367,9 +368,9 @@ type transform struct {
 // newTransform returns the transform for EXIF orientation o of a w×h image. EXIF 2.3
 // (JEITA CP-3451) defines each value by the sides where the stored 0th row and 0th column
 // appear. Value 2 puts them at the top and right, a mirror. Value 3 puts them at the bottom
-// and right (180°), 4 at the bottom and left (a vertical flip), 5 at the left and top (a
-// transpose), 6 at the right and top (90° clockwise), 7 at the right and bottom (a
-// transverse) and 8 at the left and bottom (90° counterclockwise).
+// and right (180°), and 4 at the bottom and left (a vertical flip). Value 5 puts them at
+// the left and top (a transpose), 6 at the right and top (90° clockwise), 7 at the right
+// and bottom (a transverse) and 8 at the left and bottom (90° counterclockwise).
 func newTransform(o, w, h int) transform {
 	switch o {
 	case 2:
@@ -1477,14 +1478,14 @@ func cleanWebP(dst io.Writer, in *reader) (Report, error) {
 
 	// The first pass measures what is kept, because the RIFF size comes first.
 	measure := &webpCleaner{in: in}
-	kept, err := measure.chunks(12, end, false)
+	keptSize, err := measure.chunks(12, end, false)
 	if err != nil {
 		return Report{}, err
 	}
 
 	out := bufio.NewWriterSize(dst, bufferSize)
 	c := &webpCleaner{in: in, out: out}
-	binary.LittleEndian.PutUint32(header[4:], uint32(4+kept))
+	binary.LittleEndian.PutUint32(header[4:], uint32(4+keptSize))
 	out.Write(header[:])
 	if _, err := c.chunks(12, end, false); err != nil {
 		return Report{}, err
@@ -1512,7 +1513,7 @@ type webpCleaner struct {
 // chunks walks the chunks from start to end, inside an ANMF frame when inFrame is set,
 // and returns the number of bytes that it keeps.
 func (c *webpCleaner) chunks(start, end int64, inFrame bool) (int64, error) {
-	var kept int64
+	var keptSize int64
 	for off := start; off < end; {
 		if err := c.in.seek(off); err != nil {
 			return 0, err
@@ -1541,10 +1542,10 @@ func (c *webpCleaner) chunks(start, end int64, inFrame bool) (int64, error) {
 		if n == 0 {
 			c.report.remove(webpChunkName(fourCC), 8+padded)
 		}
-		kept += n
+		keptSize += n
 		off += 8 + padded
 	}
-	return kept, nil
+	return keptSize, nil
 }
 
 // webpChunkName returns the name under which Report lists a dropped chunk. Other chunk
