@@ -99,7 +99,7 @@ func (r *Report) remove(kind string, n int64) {
 // src or writing dst. On any error dst may hold part of the output, which the caller must
 // discard.
 func Clean(dst io.Writer, src io.ReadSeeker, contentType string) (Report, error) {
-	in, err := newReader(src, contentType)
+	in, err := newImageReader(src, contentType)
 	if err != nil {
 		return Report{}, err
 	}
@@ -119,13 +119,14 @@ func Clean(dst io.Writer, src io.ReadSeeker, contentType string) (Report, error)
 	return Report{}, fmt.Errorf("media: clean: unsupported content type %q", contentType)
 }
 
-// bufferSize is the size of the read and write buffers, and the most bytes that a single
-// peek returns.
-const bufferSize = 32 << 10
+// cleanBufferSize is the size of the read and write buffers, and the most bytes that a
+// single peek returns.
+const cleanBufferSize = 32 << 10
 
-// reader reads the input through a buffer and counts the offset, so that errors can name
-// where the input is malformed. Its Read and ReadByte let an image decoder read from it.
-type reader struct {
+// imageReader reads the input through a buffer and counts the offset, so that errors can
+// name where the input is malformed. Its Read and ReadByte let an image decoder read from
+// it.
+type imageReader struct {
 	rs          io.ReadSeeker
 	br          *bufio.Reader
 	off         int64 // offset of the next byte that br returns
@@ -134,7 +135,7 @@ type reader struct {
 	readErr     error // the first error other than io.EOF that Read or ReadByte met
 }
 
-func newReader(rs io.ReadSeeker, contentType string) (*reader, error) {
+func newImageReader(rs io.ReadSeeker, contentType string) (*imageReader, error) {
 	size, err := rs.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, fmt.Errorf("media: find the size of the upload: %w", err)
@@ -142,39 +143,39 @@ func newReader(rs io.ReadSeeker, contentType string) (*reader, error) {
 	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("media: seek to the start of the upload: %w", err)
 	}
-	r := &reader{rs: rs, br: bufio.NewReaderSize(rs, bufferSize), size: size, contentType: contentType}
+	r := &imageReader{rs: rs, br: bufio.NewReaderSize(rs, cleanBufferSize), size: size, contentType: contentType}
 	return r, nil
 }
 
 // invalidAt returns an *InvalidImageError for the problem found at offset off.
-func (r *reader) invalidAt(off int64, format string, args ...any) error {
+func (r *imageReader) invalidAt(off int64, format string, args ...any) error {
 	return &InvalidImageError{ContentType: r.contentType, Offset: off, Reason: fmt.Sprintf(format, args...)}
 }
 
-func (r *reader) invalid(format string, args ...any) error {
+func (r *imageReader) invalid(format string, args ...any) error {
 	return r.invalidAt(r.off, format, args...)
 }
 
 // readError turns an end of file into an *InvalidImageError and wraps any other error.
-func (r *reader) readError(err error) error {
+func (r *imageReader) readError(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return r.invalid("unexpected end of file")
 	}
 	return fmt.Errorf("media: read the upload: %w", err)
 }
 
-func writeError(err error) error {
+func outputError(err error) error {
 	return fmt.Errorf("media: write the cleaned image: %w", err)
 }
 
-func (r *reader) Read(p []byte) (int, error) {
+func (r *imageReader) Read(p []byte) (int, error) {
 	n, err := r.br.Read(p)
 	r.off += int64(n)
 	r.noteError(err)
 	return n, err
 }
 
-func (r *reader) ReadByte() (byte, error) {
+func (r *imageReader) ReadByte() (byte, error) {
 	b, err := r.br.ReadByte()
 	if err == nil {
 		r.off++
@@ -183,16 +184,16 @@ func (r *reader) ReadByte() (byte, error) {
 	return b, err
 }
 
-func (r *reader) noteError(err error) {
+func (r *imageReader) noteError(err error) {
 	if err != nil && err != io.EOF && r.readErr == nil {
 		r.readErr = err
 	}
 }
 
 // remaining returns the number of bytes after the offset.
-func (r *reader) remaining() int64 { return r.size - r.off }
+func (r *imageReader) remaining() int64 { return r.size - r.off }
 
-func (r *reader) seek(off int64) error {
+func (r *imageReader) seek(off int64) error {
 	if off >= r.off && off-r.off <= int64(r.br.Buffered()) {
 		r.br.Discard(int(off - r.off))
 		r.off = off
@@ -206,7 +207,7 @@ func (r *reader) seek(off int64) error {
 	return nil
 }
 
-func (r *reader) readFull(p []byte) error {
+func (r *imageReader) readFull(p []byte) error {
 	n, err := io.ReadFull(r.br, p)
 	r.off += int64(n)
 	if err != nil {
@@ -215,7 +216,7 @@ func (r *reader) readFull(p []byte) error {
 	return nil
 }
 
-func (r *reader) readByte() (byte, error) {
+func (r *imageReader) readByte() (byte, error) {
 	b, err := r.ReadByte()
 	if err != nil {
 		return 0, r.readError(err)
@@ -223,7 +224,7 @@ func (r *reader) readByte() (byte, error) {
 	return b, nil
 }
 
-func (r *reader) readUint16() (uint16, error) {
+func (r *imageReader) readUint16() (uint16, error) {
 	var b [2]byte
 	if err := r.readFull(b[:]); err != nil {
 		return 0, err
@@ -232,8 +233,8 @@ func (r *reader) readUint16() (uint16, error) {
 }
 
 // peek returns up to n of the next bytes without consuming them; fewer at the end of the
-// file. n must be at most bufferSize.
-func (r *reader) peek(n int) ([]byte, error) {
+// file. n must be at most cleanBufferSize.
+func (r *imageReader) peek(n int) ([]byte, error) {
 	b, err := r.br.Peek(n)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, r.readError(err)
@@ -242,7 +243,7 @@ func (r *reader) peek(n int) ([]byte, error) {
 }
 
 // skip moves n bytes forward, which must not pass the end of the file.
-func (r *reader) skip(n int64) error {
+func (r *imageReader) skip(n int64) error {
 	if n > r.remaining() {
 		return r.invalid("a length of %d bytes runs past the end of the file", n)
 	}
@@ -250,12 +251,12 @@ func (r *reader) skip(n int64) error {
 }
 
 // copyN copies the next n bytes to w and to sum. Either may be nil.
-func (r *reader) copyN(w io.Writer, n int64, sum hash.Hash32) error {
+func (r *imageReader) copyN(w io.Writer, n int64, sum hash.Hash32) error {
 	if n > r.remaining() {
 		return r.invalid("a length of %d bytes runs past the end of the file", n)
 	}
 	for n > 0 {
-		b, err := r.br.Peek(int(min(n, bufferSize)))
+		b, err := r.br.Peek(int(min(n, cleanBufferSize)))
 		if len(b) == 0 {
 			return r.readError(err)
 		}
@@ -264,7 +265,7 @@ func (r *reader) copyN(w io.Writer, n int64, sum hash.Hash32) error {
 		}
 		if w != nil {
 			if _, err := w.Write(b); err != nil {
-				return writeError(err)
+				return outputError(err)
 			}
 		}
 		r.br.Discard(len(b))
@@ -275,7 +276,7 @@ func (r *reader) copyN(w io.Writer, n int64, sum hash.Hash32) error {
 }
 
 // dropTrailing reports the bytes after the end of the image, which Clean does not copy.
-func (r *reader) dropTrailing(report *Report) {
+func (r *imageReader) dropTrailing(report *Report) {
 	if n := r.remaining(); n > 0 {
 		report.remove("trailing data", n)
 	}
@@ -356,44 +357,44 @@ func exifOrientation(b []byte) int {
 	return 0
 }
 
-// transform maps a pixel (x, y) of a stored image to the pixel (X, Y) where a viewer that
-// applies the EXIF orientation shows it: X = ax*x + bx*y + cx and Y = ay*x + by*y + cy.
-// swap reports whether width and height trade places.
-type transform struct {
+// pixelTransform maps a pixel (x, y) of a stored image to the pixel (X, Y) where a viewer
+// that applies the EXIF orientation shows it: X = ax*x + bx*y + cx and Y = ay*x + by*y +
+// cy. swap reports whether width and height trade places.
+type pixelTransform struct {
 	ax, bx, cx int
 	ay, by, cy int
 	swap       bool
 }
 
-// newTransform returns the transform for EXIF orientation o of a w×h image. EXIF 2.3
+// newPixelTransform returns the transform for EXIF orientation o of a w×h image. EXIF 2.3
 // (JEITA CP-3451) defines each value by the sides where the stored 0th row and 0th column
 // appear. Value 2 puts them at the top and right, a mirror. Value 3 puts them at the bottom
 // and right (180°), and 4 at the bottom and left (a vertical flip). Value 5 puts them at
 // the left and top (a transpose), 6 at the right and top (90° clockwise), 7 at the right
 // and bottom (a transverse) and 8 at the left and bottom (90° counterclockwise).
-func newTransform(o, w, h int) transform {
+func newPixelTransform(o, w, h int) pixelTransform {
 	switch o {
 	case 2:
-		return transform{ax: -1, cx: w - 1, by: 1}
+		return pixelTransform{ax: -1, cx: w - 1, by: 1}
 	case 3:
-		return transform{ax: -1, cx: w - 1, by: -1, cy: h - 1}
+		return pixelTransform{ax: -1, cx: w - 1, by: -1, cy: h - 1}
 	case 4:
-		return transform{ax: 1, by: -1, cy: h - 1}
+		return pixelTransform{ax: 1, by: -1, cy: h - 1}
 	case 5:
-		return transform{bx: 1, ay: 1, swap: true}
+		return pixelTransform{bx: 1, ay: 1, swap: true}
 	case 6:
-		return transform{bx: -1, cx: h - 1, ay: 1, swap: true}
+		return pixelTransform{bx: -1, cx: h - 1, ay: 1, swap: true}
 	case 7:
-		return transform{bx: -1, cx: h - 1, ay: -1, cy: w - 1, swap: true}
+		return pixelTransform{bx: -1, cx: h - 1, ay: -1, cy: w - 1, swap: true}
 	case 8:
-		return transform{bx: 1, ay: -1, cy: w - 1, swap: true}
+		return pixelTransform{bx: 1, ay: -1, cy: w - 1, swap: true}
 	}
-	return transform{ax: 1, by: 1}
+	return pixelTransform{ax: 1, by: 1}
 }
 
 // copyPixels copies a w×h array of pixels of size bytes each from src to where t puts them
 // in dst.
-func (t transform) copyPixels(dst []byte, dstStride int, src []byte, srcStride, size, w, h int) {
+func (t pixelTransform) copyPixels(dst []byte, dstStride int, src []byte, srcStride, size, w, h int) {
 	stepX := t.ax*size + t.ay*dstStride
 	stepY := t.bx*size + t.by*dstStride
 	base := t.cx*size + t.cy*dstStride
@@ -412,7 +413,7 @@ func (t transform) copyPixels(dst []byte, dstStride int, src []byte, srcStride, 
 // image/png decode to, and turns a YCbCr image into a 4:4:4 one.
 func orient(img image.Image, o int) (image.Image, error) {
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
-	t := newTransform(o, w, h)
+	t := newPixelTransform(o, w, h)
 	r := image.Rect(0, 0, w, h)
 	if t.swap {
 		r = image.Rect(0, 0, h, w)
@@ -475,7 +476,7 @@ func orient(img image.Image, o int) (image.Image, error) {
 
 // checkPixels returns an *InvalidImageError wrapping ErrTooManyPixels when a w×h image is
 // larger than Clean decodes.
-func (r *reader) checkPixels(w, h int64) error {
+func (r *imageReader) checkPixels(w, h int64) error {
 	if w*h > int64(maxDecodePixels) {
 		return &InvalidImageError{
 			ContentType: r.contentType,
@@ -489,7 +490,7 @@ func (r *reader) checkPixels(w, h int64) error {
 
 // decodeError wraps an image decoder's error in an *InvalidImageError, unless the decoder
 // failed because reading the input failed.
-func (r *reader) decodeError(err error) error {
+func (r *imageReader) decodeError(err error) error {
 	if r.readErr != nil {
 		return fmt.Errorf("media: read the upload: %w", r.readErr)
 	}
@@ -533,7 +534,7 @@ type byteRange struct {
 // jpegCleaner walks the segments of a JPEG and copies those that Clean keeps to out, or
 // only reads them when out is nil.
 type jpegCleaner struct {
-	in     *reader
+	in     *imageReader
 	out    *bufio.Writer
 	report Report
 
@@ -580,7 +581,7 @@ func (c *jpegCleaner) writeMarker(marker byte, n int64) {
 // The entropy-coded data is copied byte for byte. When the first Exif segment has an
 // orientation from 2 to 8, the image is decoded, turned and encoded again at quality 90,
 // with the ICC profile segments placed right after SOI.
-func cleanJPEG(dst io.Writer, in *reader) (Report, error) {
+func cleanJPEG(dst io.Writer, in *imageReader) (Report, error) {
 	// The first pass reads the headers up to the first scan, to learn the orientation
 	// before anything is written.
 	head := &jpegCleaner{in: in}
@@ -595,13 +596,13 @@ func cleanJPEG(dst io.Writer, in *reader) (Report, error) {
 	if err := in.seek(0); err != nil {
 		return Report{}, err
 	}
-	out := bufio.NewWriterSize(dst, bufferSize)
+	out := bufio.NewWriterSize(dst, cleanBufferSize)
 	c := &jpegCleaner{in: in, out: out}
 	if err := c.walk(false); err != nil {
 		return Report{}, err
 	}
 	if err := out.Flush(); err != nil {
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	c.report.Orientation = head.orientation
 	return c.report, nil
@@ -930,7 +931,7 @@ func (c *jpegCleaner) reencode(dst io.Writer) (Report, error) {
 		icc = nil
 	}
 
-	out := bufio.NewWriterSize(dst, bufferSize)
+	out := bufio.NewWriterSize(dst, cleanBufferSize)
 	var insertErr error
 	w := &insertWriter{w: out, n: 2, insert: func(w io.Writer) error {
 		for _, s := range icc {
@@ -947,10 +948,10 @@ func (c *jpegCleaner) reencode(dst io.Writer) (Report, error) {
 		if insertErr != nil {
 			return Report{}, insertErr
 		}
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	if err := out.Flush(); err != nil {
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	return report, nil
 }
@@ -976,7 +977,7 @@ var pngColorChunks = []string{"cHRM", "gAMA", "iCCP", "sRGB", "cICP", "pHYs"}
 // pngCleaner walks the chunks of a PNG and copies those that Clean keeps to out, or only
 // reads them when out is nil.
 type pngCleaner struct {
-	in     *reader
+	in     *imageReader
 	out    *bufio.Writer
 	report Report
 
@@ -996,7 +997,7 @@ type pngCleaner struct {
 // PNG Third Edition requires eXIf before IDAT, and Chrome and Safari ignore one after it,
 // so Clean does too. Firefox ignored eXIf in PNG as of 2024, so it shows the cleaned image
 // upright where it showed the upload turned.
-func cleanPNG(dst io.Writer, in *reader) (Report, error) {
+func cleanPNG(dst io.Writer, in *imageReader) (Report, error) {
 	// The first pass checks the whole file and finds the orientation.
 	scan := &pngCleaner{in: in, colorChunks: map[string]byteRange{}}
 	if err := scan.walk(); err != nil {
@@ -1011,13 +1012,13 @@ func cleanPNG(dst io.Writer, in *reader) (Report, error) {
 	if err := in.seek(0); err != nil {
 		return Report{}, err
 	}
-	out := bufio.NewWriterSize(dst, bufferSize)
+	out := bufio.NewWriterSize(dst, cleanBufferSize)
 	c := &pngCleaner{in: in, out: out}
 	if err := c.walk(); err != nil {
 		return Report{}, err
 	}
 	if err := out.Flush(); err != nil {
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	c.report.Orientation = scan.orientation
 	return c.report, nil
@@ -1182,7 +1183,7 @@ func (c *pngCleaner) reencode(dst io.Writer) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	swap := newTransform(c.orientation, 1, 1).swap
+	swap := newPixelTransform(c.orientation, 1, 1).swap
 
 	// An ICC profile must match the colour type that image/png writes, which is gray only
 	// for a gray image.
@@ -1211,7 +1212,7 @@ func (c *pngCleaner) reencode(dst io.Writer) (Report, error) {
 	}
 
 	// The signature and IHDR chunk take 8 + 25 bytes of the encoder's output.
-	out := bufio.NewWriterSize(dst, bufferSize)
+	out := bufio.NewWriterSize(dst, cleanBufferSize)
 	var insertErr error
 	w := &insertWriter{w: out, n: 8 + 25, insert: func(w io.Writer) error {
 		for _, s := range chunks {
@@ -1225,10 +1226,10 @@ func (c *pngCleaner) reencode(dst io.Writer) (Report, error) {
 		if insertErr != nil {
 			return Report{}, insertErr
 		}
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	if err := out.Flush(); err != nil {
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	return report, nil
 }
@@ -1255,7 +1256,7 @@ func (c *pngCleaner) copyColorChunk(w io.Writer, s byteRange, swap bool) error {
 		binary.BigEndian.PutUint32(chunk[17:], crc32.ChecksumIEEE(chunk[4:17]))
 	}
 	if _, err := w.Write(chunk[:]); err != nil {
-		return writeError(err)
+		return outputError(err)
 	}
 	return nil
 }
@@ -1296,9 +1297,9 @@ func (c *pngCleaner) iccColorSpace(s byteRange) (string, error) {
 // ICC profile), unknown extensions, and any bytes after the trailer. It keeps graphic
 // control extensions, which hold frame delays and transparency, and plain text
 // extensions, which are part of the image.
-func cleanGIF(dst io.Writer, in *reader) (Report, error) {
+func cleanGIF(dst io.Writer, in *imageReader) (Report, error) {
 	var report Report
-	out := bufio.NewWriterSize(dst, bufferSize)
+	out := bufio.NewWriterSize(dst, cleanBufferSize)
 
 	// The header and logical screen descriptor, then the global colour table when bit 7
 	// of the packed field is set, of 3 × 2^(size+1) bytes.
@@ -1359,7 +1360,7 @@ func cleanGIF(dst io.Writer, in *reader) (Report, error) {
 			out.WriteByte(introducer)
 			in.dropTrailing(&report)
 			if err := out.Flush(); err != nil {
-				return Report{}, writeError(err)
+				return Report{}, outputError(err)
 			}
 			return report, nil
 
@@ -1374,7 +1375,7 @@ func cleanGIF(dst io.Writer, in *reader) (Report, error) {
 var gifApplicationsKept = []string{"NETSCAPE2.0", "ANIMEXTS1.0", "ICCRGBG1012"}
 
 // cleanGIFExtension copies or drops the extension after its 0x21 introducer.
-func cleanGIFExtension(out *bufio.Writer, in *reader, report *Report) error {
+func cleanGIFExtension(out *bufio.Writer, in *imageReader, report *Report) error {
 	start := in.off - 1
 	label, err := in.readByte()
 	if err != nil {
@@ -1427,7 +1428,7 @@ func cleanGIFExtension(out *bufio.Writer, in *reader, report *Report) error {
 
 // copyGIFSubBlocks copies data sub-blocks, each a size byte and that many bytes, up to and
 // including the zero-size terminator. out may be nil.
-func copyGIFSubBlocks(out *bufio.Writer, in *reader) error {
+func copyGIFSubBlocks(out *bufio.Writer, in *imageReader) error {
 	var w io.Writer
 	if out != nil {
 		w = out
@@ -1462,7 +1463,7 @@ const (
 // NOTE: the pixels are not turned for a WebP EXIF orientation, which is reported but
 // dropped with the EXIF chunk. Whether browsers apply that orientation to WebP could not
 // be verified, so a viewer that does would show the cleaned image turned differently.
-func cleanWebP(dst io.Writer, in *reader) (Report, error) {
+func cleanWebP(dst io.Writer, in *imageReader) (Report, error) {
 	var header [12]byte
 	if err := in.readFull(header[:]); err != nil {
 		return Report{}, err
@@ -1483,7 +1484,7 @@ func cleanWebP(dst io.Writer, in *reader) (Report, error) {
 		return Report{}, err
 	}
 
-	out := bufio.NewWriterSize(dst, bufferSize)
+	out := bufio.NewWriterSize(dst, cleanBufferSize)
 	c := &webpCleaner{in: in, out: out}
 	binary.LittleEndian.PutUint32(header[4:], uint32(4+keptSize))
 	out.Write(header[:])
@@ -1495,7 +1496,7 @@ func cleanWebP(dst io.Writer, in *reader) (Report, error) {
 	}
 	in.dropTrailing(&c.report)
 	if err := out.Flush(); err != nil {
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	c.report.Orientation = measure.report.Orientation
 	return c.report, nil
@@ -1504,7 +1505,7 @@ func cleanWebP(dst io.Writer, in *reader) (Report, error) {
 // webpCleaner walks RIFF chunks and copies those that Clean keeps to out, or only measures
 // them when out is nil.
 type webpCleaner struct {
-	in       *reader
+	in       *imageReader
 	out      *bufio.Writer
 	report   Report
 	exifSeen bool
@@ -1641,7 +1642,7 @@ func (c *webpCleaner) chunk(fourCC string, header [8]byte, size int64, inFrame b
 // bytes are. A top-level uuid box of XMP is zeroed too.
 //
 // NOTE: thumbnail items are kept. They show the same picture at a smaller size.
-func cleanHEIC(dst io.Writer, in *reader) (Report, error) {
+func cleanHEIC(dst io.Writer, in *imageReader) (Report, error) {
 	var report Report
 	var extents []heicExtent
 	sawMeta := false
@@ -1705,7 +1706,7 @@ func cleanHEIC(dst io.Writer, in *reader) (Report, error) {
 	if err := in.seek(0); err != nil {
 		return Report{}, err
 	}
-	out := bufio.NewWriterSize(dst, bufferSize)
+	out := bufio.NewWriterSize(dst, cleanBufferSize)
 	for _, e := range merged {
 		if err := in.copyN(out, e.start-in.off, nil); err != nil {
 			return Report{}, err
@@ -1722,7 +1723,7 @@ func cleanHEIC(dst io.Writer, in *reader) (Report, error) {
 		return Report{}, err
 	}
 	if err := out.Flush(); err != nil {
-		return Report{}, writeError(err)
+		return Report{}, outputError(err)
 	}
 	return report, nil
 }
@@ -1745,7 +1746,7 @@ type heicExtent struct {
 // checkHEICExtents returns an *InvalidImageError unless each extent, sorted by start, lies
 // in idat or inside the payload of one top-level box other than ftyp and meta, so that
 // zeroing it leaves every box header as it is.
-func checkHEICExtents(in *reader, extents []heicExtent) error {
+func checkHEICExtents(in *imageReader, extents []heicExtent) error {
 	i := 0
 	for off := int64(0); off < in.size && i < len(extents); {
 		b, err := readBox(in, off, in.size, true)
@@ -1771,14 +1772,15 @@ func writeZeros(w io.Writer, n int64) error {
 	for n > 0 {
 		k := min(n, int64(len(zeros)))
 		if _, err := w.Write(zeros[:k]); err != nil {
-			return writeError(err)
+			return outputError(err)
 		}
 		n -= k
 	}
 	return nil
 }
 
-// boxHeader is an ISO base media box header: its type and where its header, payload and end are in the file.
+// boxHeader is an ISO base media box header: its type and the file offsets where the box,
+// its payload and its end are.
 type boxHeader struct {
 	typ                 string
 	start, payload, end int64
@@ -1786,7 +1788,7 @@ type boxHeader struct {
 
 // readBox reads the header of the box at off, which must end by parentEnd. A size of 0,
 // allowed only at the top level, means that the box runs to the end of the file.
-func readBox(in *reader, off, parentEnd int64, topLevel bool) (boxHeader, error) {
+func readBox(in *imageReader, off, parentEnd int64, topLevel bool) (boxHeader, error) {
 	if err := in.seek(off); err != nil {
 		return boxHeader{}, err
 	}
@@ -1829,7 +1831,7 @@ func readBox(in *reader, off, parentEnd int64, topLevel bool) (boxHeader, error)
 }
 
 // readBoxPayload reads the payload of b into memory, up to maxHEICBox bytes.
-func readBoxPayload(in *reader, b boxHeader) ([]byte, error) {
+func readBoxPayload(in *imageReader, b boxHeader) ([]byte, error) {
 	if b.end-b.payload > maxHEICBox {
 		return nil, in.invalidAt(b.start, "box %q has more than %d bytes", b.typ, maxHEICBox)
 	}
@@ -1844,7 +1846,7 @@ func readBoxPayload(in *reader, b boxHeader) ([]byte, error) {
 }
 
 // heicMetadataExtents returns the file ranges of the Exif and XMP items of a meta box.
-func heicMetadataExtents(in *reader, meta boxHeader) ([]heicExtent, error) {
+func heicMetadataExtents(in *imageReader, meta boxHeader) ([]heicExtent, error) {
 	// meta is a full box: a version and flags come before its child boxes.
 	var iinf, iloc, idat *boxHeader
 	for off := meta.payload + 4; off < meta.end; {
@@ -1888,14 +1890,14 @@ func heicMetadataExtents(in *reader, meta boxHeader) ([]heicExtent, error) {
 	return extents, nil
 }
 
-// fields reads big-endian fields from a box payload held in memory. After a read past the
-// end, every read returns 0 and short is set.
-type fields struct {
+// boxFields reads big-endian fields from a box payload held in memory. After a read past
+// the end, every read returns 0 and short is set.
+type boxFields struct {
 	b     []byte
 	short bool
 }
 
-func (f *fields) bytes(n uint64) []byte {
+func (f *boxFields) bytes(n uint64) []byte {
 	if f.short || n > uint64(len(f.b)) {
 		f.short = true
 		return nil
@@ -1906,7 +1908,7 @@ func (f *fields) bytes(n uint64) []byte {
 }
 
 // uint reads an unsigned integer of size bytes: 0, 2, 4 or 8.
-func (f *fields) uint(size int) uint64 {
+func (f *boxFields) uint(size int) uint64 {
 	p := f.bytes(uint64(size))
 	var v uint64
 	for _, b := range p {
@@ -1916,7 +1918,7 @@ func (f *fields) uint(size int) uint64 {
 }
 
 // cstring reads a string up to a zero byte, or up to the end when there is none.
-func (f *fields) cstring() string {
+func (f *boxFields) cstring() string {
 	i := bytes.IndexByte(f.b, 0)
 	if i < 0 {
 		s := string(f.b)
@@ -1934,7 +1936,7 @@ const maxHEICItems = 1024
 // heicMetadataItems returns the kind, "Exif item" or "XMP item", of each Exif and XMP item
 // that the payload of an iinf box lists, by item ID.
 func heicMetadataItems(payload []byte) (map[uint32]string, error) {
-	f := &fields{b: payload}
+	f := &boxFields{b: payload}
 	version := f.uint(1)
 	f.uint(3) // flags
 	if version == 0 {
@@ -1948,13 +1950,13 @@ func heicMetadataItems(payload []byte) (map[uint32]string, error) {
 
 	items := map[uint32]string{}
 	for len(f.b) > 0 {
-		box := &fields{b: f.b}
+		box := &boxFields{b: f.b}
 		size := box.uint(4)
 		typ := string(box.bytes(4))
 		if box.short || size < 8 || size > uint64(len(f.b)) {
 			return nil, fmt.Errorf("item entry of %d bytes does not fit", size)
 		}
-		entry := &fields{b: f.b[8:size]}
+		entry := &boxFields{b: f.b[8:size]}
 		f.b = f.b[size:]
 		if typ != "infe" {
 			continue
@@ -1977,7 +1979,7 @@ func heicMetadataItems(payload []byte) (map[uint32]string, error) {
 
 // heicItemKind reads an infe payload and returns the item ID and "Exif item", "XMP item"
 // or "" for other items.
-func heicItemKind(f *fields) (uint32, string, error) {
+func heicItemKind(f *boxFields) (uint32, string, error) {
 	version := f.uint(1)
 	f.uint(3) // flags
 
@@ -2023,7 +2025,7 @@ func heicItemKind(f *fields) (uint32, string, error) {
 // heicItemExtents reads an iloc payload and returns the file ranges of the listed items.
 // Extents of construction method 1 lie in the payload of idat.
 func heicItemExtents(payload []byte, items map[uint32]string, fileSize int64, idat *boxHeader) ([]heicExtent, error) {
-	f := &fields{b: payload}
+	f := &boxFields{b: payload}
 	version := f.uint(1)
 	f.uint(3) // flags
 	if version > 2 {

@@ -738,7 +738,7 @@ func encodePNG(t testing.TB, img image.Image) []byte {
 	return b.Bytes()
 }
 
-func noise(w, h int, seed uint64) *image.NRGBA {
+func noiseImage(w, h int, seed uint64) *image.NRGBA {
 	r := rand.New(rand.NewPCG(seed, seed))
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for i := range img.Pix {
@@ -759,7 +759,7 @@ func pngMetadataChunks(orientation int) [][]byte {
 }
 
 func TestCleanPNGRemovesMetadata(t *testing.T) {
-	img := noise(5, 3, 1)
+	img := noiseImage(5, 3, 1)
 	keptChunks := [][]byte{
 		pngChunk("gAMA", []byte{0, 0, 0xB1, 0x8F}),
 		pngChunk("pHYs", []byte{0, 0, 0x0E, 0xC4, 0, 0, 0x0E, 0xC4, 1}),
@@ -825,7 +825,7 @@ func TestCleanPNGOrientation(t *testing.T) {
 }
 
 func TestCleanPNGExifAfterIDATIgnored(t *testing.T) {
-	img := noise(3, 2, 6)
+	img := noiseImage(3, 2, 6)
 	input := withPNGChunks(t, encodePNG(t, img), nil, [][]byte{pngChunk("eXIf", exifTIFF(binary.LittleEndian, 6))})
 
 	out, report := cleanBytes(t, input, "image/png")
@@ -857,7 +857,7 @@ func TestCleanPNGICCProfileColorSpace(t *testing.T) {
 		colorSpace string
 		wantICCP   bool
 	}{
-		{"RGB profile for colour", noise(3, 2, 2), "RGB ", true},
+		{"RGB profile for colour", noiseImage(3, 2, 2), "RGB ", true},
 		{"GRAY profile for gray", image.NewGray(image.Rect(0, 0, 3, 2)), "GRAY", true},
 		{"RGB profile for gray", image.NewGray(image.Rect(0, 0, 3, 2)), "RGB ", false},
 	}
@@ -879,7 +879,7 @@ func TestCleanPNGICCProfileColorSpace(t *testing.T) {
 
 func TestCleanPNGAnimatedKeepsOrientation(t *testing.T) {
 	// An acTL chunk marks an APNG, which image/png would decode to its first frame only.
-	input := withPNGChunks(t, encodePNG(t, noise(3, 2, 3)),
+	input := withPNGChunks(t, encodePNG(t, noiseImage(3, 2, 3)),
 		[][]byte{pngChunk("acTL", []byte{0, 0, 0, 1, 0, 0, 0, 0}), pngChunk("eXIf", exifTIFF(binary.BigEndian, 6))}, nil)
 
 	out, report := cleanBytes(t, input, "image/png")
@@ -1310,17 +1310,17 @@ func TestCleanHEICXMPUUIDBox(t *testing.T) {
 	checkRemoved(t, report, "XMP uuid box")
 }
 
-// samples returns a well-formed file of each type, with metadata, as the malformed and
+// cleanSamples returns a well-formed file of each type, with metadata, as the malformed and
 // fuzz tests start from.
-func samples(t testing.TB) map[string][][]byte {
+func cleanSamples(t testing.TB) map[string][][]byte {
 	t.Helper()
 	jpg := withSegments(encodeJPEG(t, gradient(24, 16), 90), metadataSegments(binary.LittleEndian, 1)...)
 	rotated := withSegments(encodeJPEG(t, gradient(24, 16), 90), iccSegment("RGB "), exifSegment(binary.BigEndian, 6))
 	progressive := withSegments(dcJPEG(dcLevels, dcJPEGOptions{progressive: true}), metadataSegments(binary.BigEndian, 1)...)
 	restarts := dcJPEG(dcLevels, dcJPEGOptions{restartInterval: 2, fillBytes: true})
 
-	pngFile := withPNGChunks(t, encodePNG(t, noise(5, 3, 4)), pngMetadataChunks(1), nil)
-	pngRotated := withPNGChunks(t, encodePNG(t, noise(5, 3, 5)), pngMetadataChunks(7), nil)
+	pngFile := withPNGChunks(t, encodePNG(t, noiseImage(5, 3, 4)), pngMetadataChunks(1), nil)
+	pngRotated := withPNGChunks(t, encodePNG(t, noiseImage(5, 3, 5)), pngMetadataChunks(7), nil)
 
 	var encoded bytes.Buffer
 	if err := gif.EncodeAll(&encoded, gifAnimation()); err != nil {
@@ -1359,7 +1359,7 @@ func checkInvalid(t *testing.T, data []byte, contentType string) {
 }
 
 func TestCleanTruncated(t *testing.T) {
-	for contentType, files := range samples(t) {
+	for contentType, files := range cleanSamples(t) {
 		for i, file := range files {
 			t.Run(fmt.Sprintf("%s/%d", contentType, i), func(t *testing.T) {
 				for n := range len(file) {
@@ -1382,7 +1382,7 @@ func patched(data []byte, off int, b ...byte) []byte {
 }
 
 func TestCleanMalformed(t *testing.T) {
-	all := samples(t)
+	all := cleanSamples(t)
 	jpg, jpgRotated := all["image/jpeg"][0], all["image/jpeg"][1]
 	pngFile, pngRotated := all["image/png"][0], all["image/png"][1]
 	gifFile, webp := all["image/gif"][0], all["image/webp"][0]
@@ -1472,14 +1472,14 @@ func TestCleanUnsupportedContentType(t *testing.T) {
 	}
 }
 
-type failingWriter struct{}
+type failingOutput struct{}
 
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+func (failingOutput) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestCleanWriteError(t *testing.T) {
-	for contentType, files := range samples(t) {
+	for contentType, files := range cleanSamples(t) {
 		for i, file := range files {
-			_, err := Clean(failingWriter{}, bytes.NewReader(file), contentType)
+			_, err := Clean(failingOutput{}, bytes.NewReader(file), contentType)
 			var invalid *InvalidImageError
 			if err == nil || errors.As(err, &invalid) {
 				t.Errorf("Clean(%s %d) to a failing writer = %v, want a write error", contentType, i, err)
@@ -1496,7 +1496,7 @@ func largeJPEG(t testing.TB, size int) []byte {
 	for side*side*2 < size {
 		side += 16
 	}
-	img := noise(side, side, 6)
+	img := noiseImage(side, side, 6)
 	return withSegments(encodeJPEG(t, img, 100), metadataSegments(binary.LittleEndian, 1)...)
 }
 
@@ -1539,7 +1539,7 @@ func BenchmarkCleanJPEG(b *testing.B) {
 func fuzzClean(f *testing.F, contentType string) {
 	maxDecodePixels = 1 << 20
 	f.Cleanup(func() { maxDecodePixels = MaxPixels })
-	for _, file := range samples(f)[contentType] {
+	for _, file := range cleanSamples(f)[contentType] {
 		f.Add(file)
 	}
 
