@@ -63,7 +63,7 @@ func (s *Store) SaveCatalog(ctx context.Context, data []byte) error {
 	if data == nil {
 		data = []byte{}
 	}
-	d := catalogDocument{ID: catalogID, Data: data, Saved: time.Now().Truncate(time.Second).UTC()}
+	d := catalogDocument{ID: catalogID, Data: data, Saved: s.now().Truncate(time.Second).UTC()}
 	opts := options.Replace().SetUpsert(true)
 	if _, err := s.catalog.ReplaceOne(ctx, bson.D{{Key: "_id", Value: catalogID}}, d, opts); err != nil {
 		return translate(op, fmt.Errorf("write catalog of %d bytes: %w", len(data), redact(err)))

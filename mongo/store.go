@@ -42,6 +42,7 @@ type Store struct {
 	logger   *slog.Logger
 	client   *mongodriver.Client
 	database string
+	now      func() time.Time // the time a catalog is saved; tests set a fixed one
 
 	requests *mongodriver.Collection
 	keys     *mongodriver.Collection
@@ -100,6 +101,7 @@ func open(ctx context.Context, opts *options.ClientOptions, database string, log
 		logger:   logger,
 		client:   client,
 		database: database,
+		now:      time.Now,
 		requests: db.Collection(requestsCollection),
 		keys:     db.Collection(keysCollection),
 		catalog:  db.Collection(catalogCollection),
