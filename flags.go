@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -95,5 +96,26 @@ func (r *rate) Set(s string) error {
 		return fmt.Errorf("%q is not a rate such as 10/1m: the duration after / is invalid", s)
 	}
 	*r = rate{Count: n, Per: d}
+	return nil
+}
+
+// logLevel is the -log-level flag.
+type logLevel struct{ level slog.Level }
+
+func (l *logLevel) String() string { return strings.ToLower(l.level.String()) }
+
+func (l *logLevel) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "debug":
+		l.level = slog.LevelDebug
+	case "info":
+		l.level = slog.LevelInfo
+	case "warn", "warning":
+		l.level = slog.LevelWarn
+	case "error":
+		l.level = slog.LevelError
+	default:
+		return fmt.Errorf("%q is not a log level; use debug, info, warn or error", s)
+	}
 	return nil
 }

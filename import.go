@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -47,6 +48,12 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	if fs.NArg() == 0 {
 		fmt.Fprintln(env.stderr, "open311 import: name at least one file; flags come before the files")
 		return exitError{2}
+	}
+	for _, arg := range fs.Args() {
+		if strings.HasPrefix(arg, "-") {
+			fmt.Fprintf(env.stderr, "open311 import: %q after a file name is not read as a flag; flags come before the files\n", arg)
+			return exitError{2}
+		}
 	}
 	loc, err := time.LoadLocation(cfg.tz)
 	if err != nil {
@@ -89,6 +96,11 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	reader, err := importer.Open(f, path, importer.Options{Location: loc, Charset: cfg.charset})
 	if err != nil {
 		return false, err
+	}
+	if reader.Kind() == importer.Requests && cfg.jurisdiction != "" {
+		if err := checkJurisdiction(ctx, store, cfg.jurisdiction); err != nil {
+			return false, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 
 	started := time.Now()
@@ -158,6 +170,26 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	fmt.Fprintf(env.stdout, "%s: imported %s, skipped %s (%s)\n", path, plural(imported, "request"),
 		plural(skipped, "bad record"), elapsed)
 	return skipped == 0, nil
+}
+
+// checkJurisdiction returns an error when the store has a saved catalog without the
+// jurisdiction, because its requests could then not be read.
+func checkJurisdiction(ctx context.Context, store georeport.Store, id string) error {
+	data, err := store.Catalog(ctx)
+	if georeport.KindOf(err) == georeport.NotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the saved catalog: %w", err)
+	}
+	catalog, err := georeport.ParseCatalog("saved catalog", data)
+	if err != nil {
+		return err
+	}
+	if catalog.JurisdictionByID(id) == nil {
+		return fmt.Errorf("-jurisdiction %q is not in the saved catalog, which has %s; use one of those, or import the jurisdiction's service list first", id, catalog.JurisdictionIDs())
+	}
+	return nil
 }
 
 // mergeServices adds an imported service list to the saved catalog, or starts a catalog from

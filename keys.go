@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"text/tabwriter"
+	"time"
 
 	"github.com/open311-to-go/open311/georeport"
 )
@@ -17,6 +18,11 @@ func keys(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 	command, args := args[0], args[1:]
+	switch command {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(env.stdout, usage)
+		return nil
+	}
 	fs := flag.NewFlagSet("open311 keys "+command, flag.ContinueOnError)
 	db := fs.String("db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
 	role := georeport.RoleClient
@@ -44,6 +50,13 @@ func keys(ctx context.Context, env environment, args []string) error {
 		return fmt.Errorf("-role %q is not client or staff", role)
 	}
 
+	if command != "create" {
+		// Listing or revoking keys of a store that does not exist is a typo in -db, and
+		// opening it would create an empty store.
+		if err := requireExistingStore(*db); err != nil {
+			return err
+		}
+	}
 	store, err := openStore(ctx, *db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
@@ -71,11 +84,25 @@ func keys(ctx context.Context, env environment, args []string) error {
 			if !k.Active {
 				state = "revoked"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", k.Name, k.Role, state, k.Created.UTC().Format("2006-01-02T15:04:05Z"))
+			created := "-"
+			if !k.Created.IsZero() {
+				created = k.Created.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", k.Name, k.Role, state, created)
 		}
 		return w.Flush()
 	case "revoke":
 		name := fs.Arg(0)
+		list, err := store.Keys(ctx)
+		if err != nil {
+			return fmt.Errorf("list keys: %w", err)
+		}
+		for _, k := range list {
+			if k.Name == name && !k.Active {
+				fmt.Fprintf(env.stderr, "Key %q was revoked already.\n", name)
+				return nil
+			}
+		}
 		if err := store.RevokeKey(ctx, name); err != nil {
 			if georeport.KindOf(err) == georeport.NotFound {
 				return fmt.Errorf("no key is named %q; open311 keys list shows the names", name)
@@ -93,7 +120,8 @@ func createKey(ctx context.Context, store georeport.Store, name, role string) (s
 		return "", fmt.Errorf("a key needs a name")
 	}
 	key := georeport.NewAPIKey()
-	err := store.CreateKey(ctx, &georeport.Key{Name: name, Role: role, Hash: georeport.HashKey(key), Active: true})
+	err := store.CreateKey(ctx, &georeport.Key{Name: name, Role: role, Hash: georeport.HashKey(key), Active: true,
+		Created: time.Now().UTC().Truncate(time.Second)})
 	if georeport.KindOf(err) == georeport.Conflict {
 		return "", fmt.Errorf("a key named %q exists already; choose another name", name)
 	}

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -34,7 +36,7 @@ type serveConfig struct {
 	postRate     rate
 	getRate      rate
 	logFormat    string
-	logLevel     slog.Level
+	logLevel     logLevel
 	shutdownWait time.Duration
 }
 
@@ -49,13 +51,13 @@ func serve(ctx context.Context, env environment, args []string) error {
 		defaultAddr = ":" + port
 	}
 	fs := flag.NewFlagSet("open311 serve", flag.ContinueOnError)
-	fs.StringVar(&cfg.addr, "addr", defaultAddr, "`address` to listen on, host:port (default :$FUNCTIONS_CUSTOMHANDLER_PORT when that is set)")
+	fs.StringVar(&cfg.addr, "addr", defaultAddr, "`address` to listen on, host:port; when FUNCTIONS_CUSTOMHANDLER_PORT is set, the default is :$FUNCTIONS_CUSTOMHANDLER_PORT")
 	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path`, :memory:, or a mongodb:// or mongodb+srv:// URI")
 	fs.StringVar(&cfg.catalog, "catalog", "", "catalog `file` (JSON) to load and save in the store; without it the saved catalog, else the built-in demo catalog")
-	fs.StringVar(&cfg.root, "root", "/open311/v2", "`path` under which the API is served")
+	fs.StringVar(&cfg.root, "root", handlers.DefaultRoot, "`path` under which the API is served; / serves it at the host's root")
 	fs.StringVar(&cfg.baseURL, "base-url", "", "public scheme, host and port, such as https://feedback.example.org (default http:// and the listen address)")
 	fs.StringVar(&cfg.tz, "tz", "UTC", "IANA time `zone` of datetimes in responses and of datetimes without a zone in requests")
-	fs.StringVar(&cfg.media, "media", "file:./media", "media store for uploads: file:DIR")
+	fs.StringVar(&cfg.media, "media", "file:./media", "media `store` for uploads: file:DIR, azblob:CONTAINER (connection string from AZURE_STORAGE_CONNECTION_STRING or AzureWebJobsStorage), or the https:// URL of a media host")
 	fs.StringVar(&cfg.mediaBaseURL, "media-base-url", "", "`URL` under which uploaded files are published (default {base-url}{root}/media for file: stores)")
 	fs.Var(&cfg.maxSpan, "max-span", "longest start_date to end_date span, such as 90d or 2160h; 0 disables the limit")
 	fs.Var(&cfg.maxBody, "max-body", "largest form body without files, in bytes (suffixes KiB, MiB)")
@@ -64,7 +66,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Var(&cfg.postRate, "post-rate", "POST limit per API key and per client address, as COUNT/DURATION such as 10/1m; 0 means no limit")
 	fs.Var(&cfg.getRate, "get-rate", "GET limit per client address, as COUNT/DURATION such as 600/1m; 0 means no limit")
 	fs.StringVar(&cfg.logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, else JSON)")
-	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "lowest log `level`: debug, info, warn or error")
+	fs.Var(&cfg.logLevel, "log-level", "lowest log `level`: debug, info, warn or error (default info)")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
@@ -74,7 +76,17 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 
-	logger, err := newLogger(env.stderr, cfg.logFormat, cfg.logLevel)
+	root, err := handlers.NormalizeRoot(cfg.root)
+	if err != nil {
+		return fmt.Errorf("-root: %w", err)
+	}
+	if err := checkBaseURL(cfg.baseURL); err != nil {
+		return err
+	}
+	if cfg.maxUploads < 1 {
+		return fmt.Errorf("-max-uploads %d is not valid; use 1 or more", cfg.maxUploads)
+	}
+	logger, err := newLogger(env.stderr, cfg.logFormat, cfg.logLevel.level)
 	if err != nil {
 		return err
 	}
@@ -92,22 +104,19 @@ func serve(ctx context.Context, env environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureKey(ctx, env, store, cfg.db, logger); err != nil {
+
+	listener, err := listen(cfg.addr)
+	if err != nil {
 		return err
 	}
-
-	listener, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
-	}
+	defer listener.Close()
 	baseURL := cfg.baseURL
 	if baseURL == "" {
 		baseURL = "http://" + publicHost(listener.Addr())
 	}
-	root := "/" + strings.Trim(cfg.root, "/")
-	mediaStore, err := openMedia(cfg.media, cfg.mediaBaseURL, baseURL+root+"/media")
+	baseURL = strings.TrimRight(baseURL, "/")
+	mediaStore, err := openMedia(ctx, env, cfg, baseURL+root+"/media")
 	if err != nil {
-		listener.Close()
 		return err
 	}
 
@@ -116,7 +125,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		Catalog:        catalog,
 		Logger:         logger,
 		Media:          mediaStore,
-		Root:           root,
+		Root:           rootFlag(root),
 		BaseURL:        baseURL,
 		Location:       loc,
 		MaxSpan:        time.Duration(cfg.maxSpan),
@@ -127,7 +136,11 @@ func serve(ctx context.Context, env environment, args []string) error {
 		GetRate:        handlers.Rate(cfg.getRate),
 	})
 	if err != nil {
-		listener.Close()
+		return err
+	}
+	// The first key is created only now, when nothing else can stop the start, so that it is
+	// printed by a server that runs.
+	if err := ensureKey(ctx, env, store, cfg.db, logger); err != nil {
 		return err
 	}
 	server := &http.Server{
@@ -151,7 +164,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("server stopping", "wait", cfg.shutdownWait)
+	logger.Info("server stopping", "wait", cfg.shutdownWait.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownWait)
 	defer cancel()
 	if err := server.Shutdown(shutdownCtx); err != nil {
@@ -217,14 +230,54 @@ func ensureKey(ctx context.Context, env environment, store georeport.Store, db s
 	return nil
 }
 
-func openMedia(spec, baseURL, defaultBaseURL string) (media.Store, error) {
-	if dir, ok := strings.CutPrefix(spec, "file:"); ok && dir != "" {
-		if baseURL == "" {
-			baseURL = defaultBaseURL
-		}
-		return media.NewFileStore(dir, strings.TrimRight(baseURL, "/"))
+// openMedia opens the media store of -media. Files of file: and azblob: stores are published
+// under -media-base-url, else under this server's own media path; a media host publishes them
+// under its own URL unless -media-base-url says otherwise.
+func openMedia(ctx context.Context, env environment, cfg serveConfig, ownURL string) (media.Store, error) {
+	baseURL := cfg.mediaBaseURL
+	isHost := strings.HasPrefix(strings.ToLower(cfg.media), "http://") || strings.HasPrefix(strings.ToLower(cfg.media), "https://")
+	if baseURL == "" && !isHost {
+		baseURL = ownURL
 	}
-	return nil, fmt.Errorf("-media %q is not a media store; use file:DIR", spec)
+	store, err := media.Open(ctx, cfg.media, baseURL, env.getenv)
+	if err != nil {
+		return nil, fmt.Errorf("-media: %w", err)
+	}
+	return store, nil
+}
+
+// listen opens the listening socket, with a hint when the address is taken.
+func listen(addr string) (net.Listener, error) {
+	listener, err := net.Listen("tcp", addr)
+	if err == nil {
+		return listener, nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the address is in use; stop the program that uses it or choose another address with -addr", addr)
+	}
+	return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with -addr", addr, err)
+}
+
+// rootFlag returns the handlers' Config.Root for a normalized root, in which "" is the host's
+// root.
+func rootFlag(root string) string {
+	if root == "" {
+		return "/"
+	}
+	return root
+}
+
+// checkBaseURL rejects a -base-url that is not an absolute http or https URL with a host and
+// no query.
+func checkBaseURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("-base-url %q is not valid; use the scheme, host and port of the public address, such as https://feedback.example.org", raw)
+	}
+	return nil
 }
 
 // publicHost returns host:port of a listen address, with localhost for an unspecified host.
@@ -243,7 +296,7 @@ func publicHost(addr net.Addr) string {
 func newLogger(w interface{ Write([]byte) (int, error) }, format string, level slog.Level) (*slog.Logger, error) {
 	options := &slog.HandlerOptions{Level: level}
 	switch format {
-	case "auto":
+	case "auto", "":
 		if isTerminal(w) {
 			return slog.New(slog.NewTextHandler(w, options)), nil
 		}
@@ -253,7 +306,7 @@ func newLogger(w interface{ Write([]byte) (int, error) }, format string, level s
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, options)), nil
 	}
-	return nil, errors.New("-log-format must be auto, text or json")
+	return nil, fmt.Errorf("-log-format %q is not valid; use auto, text or json", format)
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.

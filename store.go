@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -34,4 +37,15 @@ func redactURI(db string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// requireExistingStore returns an error when db names a SQLite file that does not exist.
+func requireExistingStore(db string) error {
+	if db == ":memory:" || strings.HasPrefix(db, "mongodb://") || strings.HasPrefix(db, "mongodb+srv://") {
+		return nil
+	}
+	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no store at %s; check -db (the server creates the store when it first starts)", db)
+	}
+	return nil
 }

@@ -133,7 +133,7 @@ func (s *Server) serveMedia(x *exchange) error {
 	}
 	f, err := opener.Open(x.r.Context(), name)
 	if errors.Is(err, media.ErrNotFound) {
-		return georeport.E(georeport.NotFound, locale.MsgPathNotFound, x.r.URL.Path)
+		return georeport.E(georeport.NotFound, locale.MsgMediaNotFound, name)
 	}
 	if err != nil {
 		return georeport.Errorf(georeport.Internal, "open media file: %w", err)

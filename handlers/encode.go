@@ -72,7 +72,8 @@ func appendJSONStringOrNull(b []byte, s string) []byte {
 	return appendJSONString(b, s)
 }
 
-// appendXMLText appends s as XML character data. Besides the markup characters it escapes a
+// appendXMLText appends s as XML character data, which is never inside an attribute, so quotes
+// stay as they are. Besides the markup characters it escapes a
 // carriage return as &#xD;, which a parser would otherwise turn into a line feed, and it
 // replaces invalid UTF-8 and the characters XML 1.0 forbids with U+FFFD.
 func appendXMLText(b []byte, s string) []byte {
@@ -88,8 +89,6 @@ func appendXMLText(b []byte, s string) []byte {
 				esc = "&gt;"
 			case c == '&':
 				esc = "&amp;"
-			case c == '"':
-				esc = "&quot;"
 			case c == '\r':
 				esc = "&#xD;"
 			case c < 0x20 && c != '\n' && c != '\t':

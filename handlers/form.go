@@ -49,6 +49,9 @@ func (s *Server) readForm(x *exchange) (url.Values, []upload, error) {
 		}
 		return withQuery(form, x.query), uploads, nil
 	}
+	if x.r.Header.Get("Content-Type") == "" {
+		return nil, nil, georeport.E(georeport.Unsupported, locale.MsgContentTypeMissing)
+	}
 	return nil, nil, georeport.E(georeport.Unsupported, locale.MsgUnsupportedBody, x.r.Header.Get("Content-Type"))
 }
 

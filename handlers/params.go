@@ -71,7 +71,7 @@ func parseFilters(ps *georeport.Problems, q *georeport.Query, values url.Values,
 		case "closed":
 			q.Statuses = append(q.Statuses, georeport.StatusClosed)
 		default:
-			ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "status", s, "open, closed or both, comma-separated")
+			ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "status", s, "open, closed")
 		}
 	}
 	for _, s := range listValues(values, "detailed_status") {
@@ -258,11 +258,10 @@ func parsePositive(ps *georeport.Problems, name, text string, def, max int) int 
 	}
 	n, err := strconv.ParseInt(text, 10, 32)
 	if err != nil || n < 1 || (max > 0 && n > int64(max)) {
-		if max > 0 {
-			ps.Add(georeport.Invalid, locale.MsgInvalidPageSize, name, text, max)
-		} else {
-			ps.Add(georeport.Invalid, locale.MsgInvalidPage, name, text)
+		if max == 0 {
+			max = math.MaxInt32
 		}
+		ps.Add(georeport.Invalid, locale.MsgInvalidPageSize, name, text, max)
 		return def
 	}
 	return int(n)
@@ -275,7 +274,7 @@ func parseExtensions(ps *georeport.Problems, text string) bool {
 	case "", "false", "0":
 		return false
 	}
-	ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "extensions", text, "true, 1, all, false or 0")
+	ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "extensions", text, "true, 1, all, false, 0")
 	return false
 }
 

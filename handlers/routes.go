@@ -144,7 +144,10 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x.lang = s.language(r)
 	path := r.URL.Path
 	if dot := strings.LastIndexByte(path, '.'); dot > strings.LastIndexByte(path, '/') {
-		if rt := s.resourceRoute(path[:dot]); rt != nil {
+		// A known format suffix was split off already, so one that is left, as in
+		// requests.json.json, belongs to a path that does not exist.
+		_, known := parseFormat(path[dot+1:])
+		if rt := s.resourceRoute(path[:dot]); rt != nil && !known {
 			s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
 				strings.TrimPrefix(rt.path, "/"), path[dot+1:], formatList(rt.formats)))
 			return
@@ -153,13 +156,15 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(x, georeport.E(georeport.NotFound, locale.MsgPathNotFound, path))
 }
 
-// resourceRoute returns the route whose fixed path, with no wildcard at the end, is path.
+// resourceRoute returns the route whose fixed path, with no wildcard at the end, is path,
+// preferring the GET route, which serves the most formats.
 func (s *Server) resourceRoute(path string) *route {
+	var found *route
 	for i := range s.routes {
 		rt := &s.routes[i]
-		if s.cfg.Root+rt.path == path && !strings.HasSuffix(rt.path, "}") {
-			return rt
+		if s.cfg.Root+rt.path == path && !strings.HasSuffix(rt.path, "}") && (found == nil || rt.method == http.MethodGet) {
+			found = rt
 		}
 	}
-	return nil
+	return found
 }

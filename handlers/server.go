@@ -232,7 +232,7 @@ func (s *Server) logAccess(x *exchange, started time.Time) {
 		slog.String("route", routePattern(x)),
 		slog.Int("status", x.w.status),
 		slog.Int64("bytes", x.w.bytes),
-		slog.Duration("duration", time.Since(started)),
+		slog.Float64("duration_ms", float64(time.Since(started).Microseconds())/1000),
 		slog.String("request_id", x.requestID),
 	}
 	level := slog.LevelInfo

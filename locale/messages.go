@@ -74,12 +74,6 @@ var (
 		fi: "%[1]s=%[2]q ei kelpaa; käytä kokonaislukua väliltä 1–%[3]d",
 		sv: "%[1]s=%[2]q är ogiltigt; använd ett heltal från 1 till %[3]d",
 	}
-	// parameter, value
-	MsgInvalidPage = Message{
-		en: "%[1]s=%[2]q is not valid; use a whole number of 1 or more",
-		fi: "%[1]s=%[2]q ei kelpaa; käytä kokonaislukua, joka on vähintään 1",
-		sv: "%[1]s=%[2]q är ogiltigt; använd ett heltal som är minst 1",
-	}
 	// start parameter, start value, end parameter, end value
 	MsgStartAfterEnd = Message{
 		en: "%[1]s=%[2]q is later than %[3]s=%[4]q; the start must not be after the end",
@@ -231,6 +225,12 @@ var (
 		sv: "begärans kropp är större än gränsen på %[1]d byte",
 	}
 	// (none)
+	MsgContentTypeMissing = Message{
+		en: "the POST has no Content-Type; send the body as application/x-www-form-urlencoded or multipart/form-data",
+		fi: "POST-pyynnöltä puuttuu Content-Type; lähetä sisältö muodossa application/x-www-form-urlencoded tai multipart/form-data",
+		sv: "POST-begäran saknar Content-Type; skicka kroppen som application/x-www-form-urlencoded eller multipart/form-data",
+	}
+	// (none)
 	MsgMalformedBody = Message{
 		en: "the request body is not a well-formed form; check its encoding and the multipart boundary",
 		fi: "pyynnön sisältö ei ole kelvollinen lomake; tarkista sen koodaus ja multipart-raja",
@@ -259,6 +259,12 @@ var (
 		en: "service_code %[1]q does not exist; GET services lists the services",
 		fi: "service_code %[1]q ei ole olemassa; GET services listaa palvelut",
 		sv: "service_code %[1]q finns inte; GET services listar tjänsterna",
+	}
+	// file name
+	MsgMediaNotFound = Message{
+		en: "media file %[1]q does not exist",
+		fi: "mediatiedostoa %[1]q ei ole olemassa",
+		sv: "mediefilen %[1]q finns inte",
 	}
 	// path
 	MsgPathNotFound = Message{
