@@ -2,6 +2,9 @@ package handlers
 
 import (
 	"bytes"
+	"image"
+	"image/color"
+	"image/png"
 	"context"
 	"encoding/json"
 	"mime/multipart"
@@ -255,9 +258,8 @@ func TestCreateMultipartUpload(t *testing.T) {
 			w.WriteField(name, v)
 		}
 	}
-	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00")
 	part, _ := w.CreateFormFile("media", "photo.jpg")
-	part.Write(png)
+	part.Write(tinyPNG(t))
 	w.Close()
 	r := httptest.NewRequest(http.MethodPost, "/open311/v2/requests.json", &body)
 	r.Header.Set("Content-Type", w.FormDataContentType())
@@ -305,4 +307,16 @@ func FuzzCreateForm(f *testing.F) {
 			}
 		}
 	})
+}
+
+// tinyPNG returns a valid 2×1 PNG image.
+func tinyPNG(t testing.TB) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 2, 1))
+	img.Set(0, 0, color.RGBA{R: 255, A: 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

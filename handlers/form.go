@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/locale"
-	"github.com/open311-to-go/open311/media"
 )
 
 // upload is a file of a POST that the media store holds. It is deleted again when the POST
@@ -130,67 +127,3 @@ func countRemainingFiles(reader *multipart.Reader) int {
 	}
 }
 
-// storeUpload sniffs the type of one file from its first bytes and streams it to the media
-// store under a random name with the type's extension.
-func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload, error) {
-	if s.cfg.Media == nil {
-		return upload{}, georeport.E(georeport.Unsupported, locale.MsgUnsupportedFile, "media", part.FileName(), "not accepted here")
-	}
-	head := make([]byte, 512)
-	n, err := io.ReadFull(part, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return upload{}, s.bodyError(err)
-	}
-	head = head[:n]
-	contentType, ext := media.Sniff(head)
-	if ext == "" {
-		return upload{}, georeport.E(georeport.Unsupported, locale.MsgUnsupportedFile, "media", part.FileName(), contentType)
-	}
-
-	name := georeport.NewRequestID() + ext
-	body := &limitedReader{r: io.MultiReader(bytes.NewReader(head), part), remaining: s.cfg.MaxUploadBytes}
-	if err := s.cfg.Media.Put(ctx, name, contentType, body); err != nil {
-		if body.exceeded {
-			return upload{}, georeport.E(georeport.TooLarge, locale.MsgFileTooLarge, "media", part.FileName(), s.cfg.MaxUploadBytes)
-		}
-		if body.readErr != nil {
-			return upload{}, s.bodyError(body.readErr)
-		}
-		return upload{}, georeport.Errorf(georeport.Internal, "store upload: %w", err)
-	}
-	return upload{name: name, url: s.cfg.Media.URL(name)}, nil
-}
-
-// discardUploads deletes stored files of a POST that failed.
-func (s *Server) discardUploads(uploads []upload) {
-	for _, u := range uploads {
-		if err := s.cfg.Media.Delete(context.Background(), u.name); err != nil {
-			s.log.Error("delete upload of a failed request", "file", u.name, "err", err)
-		}
-	}
-}
-
-var errUploadTooLarge = errors.New("upload is larger than the limit")
-
-// limitedReader fails with errUploadTooLarge once more than remaining bytes are read. It
-// records the body's own read errors, so that a broken upload counts as the client's fault
-// and a failing media store as the server's.
-type limitedReader struct {
-	r         io.Reader
-	remaining int64
-	exceeded  bool
-	readErr   error
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	if err != nil && err != io.EOF {
-		l.readErr = err
-	}
-	l.remaining -= int64(n)
-	if l.remaining < 0 {
-		l.exceeded = true
-		return n, errUploadTooLarge
-	}
-	return n, err
-}

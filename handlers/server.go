@@ -46,6 +46,9 @@ type Config struct {
 	MaxUploadBytes int64
 	// MaxUploads limits the files of one request; 5 by default.
 	MaxUploads int
+	// TempDir is where uploads are spooled before they are cleaned and stored; the system's
+	// temporary folder when empty.
+	TempDir string
 	// PostRate limits POSTs per API key and, separately, per client address. GetRate limits
 	// other requests per client address. The zero Rate means no limit.
 	PostRate Rate

@@ -34,9 +34,10 @@ const testKey = "test-key-0123456789abcdefghijklmn"
 // testServer is a Server on an in-memory SQLite store with a fixed clock and predictable ids.
 type testServer struct {
 	*Server
-	store  *sqlite.Store
-	media  *media.FileStore
-	nextID int
+	store    *sqlite.Store
+	media    *media.FileStore
+	mediaDir string
+	nextID   int
 }
 
 type serverOption func(*Config)
@@ -56,12 +57,13 @@ func newTestServer(t testing.TB, catalogFile string, options ...serverOption) *t
 		t.Fatal(err)
 	}
 	catalog := loadTestCatalog(t, catalogFile)
-	files, err := media.NewFileStore(t.TempDir(), "http://open311.test/open311/v2/media")
+	dir := t.TempDir()
+	files, err := media.NewFileStore(dir, "http://open311.test/open311/v2/media")
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	ts := &testServer{store: store, media: files}
+	ts := &testServer{store: store, media: files, mediaDir: dir}
 	tokens := 0
 	cfg := Config{
 		Store:    store,

@@ -332,6 +332,18 @@ var (
 		fi: "%[1]s-tiedosto %[2]q ylittää %[3]d tavun rajan",
 		sv: "%[1]s-filen %[2]q är större än gränsen på %[3]d byte",
 	}
+	// parameter, file name, megapixels
+	MsgImageTooLarge = Message{
+		en: "%[1]s file %[2]q has more than %[3]d megapixels, the most this server can process",
+		fi: "%[1]s-tiedostossa %[2]q on yli %[3]d megapikseliä, mikä on enemmän kuin palvelin pystyy käsittelemään",
+		sv: "%[1]s-filen %[2]q har fler än %[3]d megapixlar, vilket är mer än servern kan behandla",
+	}
+	// parameter, file name, detected type
+	MsgInvalidImage = Message{
+		en: "%[1]s file %[2]q is not a valid %[3]s image; it may be damaged or use a format variant this server does not read",
+		fi: "%[1]s-tiedosto %[2]q ei ole kelvollinen %[3]s-kuva; se voi olla vioittunut tai sen muotoa ei tueta",
+		sv: "%[1]s-filen %[2]q är inte en giltig %[3]s-bild; den kan vara skadad eller använda en variant som servern inte läser",
+	}
 	// parameter, file name, detected type
 	MsgUnsupportedFile = Message{
 		en: "%[1]s file %[2]q is %[3]s; only JPEG, PNG, GIF, WebP and HEIC images are accepted",
