@@ -126,4 +126,3 @@ func countRemainingFiles(reader *multipart.Reader) int {
 		}
 	}
 }
-
