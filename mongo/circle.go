@@ -12,6 +12,11 @@ package mongo
 // MongoDB's distance, has no tie-breaker, and cannot be counted, so findNearest reads
 // candidates from a $geoNear stage, in MongoDB's order, until no later one can enter the
 // page, and sorts them in Go.
+//
+// NOTE: FerretDB, on which go test runs the contract suite, has no geospatial operators, so
+// the code of this file runs against a server only in TestStoreMongoDB, with
+// OPEN311_TEST_MONGODB_URI set. Unit tests cover nearestSelector, and golden files show the
+// commands.
 
 import (
 	"cmp"
