@@ -4,9 +4,9 @@ package mongo
 // the radius, as on every store, so that a request on the edge is in or out alike. MongoDB
 // cannot select them alone: $centerSphere matches a point when the S2 cell around it meets
 // the cap, so it also matches points up to about a centimetre outside, and MongoDB
-// measures angles with its own arithmetic. So findInCircle asks MongoDB for a cap that is
-// capMargin larger than the circle, and removes the few requests of the band between a cap
-// capMargin smaller and the larger one that georeport.Distance puts outside.
+// measures angles with its own arithmetic. So findInCircle queries a cap that is capMargin
+// larger than the circle, and removes the few requests of the band between a cap capMargin
+// smaller and the larger one that georeport.Distance puts outside.
 //
 // NearestFirst sorts by georeport.Distance, then NewestFirst. $nearSphere sorts by
 // MongoDB's distance, has no tie-breaker, and cannot be counted, so findNearest reads
@@ -126,9 +126,9 @@ func (s *Store) findNearest(ctx context.Context, filter, exact bson.D, c *georep
 		need = offset + limit
 	}
 
-	// A legacy coordinate pair with spherical makes $geoNear measure in radians, the unit
-	// of georeport.EarthRadius's angles; a GeoJSON point would give metres on MongoDB's own
-	// Earth radius of 6,378.1 km.
+	// A legacy coordinate pair with spherical makes $geoNear measure in radians, which
+	// compare with georeport.Distance divided by georeport.EarthRadius. A GeoJSON point
+	// would give metres on MongoDB's own Earth radius of 6,378.1 km.
 	pipeline := bson.A{
 		bson.D{{Key: "$geoNear", Value: bson.D{
 			{Key: "near", Value: bson.A{c.Center.Long, c.Center.Lat}},

@@ -43,7 +43,7 @@ func newError(kind georeport.Kind, op, format string, args ...any) error {
 }
 
 // unavailableCodes are server error codes that mean the server cannot serve the operation
-// now, such as during an election or a shutdown; a later try may succeed.
+// now, such as during an election or a shutdown, so a later try may succeed.
 var unavailableCodes = []int{
 	6,     // HostUnreachable
 	7,     // HostNotFound

@@ -1,8 +1,8 @@
 // Package mongo is the MongoDB store of the server: a georeport.Store on one MongoDB
 // database, through the official Go driver (go.mongodb.org/mongo-driver/v2). It runs on a
-// standalone server, a replica set, a sharded cluster or Atlas; the connection string
-// chooses, and its options (TLS, X.509 client certificates, replicaSet, readPreference,
-// timeouts) reach the driver unchanged.
+// standalone server, a replica set, a sharded cluster or Atlas, as the connection string
+// chooses. The options of the connection string (TLS, X.509 client certificates,
+// replicaSet, readPreference, timeouts) reach the driver unchanged.
 //
 // The database holds three collections: requests, with one document per service request
 // whose _id is its service_request_id; api_keys, with one document per key whose _id is
@@ -65,7 +65,7 @@ type settings struct {
 // a request is durable when CreateRequest returns. A nil logger discards the log.
 //
 // Open returns an error of the kind Invalid when the URI cannot be parsed or names an
-// invalid database, Unavailable when no server answers before ctx ends or the driver's
+// invalid database, Unavailable when no server replies before ctx ends or the driver's
 // server selection timeout (30 seconds unless the URI sets serverSelectionTimeoutMS)
 // passes, and Internal when an index cannot be created, such as when an index of the same
 // name exists with other keys.
@@ -80,7 +80,7 @@ func Open(ctx context.Context, uri string, logger *slog.Logger) (*Store, error) 
 	return open(ctx, opts, database, logger, settings{})
 }
 
-// open connects with opts, checks that a server answers, and creates the indexes.
+// open connects with opts, pings the primary server, and creates the indexes.
 func open(ctx context.Context, opts *options.ClientOptions, database string, logger *slog.Logger, cfg settings) (*Store, error) {
 	const op = "mongo: open"
 
@@ -157,9 +157,9 @@ func databaseName(uri string) (string, error) {
 	return name, nil
 }
 
-// Ping checks that the primary server of the deployment answers.
+// Ping checks that the primary server of the deployment replies.
 //
-// Ping returns an error of the kind Unavailable when no primary answers before ctx ends or
+// Ping returns an error of the kind Unavailable when no primary replies before ctx ends or
 // the server selection timeout passes.
 func (s *Store) Ping(ctx context.Context) error {
 	const op = "mongo: ping"

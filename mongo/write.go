@@ -54,9 +54,9 @@ func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
 //
 // ImportRequests returns an error of the kind Invalid when a request has no id, before it
 // writes anything. Otherwise the error lists each request that failed by its position in
-// rs and its id, and its kind is Conflict when each failed on a duplicate key (a new
-// request with the token of another), Unavailable when no primary server can be reached,
-// and Internal otherwise.
+// rs and its id. Its kind is Conflict when each failed on a duplicate key, such as a new
+// request with the token of another. It is Unavailable when no primary server can be
+// reached, and Internal otherwise.
 func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) error {
 	const op = "mongo: import requests"
 
