@@ -34,7 +34,7 @@ var indexes = []index{
 	//
 	// NOTE: MongoDB allows a unique index on a sharded collection only when the shard key
 	// is a prefix of it, so Open fails with this index on a requests collection sharded by
-	// another key, such as a hashed _id. The store has been tested unsharded only.
+	// another key, such as a hashed _id. No test runs on a sharded cluster.
 	{collection: requestsCollection, name: "token_unique", keys: bson.D{{Key: "token", Value: 1}}, unique: true, sparse: true},
 	// Lists without other conditions, and windows of requested_datetime.
 	{collection: requestsCollection, name: "newest", keys: bson.D{{Key: "hidden", Value: 1}, {Key: "requested", Value: -1}, {Key: "_id", Value: -1}}},

@@ -1,7 +1,9 @@
 package mongo
 
 import (
+	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -85,4 +87,68 @@ func ferretDBSkips() map[string]string {
 		skip[name] = geo
 	}
 	return skip
+}
+
+// testDeployment returns the URI and settings of the MongoDB deployment of
+// OPEN311_TEST_MONGODB_URI when it is set, else of FerretDB, and whether it is MongoDB.
+func testDeployment(t *testing.T) (string, settings, bool) {
+	t.Helper()
+
+	if uri := os.Getenv(mongoURIVariable); uri != "" {
+		return uri, settings{}, true
+	}
+	return ferretDBURI(t), ferretDBSettings, false
+}
+
+func TestImportReportsEachFailure(t *testing.T) {
+	ctx := context.Background()
+	uri, cfg, onMongo := testDeployment(t)
+	s := openTestStore(t, uri, cfg)
+	const token = "8f14e45f-ceea-467f-a0e6-f3d1a2b7c9d1"
+	if err := s.CreateRequest(ctx, &georeport.Request{ID: "sr-1", Token: token}); err != nil {
+		t.Fatalf("CreateRequest error = %v", err)
+	}
+
+	rs := []georeport.Request{
+		{ID: "sr-2", Token: token, Description: "takes the token of sr-1"},
+		{ID: "sr-3", Description: "stored"},
+	}
+	err := s.ImportRequests(ctx, rs)
+	if got := georeport.KindOf(err); got != georeport.Conflict {
+		t.Fatalf("ImportRequests error kind = %v, want %v (error %v)", got, georeport.Conflict, err)
+	}
+	message := err.Error()
+	if want := `request 1 (service_request_id "sr-2"): duplicate key`; !strings.Contains(message, want) {
+		t.Errorf("ImportRequests error = %q, want it to contain %q", message, want)
+	}
+	if strings.Contains(message, token) {
+		t.Errorf("ImportRequests error = %q, which quotes the duplicate token", message)
+	}
+
+	// FerretDB 1.24 ignores ordered: false and stops an update command at its first failure,
+	// so only MongoDB stores the requests after the one that failed.
+	if _, err := s.Request(ctx, "sr-3"); onMongo && err != nil {
+		t.Errorf("Request(%q) after a partly failed import error = %v, want the request stored", "sr-3", err)
+	}
+	if _, err := s.Request(ctx, "sr-2"); georeport.KindOf(err) != georeport.NotFound {
+		t.Errorf("Request(%q) after its import failed error = %v, want kind %v", "sr-2", err, georeport.NotFound)
+	}
+}
+
+func TestCreateRequestConflictQuotesNoValue(t *testing.T) {
+	ctx := context.Background()
+	uri, cfg, _ := testDeployment(t)
+	s := openTestStore(t, uri, cfg)
+	const token = "8f14e45f-ceea-467f-a0e6-f3d1a2b7c9d1"
+	if err := s.CreateRequest(ctx, &georeport.Request{ID: "sr-1", Token: token}); err != nil {
+		t.Fatalf("CreateRequest error = %v", err)
+	}
+
+	err := s.CreateRequest(ctx, &georeport.Request{ID: "sr-2", Token: token})
+	if got := georeport.KindOf(err); got != georeport.Conflict {
+		t.Fatalf("CreateRequest with a taken token error kind = %v, want %v (error %v)", got, georeport.Conflict, err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Errorf("CreateRequest with a taken token error = %q, which quotes the token", err)
+	}
 }
