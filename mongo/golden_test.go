@@ -139,6 +139,14 @@ func checkGolden(t *testing.T, got []byte) {
 // every command, and the recorder of the commands it sends. Open's commands are recorded.
 func newMockStore(t *testing.T) (*Store, *commandRecorder) {
 	t.Helper()
+	s, recorder, _ := newMockDeploymentStore(t)
+	return s, recorder
+}
+
+// newMockDeploymentStore returns what newMockStore does, and the mock deployment, whose
+// queue of replies a test may replace after Open.
+func newMockDeploymentStore(t *testing.T) (*Store, *commandRecorder, *drivertest.MockDeployment) {
+	t.Helper()
 
 	deployment := drivertest.NewMockDeployment()
 	recorder := &commandRecorder{}
@@ -158,7 +166,7 @@ func newMockStore(t *testing.T) (*Store, *commandRecorder) {
 	}
 	s.now = func() time.Time { return goldenNow }
 	t.Cleanup(func() { s.Close() })
-	return s, recorder
+	return s, recorder, deployment
 }
 
 func TestGoldenOpen(t *testing.T) {
