@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/mongo"
 	"github.com/open311-to-go/open311/sqlite"
 )
 
@@ -18,7 +19,11 @@ import (
 // SQLite file path or :memory:.
 func openStore(ctx context.Context, db string, logger *slog.Logger) (georeport.Store, error) {
 	if strings.HasPrefix(db, "mongodb://") || strings.HasPrefix(db, "mongodb+srv://") {
-		return nil, fmt.Errorf("-db %s: the MongoDB store is not built yet; use a SQLite file", redactURI(db))
+		store, err := mongo.Open(ctx, db, logger)
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", redactURI(db), err)
+		}
+		return store, nil
 	}
 	store, err := sqlite.Open(ctx, db, logger)
 	if err != nil {

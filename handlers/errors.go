@@ -54,8 +54,10 @@ func (s *Server) writeError(x *exchange, err error) {
 	kind := georeport.KindOf(err)
 	status := statusOf(kind)
 	var problems []georeport.Problem
+	// Problems are written for clients. They are shown for client errors and for an
+	// unavailable store, which may say what it cannot do; other faults get a generic text.
 	var e *georeport.Error
-	if errors.As(err, &e) && status < 500 {
+	if errors.As(err, &e) && (status < 500 || kind == georeport.Unavailable) {
 		problems = e.Problems
 	}
 	if len(problems) == 0 {

@@ -303,6 +303,12 @@ var (
 		sv: "för många förfrågningar; försök igen om %[1]d sekunder",
 	}
 	// (none)
+	MsgAreaQueryUnsupported = Message{
+		en: "this server's database cannot run lat, long and radius or bbox queries; leave them out, or ask the server's operator",
+		fi: "palvelimen tietokanta ei pysty suorittamaan lat-, long- ja radius- tai bbox-hakuja; jätä ne pois tai ota yhteyttä palvelun ylläpitäjään",
+		sv: "serverns databas kan inte köra lat-, long- och radius- eller bbox-frågor; utelämna dem eller kontakta den som driver servern",
+	}
+	// (none)
 	MsgInternal = Message{
 		en: "the server failed to process the request; try again later",
 		fi: "palvelin ei pystynyt käsittelemään pyyntöä; yritä myöhemmin uudelleen",

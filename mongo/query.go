@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/locale"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -77,6 +78,12 @@ func (s *Store) RequestIDByToken(ctx context.Context, token string) (string, err
 func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
 	const op = "mongo: find requests"
 
+	if s.noGeo && len(q.IDs) == 0 && (q.Circle != nil || q.BBox != nil) {
+		err := georeport.E(georeport.Unavailable, locale.MsgAreaQueryUnsupported)
+		err.Op = op
+		err.Err = errors.New("circle and bbox queries need a 2dsphere index, which this database does not support")
+		return nil, err
+	}
 	filter := requestFilter(q)
 	var circle *georeport.Circle
 	if len(q.IDs) == 0 {

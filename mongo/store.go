@@ -47,6 +47,10 @@ type Store struct {
 	requests *mongodriver.Collection
 	keys     *mongodriver.Collection
 	catalog  *mongodriver.Collection
+
+	// noGeo is set when the database has no 2dsphere index type, as FerretDB 1.24, so that
+	// circle and bbox queries fail with a clear error instead of a driver one.
+	noGeo bool
 }
 
 var _ georeport.Store = (*Store)(nil)

@@ -84,13 +84,25 @@ func TestOpenOnFerretDB(t *testing.T) {
 	ctx := context.Background()
 	uri := strings.TrimSuffix(ferretDBURI(t), "/") + "/open311_open_test"
 
-	// Open creates every index, so FerretDB rejects the 2dsphere index.
-	if s, err := Open(ctx, uri, nil); err == nil {
-		s.Close()
-		t.Errorf("Open(%q) on FerretDB error = nil, want its rejection of the 2dsphere index", uri)
-	} else if georeport.KindOf(err) != georeport.Internal {
-		t.Errorf("Open(%q) on FerretDB error kind = %v, want %v (error %v)", uri, georeport.KindOf(err), georeport.Internal, err)
+	// FerretDB has no 2dsphere index, so Open serves it without area queries.
+	s, err := Open(ctx, uri, nil)
+	if err != nil {
+		t.Fatalf("Open(%q) on FerretDB error = %v, want a store without area queries", uri, err)
 	}
+	if !s.noGeo {
+		t.Error("Open on FerretDB did not notice the missing 2dsphere index")
+	}
+	circle := &georeport.Query{Circle: &georeport.Circle{Center: georeport.Point{Lat: 60, Long: 25}, Radius: 100}, Limit: 10}
+	box := &georeport.Query{BBox: &georeport.BBox{MinLong: 24, MinLat: 60, MaxLong: 25, MaxLat: 61}, Limit: 10}
+	for _, q := range []*georeport.Query{circle, box} {
+		if _, err := s.FindRequests(ctx, q); georeport.KindOf(err) != georeport.Unavailable {
+			t.Errorf("FindRequests(%+v) on FerretDB error = %v, want kind Unavailable", q, err)
+		}
+	}
+	if _, err := s.FindRequests(ctx, &georeport.Query{Limit: 10}); err != nil {
+		t.Errorf("FindRequests without an area on FerretDB error = %v", err)
+	}
+	s.Close()
 
 	// Opening a database twice finds the indexes in place.
 	for i := 1; i <= 2; i++ {
