@@ -38,6 +38,7 @@ type serveConfig struct {
 	logFormat    string
 	logLevel     logLevel
 	shutdownWait time.Duration
+	mediaGrace   time.Duration
 }
 
 func serve(ctx context.Context, env environment, args []string) error {
@@ -67,6 +68,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Var(&cfg.getRate, "get-rate", "GET limit per client address, as COUNT/DURATION such as 600/1m; 0 means no limit")
 	fs.StringVar(&cfg.logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, else JSON)")
 	fs.Var(&cfg.logLevel, "log-level", "lowest log `level`: debug, info, warn or error (default info)")
+	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
@@ -158,6 +160,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		"tz", loc.String())
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
+	go cleanMediaEvery(ctx, store, mediaStore, cfg.mediaGrace, logger)
 
 	select {
 	case err := <-served:
@@ -317,4 +320,24 @@ func isTerminal(w any) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// cleanMediaEvery deletes orphaned uploads when the server starts and then every hour, until
+// ctx ends.
+func cleanMediaEvery(ctx context.Context, store georeport.Store, files media.Store, grace time.Duration, logger *slog.Logger) {
+	ticker := time.NewTicker(time.Hour)
+	defer ticker.Stop()
+	for {
+		deleted, kept, err := collectMedia(ctx, store, files, grace, time.Now(), logger)
+		if err != nil && ctx.Err() == nil {
+			logger.Error("media cleanup failed", "deleted", deleted, "kept", kept, "err", err)
+		} else if deleted+kept > 0 {
+			logger.Info("media cleanup done", "deleted", deleted, "kept", kept)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }

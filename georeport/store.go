@@ -41,6 +41,18 @@ type Store interface {
 	// RevokeKey marks the key with the name as revoked.
 	RevokeKey(ctx context.Context, name string) error
 
+	// ReserveMedia records that a file is being stored for a request that does not exist
+	// yet, before the file is stored. A reservation that is never released marks a file
+	// that a crash may have orphaned.
+	ReserveMedia(ctx context.Context, m MediaReservation) error
+	// ReleaseMedia deletes the reservations of the named files; unknown names are ignored.
+	ReleaseMedia(ctx context.Context, names []string) error
+	// StaleMedia returns at most limit reservations made before the time, oldest first.
+	StaleMedia(ctx context.Context, before time.Time, limit int) ([]MediaReservation, error)
+	// MediaInUse returns the URLs, of those given, that a stored request lists as its
+	// media_url or in its media_urls.
+	MediaInUse(ctx context.Context, urls []string) (map[string]bool, error)
+
 	// Ping checks that the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
@@ -55,6 +67,13 @@ type Page struct {
 	Distances []float64
 	// Total is the number of requests that match, over all pages.
 	Total int
+}
+
+// MediaReservation is a file that a POST stores before it stores its request.
+type MediaReservation struct {
+	Name     string // the file's name in the media store
+	URL      string // the URL the request will list
+	Reserved time.Time
 }
 
 // Key roles.

@@ -70,6 +70,7 @@ func (s *Server) createRequest(x *exchange) error {
 		return err
 	}
 	keep = true
+	s.releaseUploads(uploads)
 
 	notice := service.ServiceNotice.In(x.lang, s.catalog.DefaultLocale)
 	idField, id := "service_request_id", r.ID

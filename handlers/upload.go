@@ -57,7 +57,17 @@ func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload,
 	}
 
 	name := georeport.NewRequestID() + ext
+	stored := upload{name: name, url: s.cfg.Media.URL(name)}
+	// The reservation marks the file until its request is stored, so that a crash in
+	// between leaves a file that the media cleanup finds and deletes.
+	reservation := georeport.MediaReservation{Name: name, URL: stored.url, Reserved: s.cfg.Now()}
+	if err := s.store.ReserveMedia(ctx, reservation); err != nil {
+		return upload{}, err
+	}
 	report, err := s.putClean(ctx, name, contentType, spool)
+	if err != nil {
+		s.releaseUploads([]upload{stored})
+	}
 	var invalid *media.InvalidImageError
 	switch {
 	case errors.Is(err, media.ErrTooManyPixels):
@@ -71,7 +81,7 @@ func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload,
 	}
 	s.log.Debug("stored an upload", "media", name, "removed", report.Removed, "removed_bytes", report.RemovedBytes,
 		"orientation", report.Orientation, "reencoded", report.Reencoded)
-	return upload{name: name, url: s.cfg.Media.URL(name)}, nil
+	return stored, nil
 }
 
 // putClean streams the file through media.Clean into the media store. When cleaning fails,
@@ -124,11 +134,31 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// discardUploads deletes stored files of a POST that failed.
+// discardUploads deletes the stored files of a POST that failed, and their reservations. A
+// file that cannot be deleted keeps its reservation, so that the media cleanup tries again.
 func (s *Server) discardUploads(uploads []upload) {
+	var deleted []upload
 	for _, u := range uploads {
 		if err := s.cfg.Media.Delete(context.Background(), u.name); err != nil {
 			s.log.Error("delete upload of a failed request", "media", u.name, "err", err)
+			continue
 		}
+		deleted = append(deleted, u)
+	}
+	s.releaseUploads(deleted)
+}
+
+// releaseUploads deletes the reservations of uploads whose request is stored or whose file
+// is gone. A reservation that stays is harmless: the media cleanup finds the file in use.
+func (s *Server) releaseUploads(uploads []upload) {
+	if len(uploads) == 0 {
+		return
+	}
+	names := make([]string, len(uploads))
+	for i, u := range uploads {
+		names[i] = u.name
+	}
+	if err := s.store.ReleaseMedia(context.Background(), names); err != nil {
+		s.log.Warn("release media reservations", "media", names, "err", err)
 	}
 }

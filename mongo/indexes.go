@@ -59,8 +59,15 @@ var indexes = []index{
 	// one of the indexes above. Requests without a location are not in a 2dsphere index.
 	{collection: requestsCollection, name: locationIndex, keys: bson.D{{Key: "location", Value: "2dsphere"}}},
 
+	// MediaInUse: a multikey index on the media URLs of each request, which list the
+	// media_url first.
+	{collection: requestsCollection, name: "media_urls", keys: bson.D{{Key: "media_urls", Value: 1}}},
+
 	// KeyByHash.
 	{collection: keysCollection, name: "hash_unique", keys: bson.D{{Key: "hash", Value: 1}}, unique: true},
+
+	// StaleMedia.
+	{collection: mediaCollection, name: "reserved", keys: bson.D{{Key: "reserved", Value: 1}}},
 }
 
 // createIndexes creates the indexes of the table, except those that skip names, with one
@@ -71,6 +78,7 @@ func (s *Store) createIndexes(ctx context.Context, skip map[string]bool) (int, e
 	collections := map[string]*mongodriver.Collection{
 		requestsCollection: s.requests,
 		keysCollection:     s.keys,
+		mediaCollection:    s.media,
 	}
 
 	created := 0

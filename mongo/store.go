@@ -34,6 +34,7 @@ const (
 	requestsCollection = "requests"
 	keysCollection     = "api_keys"
 	catalogCollection  = "catalog"
+	mediaCollection    = "media_reservations"
 )
 
 // Store is a georeport.Store on a MongoDB database. Its methods are safe for concurrent
@@ -47,6 +48,7 @@ type Store struct {
 	requests *mongodriver.Collection
 	keys     *mongodriver.Collection
 	catalog  *mongodriver.Collection
+	media    *mongodriver.Collection
 
 	// noGeo is set when the database has no 2dsphere index type, as FerretDB 1.24, so that
 	// circle and bbox queries fail with a clear error instead of a driver one.
@@ -109,6 +111,7 @@ func open(ctx context.Context, opts *options.ClientOptions, database string, log
 		requests: db.Collection(requestsCollection),
 		keys:     db.Collection(keysCollection),
 		catalog:  db.Collection(catalogCollection),
+		media:    db.Collection(mediaCollection),
 	}
 
 	if err := client.Ping(ctx, readpref.Primary()); err != nil {

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the PRAGMA user_version of the schema that this package writes. Open
 // brings an older database up to it and rejects a newer one.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations[i] brings a database from user_version i to i+1. Each step runs in one
 // transaction with the version update, and uses IF NOT EXISTS so that a step that ran
@@ -102,6 +102,15 @@ CREATE TABLE IF NOT EXISTS catalog (
 	data     BLOB NOT NULL,
 	saved_at INTEGER NOT NULL
 );
+`,
+	// Version 2: reservations of uploaded files whose requests are not stored yet.
+	`
+CREATE TABLE IF NOT EXISTS media_reservations (
+	name        TEXT PRIMARY KEY,
+	url         TEXT NOT NULL,
+	reserved_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS media_reservations_by_time ON media_reservations (reserved_at);
 `,
 }
 

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,7 +26,7 @@ func TestConnectionSettings(t *testing.T) {
 		{pragma: "synchronous", want: "2"}, // FULL
 		{pragma: "foreign_keys", want: "1"},
 		{pragma: "busy_timeout", want: "5000"},
-		{pragma: "user_version", want: "1"},
+		{pragma: "user_version", want: fmt.Sprint(schemaVersion)},
 	}
 	for _, tc := range writer {
 		var got string

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) georeport.Store, opts ...Options)
 	s.run(t, "Paging", s.testPaging)
 	s.run(t, "Catalog", s.testCatalog)
 	s.run(t, "Keys", s.testKeys)
+	s.run(t, "Media", s.testMedia)
 	s.run(t, "Ping", s.testPing)
 	s.run(t, "Concurrent", s.testConcurrent)
 }

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/media"
+)
+
+// defaultMediaGrace is how long an upload may wait for its request before the cleanup
+// treats it as orphaned. A POST stores its request seconds after its files, so an hour
+// leaves a wide margin.
+const defaultMediaGrace = time.Hour
+
+// collectMedia deletes files that POSTs stored but whose requests were never stored, which
+// happens only when the server stopped in between. It looks at reservations older than
+// grace, keeps every file that a stored request lists, and releases the reservations it has
+// settled. It returns how many files it deleted and kept.
+func collectMedia(ctx context.Context, store georeport.Store, files media.Store, grace time.Duration, now time.Time,
+	logger *slog.Logger) (deleted, kept int, err error) {
+	const batch = 100
+	failed := map[string]bool{}
+	for {
+		stale, err := store.StaleMedia(ctx, now.Add(-grace), batch+len(failed))
+		if err != nil {
+			return deleted, kept, fmt.Errorf("list stale media reservations: %w", err)
+		}
+		var pending []georeport.MediaReservation
+		for _, m := range stale {
+			if !failed[m.Name] {
+				pending = append(pending, m)
+			}
+		}
+		if len(pending) == 0 {
+			return deleted, kept, nil
+		}
+
+		urls := make([]string, len(pending))
+		for i, m := range pending {
+			urls[i] = m.URL
+		}
+		inUse, err := store.MediaInUse(ctx, urls)
+		if err != nil {
+			return deleted, kept, fmt.Errorf("look up media in use: %w", err)
+		}
+		var settled []string
+		for _, m := range pending {
+			if inUse[m.URL] {
+				kept++
+				settled = append(settled, m.Name)
+				continue
+			}
+			if err := files.Delete(ctx, m.Name); err != nil {
+				logger.Error("delete an orphaned upload", "media", m.Name, "err", err)
+				failed[m.Name] = true
+				continue
+			}
+			logger.Info("deleted an orphaned upload", "media", m.Name, "reserved", m.Reserved)
+			deleted++
+			settled = append(settled, m.Name)
+		}
+		if err := store.ReleaseMedia(ctx, settled); err != nil {
+			return deleted, kept, fmt.Errorf("release media reservations: %w", err)
+		}
+	}
+}
+
+// mediaCommand runs open311 media gc.
+func mediaCommand(ctx context.Context, env environment, args []string) error {
+	if len(args) == 0 || args[0] != "gc" {
+		fmt.Fprint(env.stderr, "open311 media: the only command is gc\n\n"+usage)
+		return exitError{2}
+	}
+	fs := flag.NewFlagSet("open311 media gc", flag.ContinueOnError)
+	db := fs.String("db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	spec := fs.String("media", "file:./media", "media `store` that the server uses")
+	grace := fs.Duration("grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned")
+	if err := env.parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if err := requireExistingStore(*db); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	store, err := openStore(ctx, *db, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// Deleting needs no public URL, so any base URL does.
+	files, err := media.Open(ctx, *spec, "http://localhost", env.getenv)
+	if err != nil {
+		return fmt.Errorf("-media: %w", err)
+	}
+	deleted, kept, err := collectMedia(ctx, store, files, *grace, time.Now(), logger)
+	fmt.Fprintf(env.stdout, "deleted %s, kept %s that a request lists\n", plural(deleted, "orphaned file"), plural(kept, "file"))
+	return err
+}
