@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,52 @@ func (l *logLevel) Set(s string) error {
 		l.level = slog.LevelError
 	default:
 		return fmt.Errorf("%q is not a log level; use debug, info, warn or error", s)
+	}
+	return nil
+}
+
+// prefixList is a flag of comma-separated IP addresses and CIDR ranges.
+type prefixList []netip.Prefix
+
+func (p *prefixList) String() string {
+	parts := make([]string, len(*p))
+	for i, prefix := range *p {
+		parts[i] = prefix.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *prefixList) Set(s string) error {
+	*p = nil
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if prefix, err := netip.ParsePrefix(part); err == nil {
+			*p = append(*p, prefix.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(part)
+		if err != nil {
+			return fmt.Errorf("%q is not an IP address or a CIDR range such as 10.0.0.0/8", part)
+		}
+		*p = append(*p, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+	}
+	return nil
+}
+
+// stringList is a flag of comma-separated values.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = nil
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*l = append(*l, part)
+		}
 	}
 	return nil
 }

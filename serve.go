@@ -17,6 +17,7 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/handlers"
 	"github.com/open311-to-go/open311/media"
+	"github.com/open311-to-go/open311/monitor"
 )
 
 // serveConfig holds the flags of open311 serve.
@@ -39,6 +40,10 @@ type serveConfig struct {
 	logLevel     logLevel
 	shutdownWait time.Duration
 	mediaGrace   time.Duration
+	tracesRate   float64
+	proxies      prefixList
+	corsOrigins  stringList
+	drainDelay   time.Duration
 }
 
 func serve(ctx context.Context, env environment, args []string) error {
@@ -68,6 +73,10 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Var(&cfg.getRate, "get-rate", "GET limit per client address, as COUNT/DURATION such as 600/1m; 0 means no limit")
 	fs.StringVar(&cfg.logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, else JSON)")
 	fs.Var(&cfg.logLevel, "log-level", "lowest log `level`: debug, info, warn or error (default info)")
+	fs.Var(&cfg.proxies, "trusted-proxies", "comma-separated `addresses` or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
+	fs.Var(&cfg.corsOrigins, "cors-origins", "comma-separated `origins`, such as https://app.example.org, whose web pages may POST; * allows all (every origin may GET)")
+	fs.DurationVar(&cfg.drainDelay, "drain-delay", 0, "how long a stopping server keeps serving with /readyz failing, so that a load balancer stops sending requests first")
+	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when SENTRY_DSN is set")
 	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
 	if err := env.parseFlags(fs, args); err != nil {
@@ -97,11 +106,26 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
 	}
 
-	store, err := openStore(ctx, cfg.db, logger)
+	reporter, err := monitor.New(monitor.Options{
+		DSN:              env.getenv("SENTRY_DSN"),
+		Environment:      env.getenv("SENTRY_ENVIRONMENT"),
+		Release:          env.getenv("SENTRY_RELEASE"),
+		TracesSampleRate: cfg.tracesRate,
+	})
+	if err != nil {
+		return fmt.Errorf("SENTRY_DSN or -sentry-traces-sample-rate: %w", err)
+	}
+	defer reporter.Flush(5 * time.Second)
+
+	opened, err := openStore(ctx, cfg.db, logger)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer opened.Close()
+	store := opened
+	if reporter != nil {
+		store = monitor.TraceStore(opened)
+	}
 	catalog, source, err := loadCatalog(ctx, store, cfg.catalog)
 	if err != nil {
 		return err
@@ -126,6 +150,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		Store:          store,
 		Catalog:        catalog,
 		Logger:         logger,
+		Monitor:        reporter,
 		Media:          mediaStore,
 		Root:           rootFlag(root),
 		BaseURL:        baseURL,
@@ -136,6 +161,8 @@ func serve(ctx context.Context, env environment, args []string) error {
 		MaxUploads:     cfg.maxUploads,
 		PostRate:       handlers.Rate(cfg.postRate),
 		GetRate:        handlers.Rate(cfg.getRate),
+		TrustedProxies: cfg.proxies,
+		CORSOrigins:    cfg.corsOrigins,
 	})
 	if err != nil {
 		return err
@@ -157,7 +184,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 
 	logger.Info("server started", "addr", listener.Addr().String(), "url", baseURL+root, "db", redactURI(cfg.db),
 		"catalog", source, "services", len(catalog.Services), "languages", strings.Join(catalog.Locales, ","),
-		"tz", loc.String())
+		"tz", loc.String(), "sentry", reporter != nil)
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	go cleanMediaEvery(ctx, store, mediaStore, cfg.mediaGrace, logger)
@@ -167,7 +194,9 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("server stopping", "wait", cfg.shutdownWait.String())
+	logger.Info("server stopping", "drain_delay", cfg.drainDelay.String(), "wait", cfg.shutdownWait.String())
+	handler.SetDraining(true)
+	time.Sleep(cfg.drainDelay)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownWait)
 	defer cancel()
 	if err := server.Shutdown(shutdownCtx); err != nil {

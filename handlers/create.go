@@ -43,6 +43,8 @@ func (s *Server) createRequest(x *exchange) error {
 	}
 	keyErr := s.checkKey(ctx, key)
 	jurisdiction, jurisdictionErr := s.jurisdiction(firstValue(form, "jurisdiction_id"))
+	x.report.SetTag("jurisdiction", jurisdiction)
+	x.report.SetTag("service_code", firstValue(form, "service_code"))
 	if jurisdictionErr != nil {
 		// Without a jurisdiction the service code cannot be looked up, so only the key and the
 		// jurisdiction are reported.

@@ -106,6 +106,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // readyz reports whether the store is reachable, so that a load balancer sends traffic only
 // to servers that can serve it.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeHealth(w, http.StatusServiceUnavailable, "draining")
+		return
+	}
 	if err := s.store.Ping(r.Context()); err != nil {
 		s.log.Warn("store is not reachable", "err", err)
 		writeHealth(w, http.StatusServiceUnavailable, "unavailable")

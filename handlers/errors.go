@@ -66,6 +66,11 @@ func (s *Server) writeError(x *exchange, err error) {
 	if status >= 500 {
 		s.log.LogAttrs(x.r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", x.requestID), slog.String("route", routePattern(x)), slog.Any("err", err))
+		if !x.reported {
+			x.report.SetTag("route", routePattern(x))
+			x.report.CaptureError(err)
+			x.reported = true
+		}
 	}
 	s.writeProblems(x, status, problems, err)
 }

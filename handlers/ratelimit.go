@@ -2,9 +2,10 @@ package handlers
 
 import (
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,16 +72,43 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
-// clientAddress returns the address of the client that sent r.
-//
-// TODO: X-Forwarded-For is not read yet, so behind a proxy every client shares the proxy's
-// address and its limit.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientAddress returns the address of the client that sent r. When the connection comes
+// from a trusted proxy, it is the last address in X-Forwarded-For that is not itself a
+// trusted proxy; a client cannot forge it, because only the proxies' own entries are skipped.
+func (s *Server) clientAddress(r *http.Request) string {
+	remote := remoteAddr(r)
+	if !s.trusted(remote) {
+		return remote.String()
 	}
-	return host
+	forwarded := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(forwarded) - 1; i >= 0; i-- {
+		addr, err := netip.ParseAddr(strings.TrimSpace(forwarded[i]))
+		if err != nil {
+			break // a malformed entry ends what can be believed
+		}
+		if !s.trusted(addr.Unmap()) {
+			return addr.Unmap().String()
+		}
+	}
+	return remote.String()
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	addrPort, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		addr, _ := netip.ParseAddr(r.RemoteAddr)
+		return addr.Unmap()
+	}
+	return addrPort.Addr().Unmap()
+}
+
+func (s *Server) trusted(addr netip.Addr) bool {
+	for _, prefix := range s.cfg.TrustedProxies {
+		if prefix.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // rateLimited returns a 429 error with the wait when the limiter rejects the client.

@@ -44,6 +44,8 @@ func (s *Server) encoder(x *exchange, extensions bool) *requestEncoder {
 func (s *Server) listRequests(x *exchange) error {
 	values := x.query
 	jurisdiction, jurisdictionErr := s.jurisdiction(firstValue(values, "jurisdiction_id"))
+	x.report.SetTag("jurisdiction", jurisdiction)
+	x.report.SetTag("service_code", firstValue(values, "service_code"))
 	params, err := parseListParams(values, queryRules{now: s.cfg.Now(), loc: s.cfg.Location, maxSpan: s.cfg.MaxSpan})
 	if err := joinProblems(jurisdictionErr, err); err != nil {
 		return err
@@ -116,8 +118,12 @@ func (s *Server) getRequest(x *exchange) error {
 		return err
 	}
 
+	x.report.SetTag("jurisdiction", jurisdiction)
 	id := x.r.PathValue("service_request_id")
 	r, err := s.store.Request(x.r.Context(), id)
+	if err == nil {
+		x.report.SetTag("service_code", r.ServiceCode)
+	}
 	if georeport.KindOf(err) == georeport.NotFound ||
 		(err == nil && s.storeJurisdiction(jurisdiction) != "" && r.Jurisdiction != jurisdiction) {
 		return georeport.E(georeport.NotFound, locale.MsgRequestNotFound, id)

@@ -89,7 +89,7 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 		if r.Method == http.MethodPost {
 			limit = s.postByAddress
 		}
-		if err := s.rateLimited(x, limit, clientAddress(r)); err != nil {
+		if err := s.rateLimited(x, limit, s.clientAddress(r)); err != nil {
 			s.writeError(x, err)
 			return
 		}

@@ -10,12 +10,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/media"
+	"github.com/open311-to-go/open311/monitor"
 )
 
 // Config is the configuration of a Server. Store, Catalog and Logger are required, and the
@@ -26,6 +29,8 @@ type Config struct {
 	Logger  *slog.Logger
 	// Media stores uploaded files; nil rejects uploads with 415.
 	Media media.Store
+	// Monitor receives server faults and traces; nil reports nothing.
+	Monitor *monitor.Monitor
 
 	// Root is the path prefix of the API: "/open311/v2" when empty, and the host's root for
 	// "/". NormalizeRoot says which values are valid.
@@ -53,6 +58,12 @@ type Config struct {
 	// other requests per client address. The zero Rate means no limit.
 	PostRate Rate
 	GetRate  Rate
+	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed; other clients' headers are ignored.
+	TrustedProxies []netip.Prefix
+	// CORSOrigins are the origins, such as https://app.example.org, whose web pages may POST;
+	// "*" allows every origin. Every origin may GET.
+	CORSOrigins []string
 
 	// Now, NewID and NewToken default to the clock and to georeport.NewRequestID and
 	// georeport.NewToken. Tests replace them to get stable output.
@@ -75,7 +86,14 @@ type Server struct {
 	postByKey     *limiter
 	postByAddress *limiter
 	getByAddress  *limiter
+
+	// draining is set when the server stops taking new work, so that /readyz fails.
+	draining atomic.Bool
 }
+
+// SetDraining marks the server as stopping: /readyz fails from then on, so that a load
+// balancer sends no new requests while the ones in flight finish.
+func (s *Server) SetDraining(draining bool) { s.draining.Store(draining) }
 
 // New returns a Server for the configuration, with every route of the registry table
 // registered. It returns an error when the configuration lacks a required part.
@@ -168,6 +186,9 @@ type exchange struct {
 	lang      string // language of localized content
 	requestID string
 	route     *route
+	report    *monitor.Request
+	// reported is set once a fault of the request went to the monitor.
+	reported bool
 	// query holds the query parameters; queryOK is false when a pair had an invalid escape.
 	query   url.Values
 	queryOK bool
@@ -187,7 +208,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &responseWriter{ResponseWriter: w, status: http.StatusOK}
 	x := &exchange{w: rw, requestID: requestID(r)}
 	rw.Header().Set("X-Request-ID", x.requestID)
-	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	ctx, report := s.cfg.Monitor.StartRequest(r.Context(), r.Method)
+	x.report = report
+	report.SetTag("request_id", x.requestID)
+	r = r.WithContext(context.WithValue(ctx, exchangeKey{}, x))
 	x.r = r
 	x.query, x.queryOK = parseQuery(r.URL.RawQuery)
 	x.lang = s.catalog.Languages().Default()
@@ -200,12 +224,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			err := fmt.Errorf("panic: %v", v)
 			s.log.Error("panic while serving", "request_id", x.requestID, "method", r.Method,
 				"route", routePattern(x), "err", err)
+			report.SetTag("route", routePattern(x))
+			report.CapturePanic(v)
+			x.reported = true
 			if !rw.wroteHeader {
 				s.writeError(x, georeport.Errorf(georeport.Internal, "%w", err))
 			}
 		}
 		s.logAccess(x, started)
+		report.Finish(routePattern(x), rw.status)
 	}()
+
+	s.setSecurityHeaders(rw.Header(), r)
+	if s.handleCORS(rw, r) {
+		return
+	}
 
 	if escaped := r.URL.EscapedPath(); strings.HasPrefix(escaped, s.cfg.Root+"/") {
 		stripped, f, _ := splitSuffix(escaped)

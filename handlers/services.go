@@ -193,6 +193,8 @@ func (s *Server) serviceDefinition(x *exchange) error {
 		return err
 	}
 	code := x.r.PathValue("service_code")
+	x.report.SetTag("jurisdiction", jurisdiction)
+	x.report.SetTag("service_code", code)
 	entry := s.services.entries[cacheKey{jurisdiction, code, x.lang, x.format}]
 	if code == "" || entry == nil {
 		return georeport.E(georeport.NotFound, locale.MsgServiceNotFound, code)
