@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// healthcheck runs open311 healthcheck: it requests the server's /healthz and returns nil when
+// the server responds 200 OK. Container images without a shell or curl, such as distroless
+// ones, run it as their health check.
+func healthcheck(ctx context.Context, env environment, args []string) error {
+	fs := flag.NewFlagSet("open311 healthcheck", flag.ContinueOnError)
+	target := fs.String("url", "", "`URL` to request (default http://127.0.0.1:8080/healthz, or the port of OPEN311_ADDR)")
+	timeout := fs.Duration("timeout", 3*time.Second, "longest wait for the response, such as 3s")
+	if err := env.parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "open311 healthcheck: unexpected argument %q; give the address with -url\n", fs.Arg(0))
+		return exitError{2}
+	}
+	if *timeout <= 0 {
+		return fmt.Errorf("-timeout %s is not valid; use a positive duration such as 3s", *timeout)
+	}
+
+	if *target == "" {
+		defaultURL, err := healthURL(env.getenv("OPEN311_ADDR"))
+		if err != nil {
+			return err
+		}
+		*target = defaultURL
+	}
+	return checkHealth(ctx, *target, *timeout)
+}
+
+// healthURL returns the /healthz URL of a server that listens on addr, the value of -addr. A
+// host that listens on every address is reached on the loopback address. An empty addr is the
+// default of open311 serve.
+func healthURL(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("OPEN311_ADDR %q is not host:port, such as :8080; set it as for open311 serve or give -url", addr)
+	}
+
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
+}
+
+// checkHealth requests target with GET and returns an error that names the status, or the
+// failure, unless the response is 200 OK within timeout. Redirects count as failures.
+func checkHealth(ctx context.Context, target string, timeout time.Duration) error {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-url %q is not valid; use an http:// or https:// URL such as http://127.0.0.1:8080/healthz", target)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	request, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return fmt.Errorf("health check of %s: %w", target, err)
+	}
+	client := &http.Client{
+		// The server is local, so a proxy from the environment must not carry the check.
+		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	response, err := client.Do(request)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("health check of %s timed out after %s; the server may be overloaded, or raise -timeout", target, timeout)
+	}
+	if err != nil {
+		return fmt.Errorf("health check of %s failed: %w", target, err)
+	}
+	defer response.Body.Close()
+
+	if response.StatusCode == http.StatusOK {
+		return nil
+	}
+	// The start of the body explains the status, such as {"status":"unavailable"} from /readyz.
+	body, _ := io.ReadAll(io.LimitReader(response.Body, 200))
+	detail := strings.TrimSpace(string(body))
+	if detail != "" {
+		detail = ": " + detail
+	}
+	return fmt.Errorf("health check of %s failed: status %s, expected 200 OK%s", target, response.Status, detail)
+}
