@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/seed"
+)
+
+// seedConfig holds the flags of open311 seed.
+type seedConfig struct {
+	db           string
+	count        int
+	seed         uint64
+	now          string
+	jurisdiction string
+	batch        int
+	jsonFile     string
+	cpuProfile   string
+}
+
+// seedCommand runs open311 seed: it generates requests spread like the City of Helsinki's
+// feedback and imports them into the store in batches, or writes them to a GeoReport v2
+// JSON file. The same -seed, -n and -now give the same requests.
+func seedCommand(ctx context.Context, env environment, args []string) error {
+	cfg := seedConfig{}
+	fs := flag.NewFlagSet("open311 seed", flag.ContinueOnError)
+	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	fs.IntVar(&cfg.count, "n", 0, "`number` of requests to generate (required)")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "`number` that selects the random sequence; the same seed, -n and -now give the same requests")
+	fs.StringVar(&cfg.now, "now", "", "newest requested_datetime, as RFC 3339 or a date such as 2026-03-05 (default the current time)")
+	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of the requests (needed when the catalog has several)")
+	fs.IntVar(&cfg.batch, "batch", 5000, "requests written to the store in one transaction")
+	fs.StringVar(&cfg.jsonFile, "json", "", "write the requests to this GeoReport v2 JSON `file` instead of the store")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this `file`")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: open311 seed [flags] -n N\n\n"+
+			"Generates N requests spread like the City of Helsinki's feedback, in the services of the\n"+
+			"demo catalog, and imports them into the store or writes them to a JSON file.\n\n")
+		printFlagsExcept(fs, "cpuprofile")
+	}
+	if err := env.parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "open311 seed: unexpected argument %q; flags come before arguments\n", fs.Arg(0))
+		return exitError{2}
+	}
+	if cfg.count <= 0 {
+		fmt.Fprintf(env.stderr, "open311 seed: -n %d is not valid; give the number of requests to generate, such as -n 10000\n", cfg.count)
+		return exitError{2}
+	}
+	if cfg.batch <= 0 {
+		fmt.Fprintf(env.stderr, "open311 seed: -batch %d is not valid; use 1 or more, such as 5000\n", cfg.batch)
+		return exitError{2}
+	}
+	now := time.Now()
+	if cfg.now != "" {
+		var ok bool
+		if now, ok = georeport.ParseDateTime(cfg.now, time.UTC); !ok {
+			return fmt.Errorf("-now %q is not a datetime; use RFC 3339, such as 2026-03-05T08:00:00Z, or a date, such as 2026-03-05", cfg.now)
+		}
+	}
+
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	generator := seed.New(seed.Options{Seed: cfg.seed, Now: now, Jurisdiction: cfg.jurisdiction})
+	started := time.Now()
+	if cfg.jsonFile != "" {
+		if err := writeSeedJSON(cfg.jsonFile, generator, cfg.count); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%s: wrote %s (%s)\n", cfg.jsonFile, plural(cfg.count, "request"), time.Since(started).Round(time.Millisecond))
+		return nil
+	}
+
+	store, err := openStore(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.jurisdiction != "" {
+		if err := checkJurisdiction(ctx, store, cfg.jurisdiction); err != nil {
+			return err
+		}
+	}
+
+	if err := seedStore(ctx, env, store, generator, cfg); err != nil {
+		return err
+	}
+	elapsed := time.Since(started)
+	fmt.Fprintf(env.stdout, "%s: seeded %s (%s, %.0f requests/s)\n", cfg.db, plural(cfg.count, "request"),
+		elapsed.Round(time.Millisecond), float64(cfg.count)/elapsed.Seconds())
+	return nil
+}
+
+// seedStore imports cfg.count generated requests in batches of cfg.batch. One goroutine
+// generates the next batch while the store writes the last one, so generation costs little
+// wall time.
+func seedStore(ctx context.Context, env environment, store georeport.Store, generator *seed.Generator, cfg seedConfig) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// Three buffers: one being generated, one waiting, one being written.
+	free := make(chan []georeport.Request, 3)
+	for range cap(free) {
+		free <- make([]georeport.Request, cfg.batch)
+	}
+	batches := make(chan []georeport.Request, 1)
+	go func() {
+		defer close(batches)
+		for left := cfg.count; left > 0; {
+			var batch []georeport.Request
+			select {
+			case batch = <-free:
+			case <-ctx.Done():
+				return
+			}
+			batch = batch[:min(left, cap(batch))]
+			generator.Fill(batch)
+			left -= len(batch)
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	progress := newProgress(env.stderr, cfg.db, int64(cfg.count))
+	defer progress.clear()
+	written := 0
+	for batch := range batches {
+		if err := store.ImportRequests(ctx, batch); err != nil {
+			return fmt.Errorf("%s: write requests %d to %d: %w", cfg.db, written+1, written+len(batch), err)
+		}
+		written += len(batch)
+		progress.update(int64(written), written)
+		free <- batch[:cap(batch)]
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped after %s: %w", plural(written, "request"), err)
+	}
+	return nil
+}
+
+// writeSeedJSON writes count generated requests to a new file at path.
+func writeSeedJSON(path string, generator *seed.Generator, count int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("-json: %w", err)
+	}
+	if err := seed.WriteJSON(f, generator, count); err != nil {
+		f.Close()
+		return fmt.Errorf("-json %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("-json %s: %w", path, err)
+	}
+	return nil
+}
+
+// startCPUProfile starts writing a CPU profile to path and returns the function that stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// printFlagsExcept prints the defaults of the flags of fs other than hidden, which are for
+// developers.
+func printFlagsExcept(fs *flag.FlagSet, hidden ...string) {
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	shown.SetOutput(fs.Output())
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, name := range hidden {
+			if f.Name == name {
+				return
+			}
+		}
+		shown.Var(f.Value, f.Name, f.Usage)
+	})
+	shown.PrintDefaults()
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/sqlite"
+)
+
+// runSeed runs open311 seed with args and returns its output.
+func runSeed(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := environment{getenv: func(string) string { return "" }, stdout: &out, stderr: &errOut}
+	err = seedCommand(context.Background(), env, args)
+	return out.String(), errOut.String(), err
+}
+
+// openSeeded opens the SQLite store at path and returns its requests of the ten years before
+// 2026-03-05, at most 100,000.
+func openSeeded(t *testing.T, path string) []georeport.Request {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	page, err := store.FindRequests(ctx, &georeport.Query{
+		RequestedFrom: mustParse(t, "2016-01-01"), RequestedTo: mustParse(t, "2026-03-05"), Limit: 100_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Requests
+}
+
+func TestSeedCommandStore(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	for _, db := range []string{a, b} {
+		out, _, err := runSeed(t, "-db", db, "-n", "2500", "-seed", "9", "-now", "2026-03-05", "-batch", "1000")
+		if err != nil {
+			t.Fatalf("seed -db %s: %v", db, err)
+		}
+		if !strings.Contains(out, "seeded 2500 requests") {
+			t.Errorf("seed output = %q, want it to say it seeded 2500 requests", out)
+		}
+	}
+
+	first, second := openSeeded(t, a), openSeeded(t, b)
+	if len(first) != 2500 {
+		t.Errorf("store has %d requests, want 2500", len(first))
+	}
+	if len(second) != len(first) {
+		t.Fatalf("two runs with -seed 9 stored %d and %d requests", len(first), len(second))
+	}
+	for i := range first {
+		if first[i].ID != second[i].ID || first[i].Description != second[i].Description {
+			t.Fatalf("request %d differs between two runs with -seed 9: %s and %s", i, first[i].ID, second[i].ID)
+		}
+	}
+}
+
+func TestSeedCommandJSON(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "requests.json")
+	if _, _, err := runSeed(t, "-json", file, "-n", "50", "-now", "2026-03-05T08:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(data), `"service_request_id"`); got != 50 {
+		t.Errorf("the file has %d requests, want 50", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "open311.db")); err == nil {
+		t.Error("seed -json also created a store")
+	}
+}
+
+func TestSeedCommandBadFlags(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantStderr string
+		wantErr    string
+	}{
+		{name: "no count", args: []string{}, wantStderr: "-n 0 is not valid"},
+		{name: "negative count", args: []string{"-n", "-5"}, wantStderr: "-n -5 is not valid"},
+		{name: "zero batch", args: []string{"-n", "5", "-batch", "0"}, wantStderr: "-batch 0 is not valid"},
+		{name: "bad now", args: []string{"-n", "5", "-now", "yesterday"}, wantErr: `-now "yesterday" is not a datetime`},
+		{name: "argument", args: []string{"-n", "5", "extra"}, wantStderr: `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-db", filepath.Join(t.TempDir(), "x.db")}, tt.args...)
+			_, stderr, err := runSeed(t, args...)
+			if err == nil {
+				t.Fatalf("seed %v succeeded, want an error", tt.args)
+			}
+			if tt.wantStderr != "" && !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("seed %v printed %q, want %q", tt.args, stderr, tt.wantStderr)
+			}
+			if tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("seed %v = %v, want %q", tt.args, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestSeedCommandHidesProfileFlag(t *testing.T) {
+	_, stderr, _ := runSeed(t, "-h")
+	if !strings.Contains(stderr, "-seed number") {
+		t.Errorf("seed -h printed no -seed flag:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "cpuprofile") {
+		t.Errorf("seed -h lists the developers' -cpuprofile flag:\n%s", stderr)
+	}
+}
+
+func mustParse(t *testing.T, date string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
