@@ -1,0 +1,512 @@
+// Command loadtest measures the open311 server under load with wrk, on this machine.
+//
+// For each store size it seeds a SQLite store with open311 seed, starts open311 serve on
+// loopback, and runs each scenario with wrk (a warm-up, then a measured run) while it samples
+// the server's resident memory. A bare net/http server that returns the bytes of the service
+// list runs the same way, as the baseline of what Go's HTTP stack serves here. Last, it times
+// open311 import of a generated GeoReport v2 JSON file. It prints a Markdown table per size.
+//
+// Run it from the repository's root:
+//
+//	go run ./loadtest -sizes 10000,1000000 -duration 15s
+//
+// wrk comes from Debian's package wrk, which loadtest installs with apt-get when it runs as
+// root and wrk is missing. Every request goes to 127.0.0.1.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/open311-to-go/open311/seed"
+)
+
+// config holds the flags.
+type config struct {
+	sizes       []int
+	duration    time.Duration
+	warmup      time.Duration
+	connections int
+	threads     int
+	seed        uint64
+	importSize  int
+	only        map[string]bool
+	binary      string
+	wrk         string
+	dir         string
+	keep        bool
+	logLevel    string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
+	}
+
+	if cfg.wrk == "" {
+		if cfg.wrk, err = findWrk(ctx, logf); err != nil {
+			return err
+		}
+	}
+	dir := cfg.dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "open311-loadtest-"); err != nil {
+			return err
+		}
+		if !cfg.keep {
+			defer os.RemoveAll(dir)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+
+	binaries, err := build(ctx, cfg.binary, dir, logf)
+	if err != nil {
+		return err
+	}
+	lt := &loadTest{cfg: cfg, dir: dir, bin: binaries, logf: logf,
+		wrk: wrkSettings{path: cfg.wrk, threads: cfg.threads, connections: cfg.connections, timeout: 10 * time.Second}}
+
+	report := &report{command: strings.Join(args, " "), machine: describeMachine(ctx), settings: cfg}
+	for _, size := range cfg.sizes {
+		result, err := lt.runSize(ctx, size)
+		if err != nil {
+			return fmt.Errorf("store of %d requests: %w", size, err)
+		}
+		report.sizes = append(report.sizes, result)
+	}
+	if cfg.importSize > 0 && (len(cfg.only) == 0 || cfg.only["import"]) {
+		result, err := lt.runImport(ctx, cfg.importSize)
+		if err != nil {
+			return fmt.Errorf("import of %d requests: %w", cfg.importSize, err)
+		}
+		report.imports = append(report.imports, result)
+	}
+	report.write(stdout)
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	cfg := config{}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sizes := fs.String("sizes", "10000,1000000", "comma-separated store `sizes` in requests")
+	fs.DurationVar(&cfg.duration, "duration", 15*time.Second, "measured time of each scenario, whole seconds")
+	fs.DurationVar(&cfg.warmup, "warmup", 5*time.Second, "warm-up time before each scenario's measured run, whole seconds; 0 skips it")
+	fs.IntVar(&cfg.connections, "connections", 32, "wrk connections")
+	fs.IntVar(&cfg.threads, "threads", 2, "wrk threads")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the generated requests and of the scripts' random values")
+	fs.IntVar(&cfg.importSize, "import", 1_000_000, "requests in the JSON file that open311 import is timed on; 0 skips it")
+	only := fs.String("scenarios", "", "comma-separated scenarios to run, such as services-json,radius,import (default all)")
+	fs.StringVar(&cfg.binary, "binary", "", "open311 `binary` to test (default: go build of the current folder)")
+	fs.StringVar(&cfg.wrk, "wrk", "", "wrk `binary` (default: wrk on the PATH, installed with apt-get when missing)")
+	fs.StringVar(&cfg.dir, "dir", "", "`folder` for stores, scripts and logs (default: a temporary folder, removed at the end)")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder")
+	fs.StringVar(&cfg.logLevel, "log-level", "warn", "-log-level of the server; info logs every request")
+	if err := fs.Parse(args[1:]); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q; flags only", fs.Arg(0))
+	}
+
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(strings.ReplaceAll(s, "_", "")))
+		if err != nil || n <= 0 {
+			return config{}, fmt.Errorf("-sizes: %q is not a positive number of requests; use a list such as 10000,1000000", s)
+		}
+		cfg.sizes = append(cfg.sizes, n)
+	}
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+		min   time.Duration
+	}{{"-duration", cfg.duration, time.Second}, {"-warmup", cfg.warmup, 0}} {
+		if d.value < d.min || d.value%time.Second != 0 {
+			return config{}, fmt.Errorf("%s %v is not valid; use whole seconds, such as 15s", d.name, d.value)
+		}
+	}
+	if cfg.connections < cfg.threads || cfg.threads < 1 {
+		return config{}, fmt.Errorf("-connections %d and -threads %d are not valid; use at least one thread and at least one connection per thread", cfg.connections, cfg.threads)
+	}
+	if *only != "" {
+		cfg.only = map[string]bool{}
+		known := map[string]bool{"import": true, "baseline": true}
+		for _, s := range scenarios("", scriptData{}) {
+			known[s.name] = true
+		}
+		for _, name := range strings.Split(*only, ",") {
+			if !known[name] {
+				return config{}, fmt.Errorf("-scenarios: unknown scenario %q; use %s", name, strings.Join(sortedKeys(known), ", "))
+			}
+			cfg.only[name] = true
+		}
+	}
+	return cfg, nil
+}
+
+// binaries are the programs under test.
+type binaries struct {
+	open311  string
+	baseline string
+}
+
+// build builds the baseline server, and open311 unless binary names one.
+func build(ctx context.Context, binary, dir string, logf func(string, ...any)) (binaries, error) {
+	b := binaries{open311: binary, baseline: filepath.Join(dir, "baseline")}
+	targets := [][2]string{{"./loadtest/baseline", b.baseline}}
+	if binary == "" {
+		b.open311 = filepath.Join(dir, "open311")
+		targets = append(targets, [2]string{".", b.open311})
+	}
+	for _, t := range targets {
+		logf("go build -o %s %s", t[1], t[0])
+		output, err := exec.CommandContext(ctx, "go", "build", "-o", t[1], t[0]).CombinedOutput()
+		if err != nil {
+			return binaries{}, fmt.Errorf("go build %s: %w (run loadtest from the repository's root)\n%s", t[0], err, output)
+		}
+	}
+	return b, nil
+}
+
+// loadTest runs the measurements.
+type loadTest struct {
+	cfg  config
+	dir  string
+	bin  binaries
+	wrk  wrkSettings
+	logf func(string, ...any)
+}
+
+// sizeResult holds the measurements on one store.
+type sizeResult struct {
+	size      int
+	seedTime  time.Duration
+	dbBytes   int64
+	idleRSS   int64
+	baseline  *scenarioResult
+	scenarios []scenarioResult
+}
+
+// scenarioResult is one scenario's wrk result and the server's peak resident memory.
+type scenarioResult struct {
+	scenario scenario
+	wrk      wrkResult
+	peakRSS  int64 // bytes
+}
+
+func (lt *loadTest) selected(name string) bool {
+	return len(lt.cfg.only) == 0 || lt.cfg.only[name]
+}
+
+// runSize seeds a store of size requests, serves it and runs the scenarios and the baseline.
+func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
+	result := sizeResult{size: size}
+	db := filepath.Join(lt.dir, fmt.Sprintf("store-%d.db", size))
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(db + suffix)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+
+	lt.logf("seeding %d requests into %s", size, db)
+	started := time.Now()
+	if output, err := lt.open311(ctx, "seed", "-db", db, "-n", strconv.Itoa(size), "-seed", strconv.FormatUint(lt.cfg.seed, 10),
+		"-now", now.Format(time.RFC3339)); err != nil {
+		return result, fmt.Errorf("open311 seed: %w\n%s", err, output)
+	}
+	result.seedTime = time.Since(started)
+	result.dbBytes = fileSize(db) + fileSize(db+"-wal")
+	lt.logf("seeded in %v, %.0f MB", result.seedTime.Round(time.Millisecond), float64(result.dbBytes)/1e6)
+
+	output, err := lt.open311(ctx, "keys", "create", "-db", db, "loadtest")
+	if err != nil {
+		return result, fmt.Errorf("open311 keys create: %w\n%s", err, output)
+	}
+	fields := strings.Fields(string(output))
+	apiKey := fields[len(fields)-1]
+
+	// The same generator as the seed gives the ids of the store: the first 5,000 requests,
+	// whose dates are spread as all the others.
+	generator := seed.New(seed.Options{Seed: lt.cfg.seed, Now: now})
+	var ids []string
+	for range min(size, 5000) {
+		ids = append(ids, generator.Request().ID)
+	}
+	data := newScriptData(ids, apiKey, now, rand.New(rand.NewPCG(lt.cfg.seed, 2)))
+
+	addr, err := freeAddress()
+	if err != nil {
+		return result, err
+	}
+	server, err := lt.start(ctx, fmt.Sprintf("server-%d", size), lt.bin.open311, "serve", "-addr", addr, "-db", db,
+		"-media", "file:"+filepath.Join(lt.dir, "media"), "-log-level", lt.cfg.logLevel)
+	if err != nil {
+		return result, err
+	}
+	defer server.stop()
+	baseURL := "http://" + addr
+	if err := waitHealthy(ctx, baseURL+"/healthz"); err != nil {
+		return result, fmt.Errorf("open311 serve: %w; see %s", err, server.logPath)
+	}
+	if status, err := readStatus(server.cmd.Process.Pid); err == nil {
+		result.idleRSS = status["VmRSS"] * 1024
+	}
+	servicesFile := filepath.Join(lt.dir, "services.json")
+	if err := download(ctx, baseURL+"/open311/v2/services.json", servicesFile); err != nil {
+		return result, err
+	}
+
+	for _, s := range scenarios("/open311/v2", data) {
+		if !lt.selected(s.name) {
+			continue
+		}
+		r, err := lt.measure(ctx, s, data, baseURL, server.cmd.Process.Pid)
+		if err != nil {
+			return result, err
+		}
+		result.scenarios = append(result.scenarios, r)
+	}
+	if err := server.stop(); err != nil {
+		lt.logf("open311 serve stopped with %v; see %s", err, server.logPath)
+	}
+
+	if lt.selected("baseline") || lt.selected("services-json") {
+		baseline, err := lt.runBaseline(ctx, addr, servicesFile, data)
+		if err != nil {
+			return result, err
+		}
+		result.baseline = &baseline
+	}
+	return result, nil
+}
+
+// runBaseline serves the service list's bytes from the baseline server on addr and runs the
+// services.json scenario against it.
+func (lt *loadTest) runBaseline(ctx context.Context, addr, bodyFile string, data scriptData) (scenarioResult, error) {
+	server, err := lt.start(ctx, "baseline", lt.bin.baseline, "-addr", addr, "-body", bodyFile)
+	if err != nil {
+		return scenarioResult{}, err
+	}
+	defer server.stop()
+	baseURL := "http://" + addr
+	if err := waitHealthy(ctx, baseURL+"/"); err != nil {
+		return scenarioResult{}, fmt.Errorf("baseline: %w; see %s", err, server.logPath)
+	}
+	s := scenario{name: "baseline", title: "baseline: net/http writing the services.json bytes",
+		request: static("GET", "/open311/v2/services.json")}
+	return lt.measure(ctx, s, data, baseURL, server.cmd.Process.Pid)
+}
+
+// measure runs one scenario: a warm-up, then the measured run while the memory of pid is
+// sampled.
+func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, baseURL string, pid int) (scenarioResult, error) {
+	script, err := writeScript(lt.dir, s, data)
+	if err != nil {
+		return scenarioResult{}, err
+	}
+	if lt.cfg.warmup > 0 {
+		if _, err := lt.wrk.run(ctx, baseURL, script, lt.cfg.warmup); err != nil {
+			return scenarioResult{}, fmt.Errorf("%s warm-up: %w", s.name, err)
+		}
+	}
+	memory := startMemorySampler(pid)
+	result, err := lt.wrk.run(ctx, baseURL, script, lt.cfg.duration)
+	peak := memory.Stop()
+	if err != nil {
+		return scenarioResult{}, fmt.Errorf("%s: %w", s.name, err)
+	}
+	lt.logf("%-16s %9.1f requests/s  p50 %s  p99 %s  p99.9 %s  peak RSS %.1f MB  errors %d", s.name,
+		result.RequestsPerSecond(), formatLatency(result.P50), formatLatency(result.P99), formatLatency(result.P999),
+		float64(peak)/1e6, result.Errors())
+	return scenarioResult{scenario: s, wrk: result, peakRSS: peak}, nil
+}
+
+// importResult is the timing of open311 import.
+type importResult struct {
+	size      int
+	fileBytes int64
+	writeTime time.Duration
+	wall      time.Duration
+	user      time.Duration
+	system    time.Duration
+	peakRSS   int64
+	output    string
+}
+
+// runImport writes a JSON file of size generated requests and times open311 import of it
+// into a new store.
+func (lt *loadTest) runImport(ctx context.Context, size int) (importResult, error) {
+	result := importResult{size: size}
+	file := filepath.Join(lt.dir, fmt.Sprintf("import-%d.json", size))
+	db := filepath.Join(lt.dir, fmt.Sprintf("import-%d.db", size))
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(db + suffix)
+	}
+
+	lt.logf("writing %d requests to %s", size, file)
+	started := time.Now()
+	f, err := os.Create(file)
+	if err != nil {
+		return result, err
+	}
+	err = seed.WriteJSON(f, seed.New(seed.Options{Seed: lt.cfg.seed + 1}), size)
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return result, fmt.Errorf("write %s: %w", file, err)
+	}
+	result.writeTime = time.Since(started)
+	result.fileBytes = fileSize(file)
+
+	lt.logf("open311 import -db %s %s", db, file)
+	cmd := exec.CommandContext(ctx, lt.bin.open311, "import", "-db", db, file)
+	started = time.Now()
+	output, err := cmd.CombinedOutput()
+	result.wall = time.Since(started)
+	result.output = strings.TrimSpace(string(output))
+	if err != nil {
+		return result, fmt.Errorf("open311 import: %w\n%s", err, output)
+	}
+	if usage, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		result.peakRSS = usage.Maxrss * 1024
+		result.user = time.Duration(usage.Utime.Nano())
+		result.system = time.Duration(usage.Stime.Nano())
+	}
+	lt.logf("imported in %v: %s", result.wall.Round(time.Millisecond), result.output)
+	os.Remove(file)
+	return result, nil
+}
+
+// open311 runs the open311 binary with args and returns its combined output.
+func (lt *loadTest) open311(ctx context.Context, args ...string) ([]byte, error) {
+	return exec.CommandContext(ctx, lt.bin.open311, args...).CombinedOutput()
+}
+
+// process is a server that the load test started.
+type process struct {
+	cmd     *exec.Cmd
+	logPath string
+	stopped bool
+}
+
+// start starts a server whose output goes to a log file in the load test's folder.
+func (lt *loadTest) start(ctx context.Context, name, binary string, args ...string) (*process, error) {
+	logPath := filepath.Join(lt.dir, name+".log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, fmt.Errorf("start %s: %w", binary, err)
+	}
+	log.Close()
+	return &process{cmd: cmd, logPath: logPath}, nil
+}
+
+// stop ends the server with SIGTERM, and SIGKILL after 15 s.
+func (p *process) stop() error {
+	if p.stopped {
+		return nil
+	}
+	p.stopped = true
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		return <-done
+	}
+}
+
+// freeAddress returns a loopback address with a port that is free now.
+func freeAddress() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// waitHealthy waits up to 30 s for url to return 200.
+func waitHealthy(ctx context.Context, url string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not return 200 within 30 s", url)
+}
+
+// download writes the body of a GET of url to path.
+func download(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s = %d, want 200", url, resp.StatusCode)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, body, 0o644)
+}
+
+func fileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
+}

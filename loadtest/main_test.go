@@ -1,0 +1,151 @@
+package main
+
+import (
+	"io"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseWrkOutput(t *testing.T) {
+	output := "Running 15s test @ http://127.0.0.1:8080\n  2 threads and 32 connections\n" +
+		`LOADTEST {"requests":1500,"duration_us":15000000,"bytes":99,"errors_status":2,"errors_connect":0,` +
+		`"errors_read":1,"errors_write":0,"errors_timeout":0,"p50":800,"p99":4100,"p999":9000,"max":12000}` + "\n"
+	got, err := parseWrkOutput([]byte(output))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RequestsPerSecond() != 100 {
+		t.Errorf("RequestsPerSecond() = %v, want 100", got.RequestsPerSecond())
+	}
+	if got.Errors() != 3 {
+		t.Errorf("Errors() = %d, want 3", got.Errors())
+	}
+	if got.P999 != 9000 {
+		t.Errorf("P999 = %d, want 9000", got.P999)
+	}
+
+	if _, err := parseWrkOutput([]byte("unable to connect to 127.0.0.1:1 Connection refused\n")); err == nil {
+		t.Error("parseWrkOutput of output without a result line succeeded, want an error")
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	status := "Name:\topen311\nVmPeak:\t 1947188 kB\nVmHWM:\t   96252 kB\nVmRSS:\t   95468 kB\nThreads:\t7\n"
+	got, err := parseStatus(strings.NewReader(status))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int64{"VmHWM": 96252, "VmRSS": 95468} {
+		if got[name] != want {
+			t.Errorf("%s = %d, want %d", name, got[name], want)
+		}
+	}
+	if _, ok := got["Threads"]; ok {
+		t.Error("parseStatus read Threads, which is not a size in kB")
+	}
+}
+
+func TestMemorySamplerOwnProcess(t *testing.T) {
+	m := startMemorySampler(os.Getpid())
+	time.Sleep(3 * sampleEvery)
+	if peak := m.Stop(); peak < 1<<20 {
+		t.Errorf("peak RSS of this test = %d bytes, want at least 1 MiB", peak)
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"thousands small", thousands(999), "999"},
+		{"thousands large", thousands(1234567), "1,234,567"},
+		{"latency below 10 ms", formatLatency(850), "0.85 ms"},
+		{"latency in ms", formatLatency(45_600), "46 ms"},
+		{"latency in s", formatLatency(2_500_000), "2.50 s"},
+		{"Django single", djangoRatio(1000, [2]float64{500, 500}), "2.0×"},
+		{"Django range", djangoRatio(100, [2]float64{1, 2}), "50–100×"},
+		{"no Django figure", djangoRatio(100, [2]float64{}), ""},
+		{"rate below 100", formatRate(12.345), "12.3"},
+		{"rate", formatRate(12345.6), "12,346"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFlagsRejects(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"size zero", []string{"-sizes", "0"}, "-sizes"},
+		{"size not a number", []string{"-sizes", "10k"}, "-sizes"},
+		{"fractional duration", []string{"-duration", "1500ms"}, "whole seconds"},
+		{"threads above connections", []string{"-threads", "4", "-connections", "2"}, "-connections 2"},
+		{"unknown scenario", []string{"-scenarios", "radius,nearest"}, `unknown scenario "nearest"`},
+		{"argument", []string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseFlags(append([]string{"loadtest"}, tt.args...), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseFlags(%q) = %v, want an error with %q", tt.args, err, tt.wantErr)
+			}
+		})
+	}
+
+	cfg, err := parseFlags([]string{"loadtest", "-sizes", "10_000, 20000", "-scenarios", "radius,import"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.sizes) != 2 || cfg.sizes[0] != 10000 || cfg.sizes[1] != 20000 {
+		t.Errorf("sizes = %v, want [10000 20000]", cfg.sizes)
+	}
+	if !cfg.only["radius"] || !cfg.only["import"] || cfg.only["post"] {
+		t.Errorf("scenarios = %v, want radius and import", cfg.only)
+	}
+}
+
+// TestWriteScript checks that each script has its request, the data tables in printable
+// ASCII and the result line.
+func TestWriteScript(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)
+	data := newScriptData([]string{"abc", "def"}, "key123", now, rand.New(rand.NewPCG(1, 2)))
+	for _, s := range scenarios("/open311/v2", data) {
+		path, err := writeScript(dir, s, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(script)
+		if !strings.Contains(text, "return "+s.request) {
+			t.Errorf("%s: the script does not return its request %s", s.name, s.request)
+		}
+		if !strings.Contains(text, resultPrefix) {
+			t.Errorf("%s: the script prints no result line", s.name)
+		}
+		for i, c := range text {
+			if c > '~' {
+				t.Errorf("%s: character %q at byte %d is not ASCII", s.name, c, i)
+				break
+			}
+		}
+	}
+	if !strings.Contains(data.postForms[0], "api_key=key123") {
+		t.Errorf("POST form %q has no api_key", data.postForms[0])
+	}
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// report is the Markdown output of a load test.
+type report struct {
+	command  string
+	machine  string
+	settings config
+	sizes    []sizeResult
+	imports  []importResult
+}
+
+func (r *report) write(w io.Writer) {
+	cfg := r.settings
+	fmt.Fprintf(w, "Command: `%s`\n\n", r.command)
+	fmt.Fprintf(w, "Machine: %s. wrk with %d threads and %d connections, %v per scenario after a %v warm-up; the server logs at level %s.\n",
+		r.machine, cfg.threads, cfg.connections, cfg.duration, cfg.warmup, cfg.logLevel)
+
+	for _, s := range r.sizes {
+		fmt.Fprintf(w, "\n### Store of %s requests\n\n", thousands(int64(s.size)))
+		fmt.Fprintf(w, "open311 seed took %v; the database is %.0f MB; the idle server's RSS was %.1f MB.\n\n",
+			s.seedTime.Round(100*time.Millisecond), float64(s.dbBytes)/1e6, float64(s.idleRSS)/1e6)
+		fmt.Fprintln(w, "| scenario | requests/s | p50 | p99 | p99.9 | peak RSS | of baseline | vs Django | errors |")
+		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		var baselineRate float64
+		if s.baseline != nil {
+			baselineRate = s.baseline.wrk.RequestsPerSecond()
+		}
+		var peak int64
+		for _, sr := range s.scenarios {
+			peak = max(peak, sr.peakRSS)
+			writeRow(w, sr, baselineRate)
+		}
+		if s.baseline != nil {
+			writeRow(w, *s.baseline, baselineRate)
+		}
+		if peak > 0 {
+			fmt.Fprintf(w, "\nPeak RSS over the scenarios %.0f MB, with the database file %.0f MB: %.0f MB together, against %d MB for Django and its database (%.2f×).\n",
+				float64(peak)/1e6, float64(s.dbBytes)/1e6, float64(peak+s.dbBytes)/1e6, djangoResidentMB,
+				float64(peak+s.dbBytes)/1e6/djangoResidentMB)
+		}
+	}
+
+	for _, im := range r.imports {
+		fmt.Fprintf(w, "\n### open311 import of %s generated requests\n\n", thousands(int64(im.size)))
+		fmt.Fprintln(w, "| file | write the file | import, wall | user CPU | system CPU | peak RSS | requests/s |")
+		fmt.Fprintln(w, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		fmt.Fprintf(w, "| %.0f MB | %v | %v | %v | %v | %.0f MB | %s |\n",
+			float64(im.fileBytes)/1e6, im.writeTime.Round(100*time.Millisecond), im.wall.Round(100*time.Millisecond),
+			im.user.Round(100*time.Millisecond), im.system.Round(100*time.Millisecond), float64(im.peakRSS)/1e6,
+			thousands(int64(float64(im.size)/im.wall.Seconds())))
+	}
+}
+
+func writeRow(w io.Writer, sr scenarioResult, baselineRate float64) {
+	rate := sr.wrk.RequestsPerSecond()
+	ofBaseline := ""
+	if baselineRate > 0 {
+		ofBaseline = fmt.Sprintf("%.3f", rate/baselineRate)
+	}
+	fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f MB | %s | %s | %d |\n", sr.scenario.title, formatRate(rate),
+		formatLatency(sr.wrk.P50), formatLatency(sr.wrk.P99), formatLatency(sr.wrk.P999), float64(sr.peakRSS)/1e6,
+		ofBaseline, djangoRatio(rate, sr.scenario.django), sr.wrk.Errors())
+}
+
+// djangoRatio returns how many times the Django reference rate is, or a range when the
+// reference is one.
+func djangoRatio(rate float64, django [2]float64) string {
+	switch {
+	case django[0] == 0:
+		return ""
+	case django[0] == django[1]:
+		return fmt.Sprintf("%.1f×", rate/django[0])
+	}
+	return fmt.Sprintf("%.0f–%.0f×", rate/django[1], rate/django[0])
+}
+
+func formatRate(rate float64) string {
+	if rate >= 100 {
+		return thousands(int64(rate + 0.5))
+	}
+	return fmt.Sprintf("%.1f", rate)
+}
+
+// formatLatency formats microseconds as milliseconds or seconds.
+func formatLatency(us int64) string {
+	switch {
+	case us >= 1_000_000:
+		return fmt.Sprintf("%.2f s", float64(us)/1e6)
+	case us >= 10_000:
+		return fmt.Sprintf("%.0f ms", float64(us)/1e3)
+	}
+	return fmt.Sprintf("%.2f ms", float64(us)/1e3)
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// describeMachine returns the processor, the cores, the memory, the Go and wrk versions and
+// the load average when the test starts.
+func describeMachine(ctx context.Context) string {
+	model := firstField("/proc/cpuinfo", "model name")
+	memory := firstField("/proc/meminfo", "MemTotal")
+	load, _ := os.ReadFile("/proc/loadavg")
+	loadFields := strings.Fields(string(load))
+	if len(loadFields) > 3 {
+		loadFields = loadFields[:3]
+	}
+	wrkVersion := "wrk"
+	if output, err := exec.CommandContext(ctx, "wrk", "-v").CombinedOutput(); err == nil || len(output) > 0 {
+		if line, _, _ := strings.Cut(string(output), "\n"); strings.HasPrefix(line, "wrk ") {
+			wrkVersion = strings.Join(strings.Fields(line)[:2], " ")
+		}
+	}
+	return fmt.Sprintf("%d cores of %s, %s of memory, %s, %s, load average %s at the start",
+		runtime.NumCPU(), model, memory, runtime.Version(), wrkVersion, strings.Join(loadFields, " "))
+}
+
+// firstField returns the value of the first "name: value" line of a /proc file.
+func firstField(path, name string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		key, value, ok := strings.Cut(scanner.Text(), ":")
+		if ok && strings.TrimSpace(key) == name {
+			return strings.TrimSpace(value)
+		}
+	}
+	return "unknown"
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
