@@ -34,7 +34,7 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
 	fs.IntVar(&cfg.count, "n", 0, "`number` of requests to generate (required)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "`number` that selects the random sequence; the same seed, -n and -now give the same requests")
-	fs.StringVar(&cfg.now, "now", "", "newest requested_datetime, as RFC 3339 or a date such as 2026-03-05 (default the current time)")
+	fs.StringVar(&cfg.now, "now", "", "newest requested_datetime, a `datetime` in RFC 3339 or a date such as 2026-03-05 (default the current time)")
 	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of the requests (needed when the catalog has several)")
 	fs.IntVar(&cfg.batch, "batch", 5000, "requests written to the store in one transaction")
 	fs.StringVar(&cfg.jsonFile, "json", "", "write the requests to this GeoReport v2 JSON `file` instead of the store")
@@ -191,15 +191,15 @@ func startCPUProfile(path string) (stop func(), err error) {
 // printFlagsExcept prints the defaults of the flags of fs other than hidden, which are for
 // developers.
 func printFlagsExcept(fs *flag.FlagSet, hidden ...string) {
-	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
-	shown.SetOutput(fs.Output())
+	visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	visible.SetOutput(fs.Output())
 	fs.VisitAll(func(f *flag.Flag) {
 		for _, name := range hidden {
 			if f.Name == name {
 				return
 			}
 		}
-		shown.Var(f.Value, f.Name, f.Usage)
+		visible.Var(f.Value, f.Name, f.Usage)
 	})
-	shown.PrintDefaults()
+	visible.PrintDefaults()
 }
