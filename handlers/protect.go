@@ -36,7 +36,7 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 }
 
 // handleCORS adds the CORS headers for a request from a web page of another origin, and
-// answers a preflight request. It reports whether it wrote the response. Every origin may
+// responds to a preflight request. It reports whether it wrote the response. Every origin may
 // read with GET; only CORSOrigins may POST.
 func (s *Server) handleCORS(w http.ResponseWriter, r *http.Request) bool {
 	origin := r.Header.Get("Origin")
@@ -79,7 +79,7 @@ func (s *Server) corsAllows(origin, method string) bool {
 }
 
 // corsOrigin returns the Access-Control-Allow-Origin value: * for reads, and the origin
-// itself for a POST, so that the answer names whom it allows.
+// itself for a POST, so that the response names whom it allows.
 func (s *Server) corsOrigin(origin, method string) string {
 	if method == http.MethodPost {
 		return origin
