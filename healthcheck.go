@@ -19,7 +19,7 @@ import (
 func healthcheck(ctx context.Context, env environment, args []string) error {
 	fs := flag.NewFlagSet("open311 healthcheck", flag.ContinueOnError)
 	target := fs.String("url", "", "`URL` to request (default http://127.0.0.1:8080/healthz, or the port of OPEN311_ADDR)")
-	timeout := fs.Duration("timeout", 3*time.Second, "longest wait for the response, such as 3s")
+	timeout := fs.Duration("timeout", 3*time.Second, "maximum time to wait for the response, such as 3s")
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
 	}
