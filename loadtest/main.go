@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	lt := &loadTest{cfg: cfg, dir: dir, bin: binaries, logf: logf,
 		wrk: wrkSettings{path: cfg.wrk, threads: cfg.threads, connections: cfg.connections, timeout: 10 * time.Second}}
 
-	report := &report{command: strings.Join(args, " "), machine: describeMachine(ctx), settings: cfg}
+	report := &report{command: commandLine(args), machine: describeMachine(ctx), settings: cfg}
 	for _, size := range cfg.sizes {
 		result, err := lt.runSize(ctx, size)
 		if err != nil {
@@ -111,6 +111,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	report.write(stdout)
 	return nil
+}
+
+// commandLine returns the command that reruns this test: go run ./loadtest with the flags,
+// when go run built this program into a temporary folder.
+func commandLine(args []string) string {
+	program := args[0]
+	if strings.Contains(program, "go-build") {
+		program = "go run ./loadtest"
+	}
+	return strings.Join(append([]string{program}, args[1:]...), " ")
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {

@@ -3,10 +3,12 @@ package main
 import (
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestParseWrkOutput(t *testing.T) {
@@ -143,6 +145,15 @@ func TestWriteScript(t *testing.T) {
 				t.Errorf("%s: character %q at byte %d is not ASCII", s.name, c, i)
 				break
 			}
+		}
+	}
+	for _, form := range data.postForms {
+		values, err := url.ParseQuery(form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if title := values.Get("title"); utf8.RuneCountInString(title) > 120 {
+			t.Errorf("POST form has a title of %d characters, over the limit of 120", utf8.RuneCountInString(title))
 		}
 	}
 	if !strings.Contains(data.postForms[0], "api_key=key123") {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/seed"
@@ -18,7 +19,7 @@ import (
 type scenario struct {
 	name  string // short name for -scenarios and file names
 	title string // row label of the report
-	// requests is the Lua expression that wrk's request function returns; it may use the
+	// request is the Lua expression that wrk's request function returns; it may use the
 	// tables of the script's data.
 	request string
 	// django holds the Django reference throughput as a range of requests/s, zero when
@@ -66,7 +67,10 @@ func newScriptData(ids []string, apiKey string, now time.Time, random *rand.Rand
 			"lat":          {strconv.FormatFloat(p.Lat, 'f', 6, 64)},
 			"long":         {strconv.FormatFloat(p.Long, 'f', 6, 64)},
 			"description":  {r.Description},
-			"title":        {r.Title},
+		}
+		// A POST's title is at most 120 characters, and a few Helsinki titles are longer.
+		if utf8.RuneCountInString(r.Title) <= 120 {
+			form.Set("title", r.Title)
 		}
 		d.postForms = append(d.postForms, form.Encode())
 	}
