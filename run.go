@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keys(ctx, env, rest)
 	case "media":
 		return mediaCommand(ctx, env, rest)
+	case "healthcheck":
+		return healthcheck(ctx, env, rest)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -46,6 +48,7 @@ const usage = `Usage:
   open311 keys list [flags]            list API keys (never the keys themselves)
   open311 keys revoke [flags] NAME     revoke an API key
   open311 media gc [flags]             delete uploads that a crash left without a request
+  open311 healthcheck [flags]          exit 0 when the server's /healthz returns 200 OK
 
 Run a command with -h for its flags. Every flag also reads the environment
 variable OPEN311_<FLAG>, such as OPEN311_DB for -db; a flag on the command line wins.

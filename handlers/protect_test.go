@@ -91,6 +91,8 @@ func TestClientAddressBehindProxies(t *testing.T) {
 		{"10.1.2.3:5000", "198.51.100.1, 203.0.113.9, 10.9.9.9", "203.0.113.9"}, // a forged first entry is skipped
 		{"[::1]:5000", "2001:db8::5", "2001:db8::5"},
 		{"10.1.2.3:5000", "not-an-address", "10.1.2.3"},
+		{"10.1.2.3:5000", "203.0.113.9:51234", "203.0.113.9"},
+		{"10.1.2.3:5000", "[2001:db8::5]:443", "2001:db8::5"},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)

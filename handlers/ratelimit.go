@@ -82,7 +82,7 @@ func (s *Server) clientAddress(r *http.Request) string {
 	}
 	forwarded := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(forwarded) - 1; i >= 0; i-- {
-		addr, err := netip.ParseAddr(strings.TrimSpace(forwarded[i]))
+		addr, err := forwardedAddr(strings.TrimSpace(forwarded[i]))
 		if err != nil {
 			break // a malformed entry ends what can be believed
 		}
@@ -91,6 +91,16 @@ func (s *Server) clientAddress(r *http.Request) string {
 		}
 	}
 	return remote.String()
+}
+
+// forwardedAddr parses an X-Forwarded-For entry: an address, or an address with a port as
+// some proxies write it, such as 203.0.113.9:51234 or [2001:db8::5]:443.
+func forwardedAddr(entry string) (netip.Addr, error) {
+	if addr, err := netip.ParseAddr(entry); err == nil {
+		return addr, nil
+	}
+	addrPort, err := netip.ParseAddrPort(entry)
+	return addrPort.Addr(), err
 }
 
 func remoteAddr(r *http.Request) netip.Addr {
