@@ -31,11 +31,21 @@ func BenchmarkEncodeRequests(b *testing.B) {
 		extensions bool
 		encode     func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte
 	}{
-		{"json", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte { return e.appendJSONList(buf, rs, nil) }},
-		{"json-extensions", true, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte { return e.appendJSONList(buf, rs, nil) }},
-		{"xml", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte { return e.appendXMLList(buf, rs, nil) }},
-		{"xml-extensions", true, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte { return e.appendXMLList(buf, rs, nil) }},
-		{"geojson", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte { return e.appendGeoJSON(buf, rs, nil) }},
+		{"json", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+			return e.appendJSONList(buf, rs, nil)
+		}},
+		{"json-extensions", true, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+			return e.appendJSONList(buf, rs, nil)
+		}},
+		{"xml", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+			return e.appendXMLList(buf, rs, nil)
+		}},
+		{"xml-extensions", true, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+			return e.appendXMLList(buf, rs, nil)
+		}},
+		{"geojson", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+			return e.appendGeoJSON(buf, rs, nil)
+		}},
 	}
 	for _, n := range []int{50, 1000} {
 		rs := benchmarkRequests(b, n)
