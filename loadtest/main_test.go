@@ -73,6 +73,10 @@ func TestFormatting(t *testing.T) {
 		{"Django range", djangoRatio(100, [2]float64{1, 2}), "50–100×"},
 		{"no Django figure", djangoRatio(100, [2]float64{}), ""},
 		{"rate below 100", formatRate(12.345), "12.3"},
+		{"percent whole", formatPercent(0.737), "74%"},
+		{"percent below one", formatPercent(0.0075), "0.75%"},
+		{"percent tiny", formatPercent(0.000075), "0.0075%"},
+		{"percent of baseline itself", formatPercent(1), "100%"},
 		{"rate", formatRate(12345.6), "12,346"},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -32,7 +33,7 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "\n### Store of %s requests\n\n", thousands(int64(s.size)))
 		fmt.Fprintf(w, "open311 seed took %v; the database is %.0f MB; the idle server's RSS was %.1f MB.\n\n",
 			s.seedTime.Round(100*time.Millisecond), float64(s.dbBytes)/1e6, float64(s.idleRSS)/1e6)
-		fmt.Fprintln(w, "| scenario | requests/s | p50 | p99 | p99.9 | peak RSS | of baseline | vs Django | errors |")
+		fmt.Fprintln(w, "| scenario | requests/s | p50 | p99 | p99.9 | peak RSS | of the baseline | vs Django | errors |")
 		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		var baselineRate float64
 		if s.baseline != nil {
@@ -47,9 +48,9 @@ func (r *report) write(w io.Writer) {
 			writeRow(w, *s.baseline, baselineRate)
 		}
 		if peak > 0 {
-			fmt.Fprintf(w, "\nPeak RSS over the scenarios %.0f MB, with the database file %.0f MB: %.0f MB together, against %d MB for Django and its database (%.2f×).\n",
-				float64(peak)/1e6, float64(s.dbBytes)/1e6, float64(peak+s.dbBytes)/1e6, djangoResidentMB,
-				float64(peak+s.dbBytes)/1e6/djangoResidentMB)
+			fmt.Fprintf(w, "\nThe server's peak RSS over the scenarios was %.0f MB, SQLite included, against %d MB for Django and its database server (%.2f×). "+
+				"The database file is %.0f MB; the operating system's page cache holds the parts that are read, and is counted for neither.\n",
+				float64(peak)/1e6, djangoResidentMB, float64(peak)/1e6/djangoResidentMB, float64(s.dbBytes)/1e6)
 		}
 	}
 
@@ -68,7 +69,7 @@ func writeRow(w io.Writer, sr scenarioResult, baselineRate float64) {
 	rate := sr.wrk.RequestsPerSecond()
 	ofBaseline := ""
 	if baselineRate > 0 {
-		ofBaseline = fmt.Sprintf("%.3f", rate/baselineRate)
+		ofBaseline = formatPercent(rate / baselineRate)
 	}
 	fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f MB | %s | %s | %d |\n", sr.scenario.title, formatRate(rate),
 		formatLatency(sr.wrk.P50), formatLatency(sr.wrk.P99), formatLatency(sr.wrk.P999), float64(sr.peakRSS)/1e6,
@@ -85,6 +86,17 @@ func djangoRatio(rate float64, django [2]float64) string {
 		return fmt.Sprintf("%.1f×", rate/django[0])
 	}
 	return fmt.Sprintf("%.0f–%.0f×", rate/django[1], rate/django[0])
+}
+
+// formatPercent formats a share as a percentage with two significant digits, such as 74%,
+// 0.75% or 0.0075%.
+func formatPercent(share float64) string {
+	percent := share * 100
+	if percent >= 10 || percent <= 0 {
+		return fmt.Sprintf("%.0f%%", percent)
+	}
+	digits := max(0, 1-int(math.Floor(math.Log10(percent))))
+	return fmt.Sprintf("%.*f%%", digits, percent)
 }
 
 func formatRate(rate float64) string {
