@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -232,5 +235,30 @@ func TestOpaqueIDsRoundTrip(t *testing.T) {
 				t.Errorf("GET %s%s = %d %s", target, suffix, resp.StatusCode, body)
 			}
 		}
+	}
+}
+
+func TestServicesGzip(t *testing.T) {
+	ts := newTestServer(t, "")
+	plain := ts.get(t, "services.json?locale=sv")
+	want := readBody(t, plain)
+	zipped := ts.get(t, "services.json?locale=sv", "Accept-Encoding", "br;q=1.0, gzip;q=0.8")
+	if zipped.Header.Get("Content-Encoding") != "gzip" || zipped.Header.Get("ETag") == plain.Header.Get("ETag") {
+		t.Fatalf("gzip response has Content-Encoding %q and ETag %q", zipped.Header.Get("Content-Encoding"), zipped.Header.Get("ETag"))
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(zr)
+	if !bytes.Equal(got, want) {
+		t.Error("the gzip body does not decompress to the plain body")
+	}
+	if resp := ts.get(t, "services.json?locale=sv", "Accept-Encoding", "gzip;q=0"); resp.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 got a gzip body")
+	}
+	again := ts.get(t, "services.json?locale=sv", "Accept-Encoding", "gzip", "If-None-Match", zipped.Header.Get("ETag"))
+	if again.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match with the gzip ETag = %d, want 304", again.StatusCode)
 	}
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -12,10 +14,13 @@ import (
 	"github.com/open311-to-go/open311/locale"
 )
 
-// encoded is a response body prepared once, with its strong ETag.
+// encoded is a response body prepared once, plain and gzip-compressed, with a strong ETag
+// for each.
 type encoded struct {
-	body []byte
-	etag string
+	body     []byte
+	etag     string
+	gzipped  []byte
+	gzipETag string
 }
 
 type cacheKey struct {
@@ -50,7 +55,12 @@ func (c *serviceCache) put(key cacheKey, body []byte) {
 	sum := sha256.New()
 	sum.Write([]byte(key.lang + "\x00" + key.format.String() + "\x00"))
 	sum.Write(body)
-	c.entries[key] = &encoded{body: body, etag: `"` + hex.EncodeToString(sum.Sum(nil)[:12]) + `"`}
+	tag := hex.EncodeToString(sum.Sum(nil)[:12])
+	var compressed bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&compressed, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	c.entries[key] = &encoded{body: body, etag: `"` + tag + `"`, gzipped: compressed.Bytes(), gzipETag: `"` + tag + `-gzip"`}
 }
 
 // sortServices orders services by group, then name, in the language's collation, then by
@@ -203,23 +213,45 @@ func (s *Server) serviceDefinition(x *exchange) error {
 	return nil
 }
 
-// writeCached writes a prepared body with its ETag, or 304 when If-None-Match has the ETag.
+// writeCached writes a prepared body with its ETag, gzip-compressed when the client accepts
+// it, or 304 when If-None-Match has the ETag.
 func (s *Server) writeCached(x *exchange, e *encoded) {
+	body, etag := e.body, e.etag
 	h := x.w.Header()
-	h.Set("ETag", e.etag)
+	if acceptsGzip(x.r.Header.Get("Accept-Encoding")) {
+		body, etag = e.gzipped, e.gzipETag
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
 	h.Set("Content-Language", x.lang)
-	h.Add("Vary", "Accept-Language")
+	h.Add("Vary", "Accept-Language, Accept-Encoding")
 	h.Set("Cache-Control", "public, max-age=300")
-	if etagMatches(x.r.Header.Get("If-None-Match"), e.etag) {
+	if etagMatches(x.r.Header.Get("If-None-Match"), etag) {
+		h.Del("Content-Encoding")
 		x.w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h.Set("Content-Type", x.format.ContentType())
-	h.Set("Content-Length", strconv.Itoa(len(e.body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	x.w.WriteHeader(http.StatusOK)
 	if x.r.Method != http.MethodHead {
-		x.w.Write(e.body)
+		x.w.Write(body)
 	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header accepts gzip, by name or by *, with
+// a q-value above 0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		return !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
+	}
+	return false
 }
 
 // etagMatches reports whether an If-None-Match header lists the ETag, by the weak comparison
