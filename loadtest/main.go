@@ -249,6 +249,9 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 	started := time.Now()
 	if output, err := lt.open311(ctx, "seed", "-db", db, "-n", strconv.Itoa(size), "-seed", strconv.FormatUint(lt.cfg.seed, 10),
 		"-now", now.Format(time.RFC3339)); err != nil {
+		if strings.Contains(string(output), `unknown command "seed"`) {
+			return result, fmt.Errorf("%s has no seed command; build one whose run.go runs seedCommand for seed, and name it with -binary", lt.bin.open311)
+		}
 		return result, fmt.Errorf("open311 seed: %w\n%s", err, output)
 	}
 	result.seedTime = time.Since(started)
