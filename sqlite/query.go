@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -68,6 +69,22 @@ func (s *Store) RequestIDByToken(ctx context.Context, token string) (string, err
 func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
 	const op = "sqlite: find requests"
 
+	var page *georeport.Page
+	var err error
+	if s.index.supports(q) {
+		page, err = s.findInIndex(ctx, q)
+	} else {
+		page, err = s.findInSQL(ctx, q)
+	}
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	return page, nil
+}
+
+// findInSQL runs q as one SQL statement, for the queries that the in-memory index does not
+// run: by id and by words.
+func (s *Store) findInSQL(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
 	built := buildQuery(q)
 	page := &georeport.Page{}
 	if built.circle {
@@ -76,7 +93,7 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 
 	rows, err := s.query(ctx, built.selectSQL, built.selectArgs...)
 	if err != nil {
-		return nil, translate(op, fmt.Errorf("select: %w", err))
+		return nil, fmt.Errorf("select: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -88,7 +105,7 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 		}
 		r, err := scanRequest(rows, extra...)
 		if err != nil {
-			return nil, translate(op, fmt.Errorf("read request: %w", err))
+			return nil, fmt.Errorf("read request: %w", err)
 		}
 		page.Requests = append(page.Requests, *r)
 		page.Total = total
@@ -97,7 +114,7 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(op, fmt.Errorf("select: %w", err))
+		return nil, fmt.Errorf("select: %w", err)
 	}
 	if len(page.Requests) > 0 || built.offset == 0 {
 		return page, nil
@@ -105,16 +122,16 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 
 	count, err := s.query(ctx, built.countSQL, built.countArgs...)
 	if err != nil {
-		return nil, translate(op, fmt.Errorf("count: %w", err))
+		return nil, fmt.Errorf("count: %w", err)
 	}
 	defer count.Close()
 	if count.Next() {
 		if err := count.Scan(&page.Total); err != nil {
-			return nil, translate(op, fmt.Errorf("count: %w", err))
+			return nil, fmt.Errorf("count: %w", err)
 		}
 	}
 	if err := count.Err(); err != nil {
-		return nil, translate(op, fmt.Errorf("count: %w", err))
+		return nil, fmt.Errorf("count: %w", err)
 	}
 	return page, nil
 }
@@ -410,4 +427,62 @@ func (c *statementCache) closeAll(report func(error)) {
 		}
 	}
 	c.stmts = nil
+}
+
+// selectByRowIDsSQL reads the requests whose row ids a JSON array lists.
+const selectByRowIDsSQL = `SELECT ` + requestColumns + `, id FROM requests
+	WHERE id IN (SELECT value FROM json_each(?))`
+
+// findInIndex finds the page and the count in the in-memory index, then reads the page's
+// requests.
+func (s *Store) findInIndex(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
+	found := s.index.find(q)
+	page := &georeport.Page{Total: found.total}
+	if q.Circle != nil {
+		page.Distances = []float64{}
+	}
+	if len(found.rowIDs) == 0 {
+		return page, nil
+	}
+
+	list := make([]byte, 0, 8*len(found.rowIDs)+2)
+	list = append(list, '[')
+	for i, id := range found.rowIDs {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = strconv.AppendInt(list, id, 10)
+	}
+	list = append(list, ']')
+
+	rows, err := s.query(ctx, selectByRowIDsSQL, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("select page: %w", err)
+	}
+	defer rows.Close()
+	byRowID := make(map[int64]*georeport.Request, len(found.rowIDs))
+	for rows.Next() {
+		var rowID int64
+		r, err := scanRequest(rows, &rowID)
+		if err != nil {
+			return nil, fmt.Errorf("read request: %w", err)
+		}
+		byRowID[rowID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select page: %w", err)
+	}
+
+	page.Requests = make([]georeport.Request, 0, len(found.rowIDs))
+	for i, id := range found.rowIDs {
+		r, ok := byRowID[id]
+		if !ok {
+			continue // replaced by another process since the index saw it
+		}
+		page.Requests = append(page.Requests, *r)
+		if q.Circle != nil {
+			page.Distances = append(page.Distances, found.distances[i])
+		}
+	}
+	return page, nil
 }

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the PRAGMA user_version of the schema that this package writes. Open
 // brings an older database up to it and rejects a newer one.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // migrations[i] brings a database from user_version i to i+1. Each step runs in one
 // transaction with the version update, and uses IF NOT EXISTS so that a step that ran
@@ -111,6 +111,18 @@ CREATE TABLE IF NOT EXISTS media_reservations (
 	reserved_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS media_reservations_by_time ON media_reservations (reserved_at);
+`,
+	// Version 3: a change number on each request, so that a server sees the writes of other
+	// processes, such as an import, and updates its in-memory index with them. Each write
+	// transaction takes the next numbers from request_changes.
+	`
+ALTER TABLE requests ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS requests_change_seq ON requests (change_seq);
+CREATE TABLE IF NOT EXISTS request_changes (
+	id  INTEGER PRIMARY KEY CHECK (id = 1),
+	seq INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO request_changes (id, seq) VALUES (1, 0);
 `,
 }
 

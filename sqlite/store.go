@@ -50,6 +50,14 @@ type Store struct {
 	selectKey     *sql.Stmt // on readers
 
 	queries statementCache // FindRequests statements on readers, by SQL text
+
+	// index answers most list queries from memory; refresh keeps it up to date with the
+	// writes of other processes, whose change numbers are above knownChange.
+	index       *memIndex
+	refreshMu   sync.Mutex
+	knownChange int64
+	stopRefresh context.CancelFunc
+	refreshDone chan struct{}
 }
 
 var _ georeport.Store = (*Store)(nil)
@@ -130,6 +138,14 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
+	s.index = newMemIndex()
+	s.knownChange = -1
+	if err := s.refresh(ctx); err != nil {
+		return fmt.Errorf("load the request index: %w", err)
+	}
+	refreshCtx, stop := context.WithCancel(context.Background())
+	s.stopRefresh, s.refreshDone = stop, make(chan struct{})
+	go s.refreshEvery(refreshCtx, refreshInterval)
 
 	s.logger.Info("sqlite store opened", "path", s.path, "schema_version", schemaVersion, "previous_schema_version", from, "readers", size)
 	return nil
@@ -232,6 +248,12 @@ func (s *Store) Close() error {
 // updates the query planner's statistics where they are out of date.
 func (s *Store) closeAll() error {
 	var errs []error
+
+	if s.stopRefresh != nil {
+		s.stopRefresh()
+		<-s.refreshDone
+		s.stopRefresh = nil
+	}
 
 	if s.writer != nil && s.insertRequest != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), busyTimeout)

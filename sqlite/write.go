@@ -9,8 +9,8 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// insertColumns are the columns that requestValues fills.
-const insertColumns = requestColumns + `, agency_folded, detailed_status_list`
+// insertColumns are the columns that requestValues fills, and the change number.
+const insertColumns = requestColumns + `, agency_folded, detailed_status_list, change_seq`
 
 // insertRequestSQL inserts one request and returns its row id.
 var insertRequestSQL = `INSERT INTO requests (` + insertColumns + `)
@@ -46,8 +46,9 @@ var upsertRequestSQL = insertRequestSQL[:strings.LastIndex(insertRequestSQL, "RE
 		media_urls = excluded.media_urls,
 		service_object_id = excluded.service_object_id,
 		service_object_type = excluded.service_object_type,
-		tasks = excluded.tasks
-	RETURNING id`
+		tasks = excluded.tasks,
+		change_seq = excluded.change_seq
+	RETURNING id, hidden`
 
 const (
 	deletePointSQL = `DELETE FROM request_points WHERE id = ?`
@@ -86,8 +87,12 @@ func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
 	}
 	defer tx.Rollback()
 
+	seq, err := nextChanges(ctx, tx, 1)
+	if err != nil {
+		return translate(op, err)
+	}
 	var rowID int64
-	if err := tx.StmtContext(ctx, s.insertRequest).QueryRowContext(ctx, values...).Scan(&rowID); err != nil {
+	if err := tx.StmtContext(ctx, s.insertRequest).QueryRowContext(ctx, append(values, seq)...).Scan(&rowID); err != nil {
 		return translate(op, fmt.Errorf("insert request %q: %w", r.ID, err))
 	}
 	if err := writeIndexes(ctx, indexStatements{tx: tx}, rowID, r, false); err != nil {
@@ -96,7 +101,19 @@ func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
 	if err := tx.Commit(); err != nil {
 		return translate(op, fmt.Errorf("commit request %q: %w", r.ID, err))
 	}
+	s.index.put([]indexEntry{entryOf(rowID, r)})
 	return nil
+}
+
+// nextChanges takes n change numbers for the rows a write transaction stores, and returns
+// the first.
+func nextChanges(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
+	var last int64
+	err := tx.QueryRowContext(ctx, `UPDATE request_changes SET seq = seq + ? WHERE id = 1 RETURNING seq`, n).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("take change numbers: %w", err)
+	}
+	return last - int64(n) + 1, nil
 }
 
 // ImportRequests inserts the requests, or replaces those whose service_request_id exists,
@@ -135,7 +152,12 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 		return translate(op, err)
 	}
 	defer statements.close()
+	seq, err := nextChanges(ctx, tx, len(rs))
+	if err != nil {
+		return translate(op, err)
+	}
 
+	entries := make([]indexEntry, 0, len(rs))
 	for i := range rs {
 		r := &rs[i]
 		values, err := requestValues(r)
@@ -143,17 +165,22 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 			return translate(op, fmt.Errorf("encode request %q: %w", r.ID, err))
 		}
 		var rowID int64
-		if err := upsert.QueryRowContext(ctx, values...).Scan(&rowID); err != nil {
+		var hidden bool
+		if err := upsert.QueryRowContext(ctx, append(values, seq+int64(i))...).Scan(&rowID, &hidden); err != nil {
 			return translate(op, fmt.Errorf("upsert request %q: %w", r.ID, err))
 		}
 		if err := writeIndexes(ctx, statements, rowID, r, true); err != nil {
 			return translate(op, fmt.Errorf("index request %q: %w", r.ID, err))
 		}
+		entry := entryOf(rowID, r)
+		entry.hidden = hidden // a replaced request keeps its visibility
+		entries = append(entries, entry)
 	}
 
 	if err := tx.Commit(); err != nil {
 		return translate(op, fmt.Errorf("commit %d requests: %w", len(rs), err))
 	}
+	s.index.put(entries)
 	return nil
 }
 

@@ -1,0 +1,575 @@
+package sqlite
+
+import (
+	"bytes"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/open311-to-go/open311/georeport"
+)
+
+// memIndex keeps in memory the fields that request lists filter and sort on, for every
+// request, so that a list query finds and counts its matches without reading rows: only the
+// requests of the page are then read from SQLite. With it, the cost of a query grows with
+// its matches and its page, not with the store. About 100 bytes per request are held.
+//
+// Requests are kept by their row id, which SQLite assigns densely, one slot per row id.
+// order holds the row ids by filing time and service_request_id, ascending, and cells holds
+// the row ids of the requests with a location in each cell of a grid of latitudes and
+// longitudes.
+type memIndex struct {
+	mu    sync.RWMutex
+	rows  []memRow // by row id; rows[0] is unused
+	order []int32
+	cells map[cellKey][]int32
+	ids   []byte // the service_request_ids, which memRow points into
+
+	codes, jurisdictions, agencies, objects interner
+	detailed                                interner // elements of the detailed status lists
+	// detailedOverflow is set when a list element could get no bit of memRow.detailed, and
+	// detailed status queries then go to SQL.
+	detailedOverflow bool
+}
+
+// memRow is the part of one request that memIndex keeps.
+type memRow struct {
+	requested, updated int64 // Unix seconds, noTime when absent
+	lat, long          float64
+	idOffset           uint32
+	idLength           uint16
+	status             uint8 // statusNone, statusOpen or statusClosed
+	flags              uint8 // rowPresent, rowHidden, rowLocated
+	code, jurisdiction uint32
+	agency, object     uint32
+	detailed           uint64 // one bit per element of the detailed status list
+}
+
+const (
+	rowPresent = 1 << iota
+	rowHidden
+	rowLocated
+)
+
+const (
+	statusNone uint8 = iota
+	statusOpen
+	statusClosed
+)
+
+// noTime stands for an absent time. It sorts before every time, so that requests without a
+// filing time come last in NewestFirst order, as NULLs do in SQLite.
+const noTime = math.MinInt64
+
+// Grid cells are 0.01° of latitude by 0.02° of longitude, about 1.1 km square at 60° N.
+const (
+	cellLat  = 0.01
+	cellLong = 0.02
+)
+
+type cellKey struct{ lat, long int32 }
+
+func cellOf(lat, long float64) cellKey {
+	return cellKey{int32(math.Floor(lat / cellLat)), int32(math.Floor(long / cellLong))}
+}
+
+// interner gives each distinct string a number from 1; 0 stands for the empty string.
+type interner struct {
+	numbers map[string]uint32
+}
+
+func (in *interner) intern(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if n, ok := in.numbers[s]; ok {
+		return n
+	}
+	if in.numbers == nil {
+		in.numbers = map[string]uint32{}
+	}
+	n := uint32(len(in.numbers) + 1)
+	in.numbers[s] = n
+	return n
+}
+
+// lookup returns the number of s, or false when no stored value has it.
+func (in *interner) lookup(s string) (uint32, bool) {
+	if s == "" {
+		return 0, true
+	}
+	n, ok := in.numbers[s]
+	return n, ok
+}
+
+func newMemIndex() *memIndex {
+	return &memIndex{rows: make([]memRow, 1), cells: map[cellKey][]int32{}}
+}
+
+// indexEntry is what put needs of a stored request.
+type indexEntry struct {
+	rowID             int64
+	id                string
+	requested         int64
+	updated           int64
+	location          *georeport.Point
+	status            georeport.Status
+	hidden            bool
+	serviceCode       string
+	jurisdiction      string
+	agencyFolded      string
+	objectType        string
+	objectID          string
+	detailedStatusSet string // the detailed status list between commas, as detailed_status_list
+}
+
+func entryOf(rowID int64, r *georeport.Request) indexEntry {
+	e := indexEntry{
+		rowID: rowID, id: r.ID, requested: unixOrNone(r.Requested.IsZero(), r.Requested.Unix()),
+		updated: unixOrNone(r.Updated.IsZero(), r.Updated.Unix()), location: r.Location, status: r.Status,
+		hidden: r.Visibility == georeport.Hidden, serviceCode: r.ServiceCode, jurisdiction: r.Jurisdiction,
+		agencyFolded: foldAgency(r.AgencyResponsible), objectType: r.ServiceObjectType, objectID: r.ServiceObjectID,
+	}
+	e.detailedStatusSet = detailedStatusList(r.DetailedStatus)
+	return e
+}
+
+func unixOrNone(absent bool, unix int64) int64 {
+	if absent {
+		return noTime
+	}
+	return unix
+}
+
+// put adds or replaces the requests, keeping order sorted. When an entry appears twice, the
+// later one wins, as in an import.
+func (m *memIndex) put(entries []indexEntry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	touched := make(map[int32]bool, len(entries))
+	inOrder := map[int32]bool{} // rows that were in order before this call
+	for i := range entries {
+		e := &entries[i]
+		slot := int32(e.rowID)
+		for int(slot) >= len(m.rows) {
+			m.rows = append(m.rows, memRow{})
+		}
+		old := &m.rows[slot]
+		if old.flags&rowPresent != 0 {
+			if !touched[slot] {
+				inOrder[slot] = true
+			}
+			if old.flags&rowLocated != 0 {
+				m.removeFromCell(slot, cellOf(old.lat, old.long))
+			}
+		}
+		touched[slot] = true
+		m.set(slot, e)
+		if e.location != nil {
+			key := cellOf(e.location.Lat, e.location.Long)
+			m.cells[key] = append(m.cells[key], slot)
+		}
+	}
+
+	if len(inOrder) > 0 {
+		// Replaced rows may have moved in time, so they leave order and come back in
+		// their new place.
+		kept := m.order[:0]
+		for _, slot := range m.order {
+			if !inOrder[slot] {
+				kept = append(kept, slot)
+			}
+		}
+		m.order = kept
+	}
+	added := make([]int32, 0, len(touched))
+	for slot := range touched {
+		added = append(added, slot)
+	}
+	m.insertOrdered(added)
+}
+
+func (m *memIndex) set(slot int32, e *indexEntry) {
+	row := &m.rows[slot]
+	if row.flags&rowPresent == 0 || string(m.idOf(row)) != e.id {
+		row.idOffset = uint32(len(m.ids))
+		row.idLength = uint16(len(e.id))
+		m.ids = append(m.ids, e.id...)
+	}
+	row.requested, row.updated = e.requested, e.updated
+	row.flags = rowPresent
+	if e.hidden {
+		row.flags |= rowHidden
+	}
+	if e.location != nil {
+		row.flags |= rowLocated
+		row.lat, row.long = e.location.Lat, e.location.Long
+	}
+	switch e.status {
+	case georeport.StatusOpen:
+		row.status = statusOpen
+	case georeport.StatusClosed:
+		row.status = statusClosed
+	default:
+		row.status = statusNone
+	}
+	row.code = m.codes.intern(e.serviceCode)
+	row.jurisdiction = m.jurisdictions.intern(e.jurisdiction)
+	row.agency = m.agencies.intern(e.agencyFolded)
+	row.object = m.objects.intern(objectKey(e.objectType, e.objectID))
+	row.detailed = 0
+	for _, element := range strings.Split(strings.Trim(e.detailedStatusSet, ","), ",") {
+		if element == "" {
+			continue
+		}
+		n := m.detailed.intern(element)
+		if n > 64 {
+			m.detailedOverflow = true
+			continue
+		}
+		row.detailed |= 1 << (n - 1)
+	}
+}
+
+func objectKey(objectType, objectID string) string {
+	if objectType == "" && objectID == "" {
+		return ""
+	}
+	return objectType + "\x00" + objectID
+}
+
+func (m *memIndex) idOf(row *memRow) []byte {
+	return m.ids[row.idOffset : row.idOffset+uint32(row.idLength)]
+}
+
+func (m *memIndex) removeFromCell(slot int32, key cellKey) {
+	cell := m.cells[key]
+	if i := slices.Index(cell, slot); i >= 0 {
+		cell[i] = cell[len(cell)-1]
+		m.cells[key] = cell[:len(cell)-1]
+	}
+}
+
+// compareSlots orders by filing time, then by service_request_id, ascending.
+func (m *memIndex) compareSlots(a, b int32) int {
+	ra, rb := &m.rows[a], &m.rows[b]
+	if ra.requested != rb.requested {
+		if ra.requested < rb.requested {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(m.idOf(ra), m.idOf(rb))
+}
+
+// insertOrdered adds slots to order: one at a time where they go when few, else by sorting
+// them and merging, which costs one pass over order.
+func (m *memIndex) insertOrdered(slots []int32) {
+	if len(slots) == 0 {
+		return
+	}
+	if len(slots) <= 8 {
+		for _, slot := range slots {
+			i, _ := slices.BinarySearchFunc(m.order, slot, m.compareSlots)
+			m.order = slices.Insert(m.order, i, slot)
+		}
+		return
+	}
+	slices.SortFunc(slots, m.compareSlots)
+	merged := make([]int32, 0, len(m.order)+len(slots))
+	i, j := 0, 0
+	for i < len(m.order) && j < len(slots) {
+		if m.compareSlots(m.order[i], slots[j]) <= 0 {
+			merged = append(merged, m.order[i])
+			i++
+		} else {
+			merged = append(merged, slots[j])
+			j++
+		}
+	}
+	merged = append(merged, m.order[i:]...)
+	merged = append(merged, slots[j:]...)
+	m.order = merged
+}
+
+// supports reports whether the index can run q; queries by id or by words go to SQL.
+func (m *memIndex) supports(q *georeport.Query) bool {
+	if len(q.IDs) > 0 || len(q.Words) > 0 {
+		return false
+	}
+	if (q.ServiceObjectID == "") != (q.ServiceObjectType == "") {
+		return false
+	}
+	return len(q.DetailedStatuses) == 0 || !m.detailedOverflow
+}
+
+// memMatch is a match of a query, with its distance when the query has a circle.
+type memMatch struct {
+	slot     int32
+	distance float64
+}
+
+// memResult is what find returns: the row ids of the page in order, their distances, and
+// the count of all matches.
+type memResult struct {
+	rowIDs    []int64
+	distances []float64
+	total     int
+}
+
+// find runs q, which supports accepts, and returns the page and the count of its matches.
+func (m *memIndex) find(q *georeport.Query) memResult {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+
+	filter, ok := m.filterOf(q)
+	if !ok {
+		return memResult{}
+	}
+	if q.Circle != nil || q.BBox != nil {
+		return m.findInArea(q, filter)
+	}
+	return m.findInTime(q, filter)
+}
+
+// memFilter is a query's conditions other than its area, resolved to interned numbers.
+type memFilter struct {
+	includeHidden            bool
+	codes                    []uint32
+	statuses                 uint8 // bit per status
+	requestedFrom, requested int64
+	updatedFrom, updatedTo   int64
+	hasRequested, hasUpdated [2]bool
+	jurisdiction             uint32
+	hasJurisdiction          bool
+	agency                   uint32
+	hasAgency                bool
+	object                   uint32
+	hasObject                bool
+	detailed                 uint64
+}
+
+// filterOf resolves q's conditions. It reports false when a condition names a value that no
+// stored request has, so that nothing can match.
+func (m *memIndex) filterOf(q *georeport.Query) (memFilter, bool) {
+	f := memFilter{includeHidden: q.IncludeHidden}
+	for _, code := range q.ServiceCodes {
+		if n, ok := m.codes.lookup(code); ok {
+			f.codes = append(f.codes, n)
+		}
+	}
+	if len(q.ServiceCodes) > 0 && len(f.codes) == 0 {
+		return f, false
+	}
+	for _, st := range q.Statuses {
+		switch st {
+		case georeport.StatusOpen:
+			f.statuses |= 1 << statusOpen
+		case georeport.StatusClosed:
+			f.statuses |= 1 << statusClosed
+		}
+	}
+	if len(q.Statuses) > 0 && f.statuses == 0 {
+		return f, false
+	}
+	if !q.RequestedFrom.IsZero() {
+		f.requestedFrom, f.hasRequested[0] = q.RequestedFrom.Unix(), true
+	}
+	if !q.RequestedTo.IsZero() {
+		f.requested, f.hasRequested[1] = q.RequestedTo.Unix(), true
+	}
+	if !q.UpdatedFrom.IsZero() {
+		f.updatedFrom, f.hasUpdated[0] = q.UpdatedFrom.Unix(), true
+	}
+	if !q.UpdatedTo.IsZero() {
+		f.updatedTo, f.hasUpdated[1] = q.UpdatedTo.Unix(), true
+	}
+	var ok bool
+	if q.Jurisdiction != "" {
+		if f.jurisdiction, ok = m.jurisdictions.lookup(q.Jurisdiction); !ok {
+			return f, false
+		}
+		f.hasJurisdiction = true
+	}
+	if q.Agency != "" {
+		if f.agency, ok = m.agencies.lookup(foldAgency(q.Agency)); !ok {
+			return f, false
+		}
+		f.hasAgency = true
+	}
+	if q.ServiceObjectType != "" {
+		if f.object, ok = m.objects.lookup(objectKey(q.ServiceObjectType, q.ServiceObjectID)); !ok {
+			return f, false
+		}
+		f.hasObject = true
+	}
+	for _, d := range q.DetailedStatuses {
+		if n, ok := m.detailed.lookup(d); ok && n > 0 && n <= 64 {
+			f.detailed |= 1 << (n - 1)
+		}
+	}
+	if len(q.DetailedStatuses) > 0 && f.detailed == 0 {
+		return f, false
+	}
+	return f, true
+}
+
+// matches reports whether the row meets every condition of f.
+func (f *memFilter) matches(row *memRow) bool {
+	if row.flags&rowPresent == 0 || (row.flags&rowHidden != 0 && !f.includeHidden) {
+		return false
+	}
+	if f.statuses != 0 && f.statuses&(1<<row.status) == 0 {
+		return false
+	}
+	if len(f.codes) > 0 && !slices.Contains(f.codes, row.code) {
+		return false
+	}
+	if (f.hasRequested[0] || f.hasRequested[1]) && row.requested == noTime {
+		return false
+	}
+	if f.hasRequested[0] && row.requested < f.requestedFrom || f.hasRequested[1] && row.requested > f.requested {
+		return false
+	}
+	if (f.hasUpdated[0] || f.hasUpdated[1]) && row.updated == noTime {
+		return false
+	}
+	if f.hasUpdated[0] && row.updated < f.updatedFrom || f.hasUpdated[1] && row.updated > f.updatedTo {
+		return false
+	}
+	if f.hasJurisdiction && row.jurisdiction != f.jurisdiction {
+		return false
+	}
+	if f.hasAgency && row.agency != f.agency {
+		return false
+	}
+	if f.hasObject && row.object != f.object {
+		return false
+	}
+	if f.detailed != 0 && row.detailed&f.detailed == 0 {
+		return false
+	}
+	return true
+}
+
+// findInTime walks order from the newest request in the filing window to the oldest.
+func (m *memIndex) findInTime(q *georeport.Query, f memFilter) memResult {
+	lo, hi := 0, len(m.order)
+	if f.hasRequested[0] {
+		lo, _ = slices.BinarySearchFunc(m.order, f.requestedFrom, func(slot int32, t int64) int {
+			return compareInt(m.rows[slot].requested, t)
+		})
+	}
+	if f.hasRequested[1] {
+		hi, _ = slices.BinarySearchFunc(m.order, f.requested+1, func(slot int32, t int64) int {
+			return compareInt(m.rows[slot].requested, t)
+		})
+	}
+
+	var result memResult
+	offset, limit := max(q.Offset, 0), q.Limit
+	for i := hi - 1; i >= lo; i-- {
+		slot := m.order[i]
+		if !f.matches(&m.rows[slot]) {
+			continue
+		}
+		if result.total >= offset && (limit <= 0 || len(result.rowIDs) < limit) {
+			result.rowIDs = append(result.rowIDs, int64(slot))
+		}
+		result.total++
+	}
+	return result
+}
+
+func compareInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// findInArea collects the matches in the grid cells that the query's box or circle meets,
+// then sorts them into the query's order.
+func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
+	var boxes []georeport.BBox
+	if q.Circle != nil {
+		boxes = q.Circle.Bounds()
+	} else {
+		boxes = []georeport.BBox{*q.BBox}
+	}
+
+	var matches []memMatch
+	seen := map[cellKey]bool{}
+	visit := func(key cellKey) {
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		for _, slot := range m.cells[key] {
+			row := &m.rows[slot]
+			if row.flags&rowLocated == 0 || !f.matches(row) {
+				continue
+			}
+			p := georeport.Point{Lat: row.lat, Long: row.long}
+			if q.BBox != nil && !q.BBox.Contains(p) {
+				continue
+			}
+			match := memMatch{slot: slot}
+			if q.Circle != nil {
+				match.distance = georeport.Distance(q.Circle.Center, p)
+				if match.distance > q.Circle.Radius {
+					continue
+				}
+			}
+			matches = append(matches, match)
+		}
+	}
+	for _, box := range boxes {
+		low, high := cellOf(box.MinLat, box.MinLong), cellOf(box.MaxLat, box.MaxLong)
+		span := (int64(high.lat) - int64(low.lat) + 1) * (int64(high.long) - int64(low.long) + 1)
+		if span > int64(len(m.cells)) {
+			// A box larger than the populated grid: walk the cells that exist instead.
+			for key := range m.cells {
+				if key.lat >= low.lat && key.lat <= high.lat && key.long >= low.long && key.long <= high.long {
+					visit(key)
+				}
+			}
+			continue
+		}
+		for lat := low.lat; lat <= high.lat; lat++ {
+			for long := low.long; long <= high.long; long++ {
+				visit(cellKey{lat, long})
+			}
+		}
+	}
+
+	nearest := q.Circle != nil && q.Order == georeport.NearestFirst
+	slices.SortFunc(matches, func(a, b memMatch) int {
+		if nearest && a.distance != b.distance {
+			if a.distance < b.distance {
+				return -1
+			}
+			return 1
+		}
+		return -m.compareSlots(a.slot, b.slot)
+	})
+
+	result := memResult{total: len(matches)}
+	offset := min(max(q.Offset, 0), len(matches))
+	end := len(matches)
+	if q.Limit > 0 {
+		end = min(end, offset+q.Limit)
+	}
+	for _, match := range matches[offset:end] {
+		result.rowIDs = append(result.rowIDs, int64(match.slot))
+		if q.Circle != nil {
+			result.distances = append(result.distances, match.distance)
+		}
+	}
+	return result
+}

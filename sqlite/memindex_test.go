@@ -1,0 +1,229 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/open311-to-go/open311/georeport"
+)
+
+// randomRequests returns n requests around a few centres, with repeated times so that the
+// order's tie-break on service_request_id matters, and some without location, times or
+// status.
+func randomRequests(rng *rand.Rand, n int) []georeport.Request {
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	centres := []georeport.Point{{Lat: 60.17, Long: 24.94}, {Lat: 60.2, Long: 25.0}, {Lat: -33.9, Long: 151.2}, {Lat: 0.001, Long: 179.999}}
+	codes := []string{"171", "172", "176", "BIN"}
+	agencies := []string{"Rakennusvirasto", "RAKENNUSVIRASTO", "Street Maintenance", ""}
+	detailed := []string{"RECEIVED", "IN_PROCESS,PUBLIC_WORKS_NEW", "PROCESSED,PUBLIC_WORKS_COMPLETED", "", "PUBLIC_WORKS_COMPLETED_SCHEDULED_LATER"}
+	out := make([]georeport.Request, n)
+	for i := range out {
+		r := georeport.Request{
+			ID:                fmt.Sprintf("r%04d", rng.IntN(10*n)),
+			ServiceCode:       codes[rng.IntN(len(codes))],
+			Status:            []georeport.Status{georeport.StatusOpen, georeport.StatusClosed, ""}[rng.IntN(3)],
+			AgencyResponsible: agencies[rng.IntN(len(agencies))],
+			DetailedStatus:    detailed[rng.IntN(len(detailed))],
+			Jurisdiction:      []string{"", "hel.fi", "espoo.fi"}[rng.IntN(3)],
+			Visibility:        []georeport.Visibility{georeport.Public, georeport.Public, georeport.Hidden}[rng.IntN(3)],
+		}
+		r.ID = fmt.Sprintf("%s-%d", r.ID, i)
+		if rng.IntN(10) > 0 {
+			r.Requested = base.Add(time.Duration(rng.IntN(200)) * time.Hour)
+			r.Updated = r.Requested.Add(time.Duration(rng.IntN(100)) * time.Hour)
+		}
+		if rng.IntN(8) > 0 {
+			c := centres[rng.IntN(len(centres))]
+			r.Location = &georeport.Point{Lat: c.Lat + rng.NormFloat64()*0.01, Long: c.Long + rng.NormFloat64()*0.02}
+			r.Location.Long = max(-180, min(180, r.Location.Long))
+		}
+		if rng.IntN(5) == 0 {
+			r.ServiceObjectType, r.ServiceObjectID = "servicemap", fmt.Sprint(rng.IntN(3))
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// randomQuery returns a query that the in-memory index runs.
+func randomQuery(rng *rand.Rand) georeport.Query {
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	q := georeport.Query{Offset: rng.IntN(3) * 7, Limit: []int{0, 5, 20}[rng.IntN(3)], IncludeHidden: rng.IntN(4) == 0}
+	if rng.IntN(3) == 0 {
+		q.ServiceCodes = []string{[]string{"171", "BIN", "999"}[rng.IntN(3)], "176"}[:1+rng.IntN(2)]
+	}
+	if rng.IntN(3) == 0 {
+		q.Statuses = []georeport.Status{[]georeport.Status{georeport.StatusOpen, georeport.StatusClosed}[rng.IntN(2)]}
+	}
+	if rng.IntN(2) == 0 {
+		q.RequestedFrom = base.Add(time.Duration(rng.IntN(100)) * time.Hour)
+	}
+	if rng.IntN(2) == 0 {
+		q.RequestedTo = base.Add(time.Duration(50+rng.IntN(150)) * time.Hour)
+	}
+	if rng.IntN(4) == 0 {
+		q.UpdatedFrom = base.Add(time.Duration(rng.IntN(200)) * time.Hour)
+	}
+	if rng.IntN(4) == 0 {
+		q.UpdatedTo = base.Add(time.Duration(rng.IntN(300)) * time.Hour)
+	}
+	switch rng.IntN(4) {
+	case 0:
+		q.Circle = &georeport.Circle{Center: georeport.Point{Lat: 60.17 + rng.NormFloat64()*0.01, Long: 24.94}, Radius: float64(100 + rng.IntN(5000))}
+		if rng.IntN(2) == 0 {
+			q.Order = georeport.NearestFirst
+		}
+	case 1:
+		q.BBox = &georeport.BBox{MinLong: 24.9, MinLat: 60.15, MaxLong: 24.9 + rng.Float64()*0.2, MaxLat: 60.15 + rng.Float64()*0.1}
+	case 2:
+		q.Circle = &georeport.Circle{Center: georeport.Point{Lat: 0, Long: -179.99}, Radius: 20_000}
+		q.Order = georeport.NearestFirst
+	}
+	if rng.IntN(5) == 0 {
+		q.Agency = "rakennusvirasto"
+	}
+	if rng.IntN(5) == 0 {
+		q.DetailedStatuses = []string{"PUBLIC_WORKS_COMPLETED", "RECEIVED"}[:1+rng.IntN(2)]
+	}
+	if rng.IntN(6) == 0 {
+		q.ServiceObjectType, q.ServiceObjectID = "servicemap", "1"
+	}
+	if rng.IntN(4) == 0 {
+		q.Jurisdiction = "hel.fi"
+	}
+	return q
+}
+
+// TestIndexMatchesSQL runs random queries through the in-memory index and through SQL, and
+// requires the same pages, counts and distances.
+func TestIndexMatchesSQL(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Memory, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(7, 11))
+	requests := randomRequests(rng, 600)
+	if err := s.ImportRequests(ctx, requests[:300]); err != nil {
+		t.Fatal(err)
+	}
+	for i := range requests[300:] {
+		if err := s.CreateRequest(ctx, &requests[300+i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Replace some imported requests with new times and places.
+	moved := randomRequests(rng, 100)
+	for i := range moved {
+		moved[i].ID = requests[i*3].ID
+	}
+	if err := s.ImportRequests(ctx, moved); err != nil {
+		t.Fatal(err)
+	}
+
+	matched := 0
+	for i := range 2000 {
+		q := randomQuery(rng)
+		if !s.index.supports(&q) {
+			t.Fatalf("query %d %+v is not one the index runs", i, q)
+		}
+		fromIndex, err := s.findInIndex(ctx, &q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromSQL, err := s.findInSQL(ctx, &q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		matched += fromIndex.Total
+		if fromIndex.Total != fromSQL.Total {
+			t.Fatalf("query %d %+v: index total %d, SQL total %d", i, q, fromIndex.Total, fromSQL.Total)
+		}
+		if diff := cmp.Diff(pageIDs(fromIndex), pageIDs(fromSQL)); diff != "" {
+			t.Fatalf("query %d %+v: page ids (-index +SQL):\n%s", i, q, diff)
+		}
+		if diff := cmp.Diff(fromIndex.Distances, fromSQL.Distances); diff != "" {
+			t.Fatalf("query %d %+v: distances (-index +SQL):\n%s", i, q, diff)
+		}
+		if diff := cmp.Diff(fromIndex.Requests, fromSQL.Requests); diff != "" {
+			t.Fatalf("query %d %+v: requests (-index +SQL):\n%s", i, q, diff)
+		}
+	}
+	if matched < 20_000 {
+		t.Errorf("the queries matched %d requests in all; the test needs queries that match", matched)
+	}
+	t.Logf("2000 queries matched %d requests in all", matched)
+}
+
+func pageIDs(p *georeport.Page) []string {
+	ids := make([]string, len(p.Requests))
+	for i, r := range p.Requests {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// TestIndexSeesOtherProcesses writes through a second store on the same file, as an import
+// beside a running server does, and checks that the first store's lists show the writes
+// after a refresh.
+func TestIndexSeesOtherProcesses(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	server, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	importer, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer importer.Close()
+
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	first := georeport.Request{ID: "a", Status: georeport.StatusOpen, Requested: at, Updated: at, ServiceCode: "171",
+		Location: &georeport.Point{Lat: 60.17, Long: 24.94}}
+	if err := importer.ImportRequests(ctx, []georeport.Request{first}); err != nil {
+		t.Fatal(err)
+	}
+	moved := first
+	moved.Location = &georeport.Point{Lat: 61.5, Long: 23.8}
+	moved.Status = georeport.StatusClosed
+	second := georeport.Request{ID: "b", Status: georeport.StatusOpen, Requested: at.Add(time.Hour), Updated: at.Add(time.Hour), ServiceCode: "176"}
+	if err := importer.ImportRequests(ctx, []georeport.Request{moved, second}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := server.refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all, err := server.FindRequests(ctx, &georeport.Query{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pageIDs(all); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("after the other process's writes, the list is %v, want [b a]", got)
+	}
+	near, err := server.FindRequests(ctx, &georeport.Query{Circle: &georeport.Circle{Center: georeport.Point{Lat: 61.5, Long: 23.8}, Radius: 100}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pageIDs(near); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("at the moved request's new place the list is %v, want [a]", got)
+	}
+	closed, err := server.FindRequests(ctx, &georeport.Query{Statuses: []georeport.Status{georeport.StatusClosed}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.Total != 1 {
+		t.Errorf("closed requests: %d, want 1", closed.Total)
+	}
+}

@@ -1,0 +1,103 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+)
+
+// refreshInterval is how often a store looks for requests that other processes wrote, such
+// as an import that runs beside the server.
+const refreshInterval = time.Second
+
+// indexColumns are the columns of a request that the in-memory index keeps.
+const indexColumns = `id, service_request_id, requested_at, updated_at, lat, long, status, hidden,
+	service_code, jurisdiction, agency_folded, service_object_type, service_object_id, detailed_status_list`
+
+// refresh puts into the in-memory index every request whose change number is above the last
+// one seen. It reads the numbers and the rows in one read transaction, so that it sees every
+// row up to the number it records.
+func (s *Store) refresh(ctx context.Context) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+
+	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+
+	var latest int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM request_changes WHERE id = 1`).Scan(&latest); err != nil {
+		return fmt.Errorf("read the change number: %w", err)
+	}
+	if latest == s.knownChange {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+indexColumns+` FROM requests WHERE change_seq > ?`, s.knownChange)
+	if err != nil {
+		return fmt.Errorf("read changed requests: %w", err)
+	}
+	defer rows.Close()
+
+	const batch = 10_000
+	entries := make([]indexEntry, 0, batch)
+	for rows.Next() {
+		e, err := scanIndexEntry(rows)
+		if err != nil {
+			return fmt.Errorf("read changed requests: %w", err)
+		}
+		entries = append(entries, e)
+		if len(entries) == batch {
+			s.index.put(entries)
+			entries = entries[:0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read changed requests: %w", err)
+	}
+	s.index.put(entries)
+	s.knownChange = latest
+	return nil
+}
+
+func scanIndexEntry(rows *sql.Rows) (indexEntry, error) {
+	var (
+		e                  indexEntry
+		requested, updated sql.NullInt64
+		lat, long          sql.NullFloat64
+		status             string
+	)
+	err := rows.Scan(&e.rowID, &e.id, &requested, &updated, &lat, &long, &status, &e.hidden,
+		&e.serviceCode, &e.jurisdiction, &e.agencyFolded, &e.objectType, &e.objectID, &e.detailedStatusSet)
+	if err != nil {
+		return e, err
+	}
+	e.requested = unixOrNone(!requested.Valid, requested.Int64)
+	e.updated = unixOrNone(!updated.Valid, updated.Int64)
+	if lat.Valid && long.Valid {
+		e.location = &georeport.Point{Lat: lat.Float64, Long: long.Float64}
+	}
+	e.status = georeport.Status(status)
+	return e, nil
+}
+
+// refreshEvery refreshes the index every interval until ctx ends.
+func (s *Store) refreshEvery(ctx context.Context, interval time.Duration) {
+	defer close(s.refreshDone)
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		if err := s.refresh(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Warn("refresh of the request index failed", "path", s.path, "err", err)
+		}
+	}
+}
