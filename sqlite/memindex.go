@@ -16,13 +16,14 @@ import (
 // its matches and its page, not with the store. About 100 bytes per request are held.
 //
 // Requests are kept by their row id, which SQLite assigns densely, one slot per row id.
-// order holds the row ids by filing time and service_request_id, ascending, and cells holds
-// the row ids of the requests with a location in each cell of a grid of latitudes and
-// longitudes.
+// lists hold row ids by filing time and service_request_id, ascending: one list of every
+// request, and one per service code, per status, and per pair of them, so that a query
+// walks only the requests it can match. cells holds the row ids of the requests with a
+// location in each cell of a grid of latitudes and longitudes.
 type memIndex struct {
 	mu    sync.RWMutex
 	rows  []memRow // by row id; rows[0] is unused
-	order []int32
+	lists map[listKey][]int32
 	cells map[cellKey][]int32
 	ids   []byte // the service_request_ids, which memRow points into
 
@@ -44,6 +45,9 @@ type memRow struct {
 	code, jurisdiction uint32
 	agency, object     uint32
 	detailed           uint64 // one bit per element of the detailed status list
+	// version counts the writes of the row, so that a cached copy of an older version is
+	// never used.
+	version uint32
 }
 
 const (
@@ -69,6 +73,30 @@ const (
 )
 
 type cellKey struct{ lat, long int32 }
+
+// listKey names a list of memIndex: every request, or those of one service code, one
+// status, or one pair of them.
+type listKey struct {
+	kind  uint8
+	value uint64
+}
+
+const (
+	listAll uint8 = iota
+	listCode
+	listStatus
+	listCodeStatus
+)
+
+// listKeys returns the lists that a row belongs to.
+func listKeys(row *memRow) [4]listKey {
+	return [4]listKey{
+		{kind: listAll},
+		{kind: listCode, value: uint64(row.code)},
+		{kind: listStatus, value: uint64(row.status)},
+		{kind: listCodeStatus, value: uint64(row.code)<<8 | uint64(row.status)},
+	}
+}
 
 func cellOf(lat, long float64) cellKey {
 	return cellKey{int32(math.Floor(lat / cellLat)), int32(math.Floor(long / cellLong))}
@@ -104,7 +132,7 @@ func (in *interner) lookup(s string) (uint32, bool) {
 }
 
 func newMemIndex() *memIndex {
-	return &memIndex{rows: make([]memRow, 1), cells: map[cellKey][]int32{}}
+	return &memIndex{rows: make([]memRow, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{}}
 }
 
 // indexEntry is what put needs of a stored request.
@@ -149,7 +177,7 @@ func (m *memIndex) put(entries []indexEntry) {
 	defer m.mu.Unlock()
 
 	touched := make(map[int32]bool, len(entries))
-	inOrder := map[int32]bool{} // rows that were in order before this call
+	removed := map[listKey]map[int32]bool{} // rows that leave each list
 	for i := range entries {
 		e := &entries[i]
 		slot := int32(e.rowID)
@@ -157,13 +185,18 @@ func (m *memIndex) put(entries []indexEntry) {
 			m.rows = append(m.rows, memRow{})
 		}
 		old := &m.rows[slot]
-		if old.flags&rowPresent != 0 {
-			if !touched[slot] {
-				inOrder[slot] = true
+		if old.flags&rowPresent != 0 && !touched[slot] {
+			// A replaced row may move in time or change its code or status, so it leaves
+			// its lists and comes back in its new place.
+			for _, key := range listKeys(old) {
+				if removed[key] == nil {
+					removed[key] = map[int32]bool{}
+				}
+				removed[key][slot] = true
 			}
-			if old.flags&rowLocated != 0 {
-				m.removeFromCell(slot, cellOf(old.lat, old.long))
-			}
+		}
+		if old.flags&rowLocated != 0 {
+			m.removeFromCell(slot, cellOf(old.lat, old.long))
 		}
 		touched[slot] = true
 		m.set(slot, e)
@@ -173,22 +206,24 @@ func (m *memIndex) put(entries []indexEntry) {
 		}
 	}
 
-	if len(inOrder) > 0 {
-		// Replaced rows may have moved in time, so they leave order and come back in
-		// their new place.
-		kept := m.order[:0]
-		for _, slot := range m.order {
-			if !inOrder[slot] {
+	for key, slots := range removed {
+		kept := m.lists[key][:0]
+		for _, slot := range m.lists[key] {
+			if !slots[slot] {
 				kept = append(kept, slot)
 			}
 		}
-		m.order = kept
+		m.lists[key] = kept
 	}
-	added := make([]int32, 0, len(touched))
+	added := map[listKey][]int32{}
 	for slot := range touched {
-		added = append(added, slot)
+		for _, key := range listKeys(&m.rows[slot]) {
+			added[key] = append(added[key], slot)
+		}
 	}
-	m.insertOrdered(added)
+	for key, slots := range added {
+		m.lists[key] = m.insertOrdered(m.lists[key], slots)
+	}
 }
 
 func (m *memIndex) set(slot int32, e *indexEntry) {
@@ -199,6 +234,7 @@ func (m *memIndex) set(slot int32, e *indexEntry) {
 		m.ids = append(m.ids, e.id...)
 	}
 	row.requested, row.updated = e.requested, e.updated
+	row.version++
 	row.flags = rowPresent
 	if e.hidden {
 		row.flags |= rowHidden
@@ -264,34 +300,33 @@ func (m *memIndex) compareSlots(a, b int32) int {
 	return bytes.Compare(m.idOf(ra), m.idOf(rb))
 }
 
-// insertOrdered adds slots to order: one at a time where they go when few, else by sorting
-// them and merging, which costs one pass over order.
-func (m *memIndex) insertOrdered(slots []int32) {
+// insertOrdered adds slots to a sorted list and returns it: one at a time where they go
+// when few, else by sorting them and merging, which costs one pass over the list.
+func (m *memIndex) insertOrdered(list, slots []int32) []int32 {
 	if len(slots) == 0 {
-		return
+		return list
 	}
 	if len(slots) <= 8 {
 		for _, slot := range slots {
-			i, _ := slices.BinarySearchFunc(m.order, slot, m.compareSlots)
-			m.order = slices.Insert(m.order, i, slot)
+			i, _ := slices.BinarySearchFunc(list, slot, m.compareSlots)
+			list = slices.Insert(list, i, slot)
 		}
-		return
+		return list
 	}
 	slices.SortFunc(slots, m.compareSlots)
-	merged := make([]int32, 0, len(m.order)+len(slots))
+	merged := make([]int32, 0, len(list)+len(slots))
 	i, j := 0, 0
-	for i < len(m.order) && j < len(slots) {
-		if m.compareSlots(m.order[i], slots[j]) <= 0 {
-			merged = append(merged, m.order[i])
+	for i < len(list) && j < len(slots) {
+		if m.compareSlots(list[i], slots[j]) <= 0 {
+			merged = append(merged, list[i])
 			i++
 		} else {
 			merged = append(merged, slots[j])
 			j++
 		}
 	}
-	merged = append(merged, m.order[i:]...)
-	merged = append(merged, slots[j:]...)
-	m.order = merged
+	merged = append(merged, list[i:]...)
+	return append(merged, slots[j:]...)
 }
 
 // supports reports whether the index can run q; queries by id or by words go to SQL.
@@ -315,6 +350,7 @@ type memMatch struct {
 // the count of all matches.
 type memResult struct {
 	rowIDs    []int64
+	versions  []uint32
 	distances []float64
 	total     int
 }
@@ -454,33 +490,92 @@ func (f *memFilter) matches(row *memRow) bool {
 	return true
 }
 
-// findInTime walks order from the newest request in the filing window to the oldest.
+// findInTime walks the requests of the filing window newest first, in the fewest lists
+// that hold every possible match.
 func (m *memIndex) findInTime(q *georeport.Query, f memFilter) memResult {
-	lo, hi := 0, len(m.order)
-	if f.hasRequested[0] {
-		lo, _ = slices.BinarySearchFunc(m.order, f.requestedFrom, func(slot int32, t int64) int {
-			return compareInt(m.rows[slot].requested, t)
-		})
-	}
-	if f.hasRequested[1] {
-		hi, _ = slices.BinarySearchFunc(m.order, f.requested+1, func(slot int32, t int64) int {
-			return compareInt(m.rows[slot].requested, t)
-		})
+	var lists [][]int32
+	for _, key := range f.listKeys() {
+		if list := m.lists[key]; len(list) > 0 {
+			lists = append(lists, m.window(list, f))
+		}
 	}
 
 	var result memResult
 	offset, limit := max(q.Offset, 0), q.Limit
-	for i := hi - 1; i >= lo; i-- {
-		slot := m.order[i]
+	// heads[i] is the position of the next, older, row of lists[i].
+	heads := make([]int, len(lists))
+	for i, list := range lists {
+		heads[i] = len(list) - 1
+	}
+	for {
+		best := -1
+		for i, list := range lists {
+			if heads[i] >= 0 && (best < 0 || m.compareSlots(list[heads[i]], lists[best][heads[best]]) > 0) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return result
+		}
+		slot := lists[best][heads[best]]
+		heads[best]--
 		if !f.matches(&m.rows[slot]) {
 			continue
 		}
 		if result.total >= offset && (limit <= 0 || len(result.rowIDs) < limit) {
 			result.rowIDs = append(result.rowIDs, int64(slot))
+			result.versions = append(result.versions, m.rows[slot].version)
 		}
 		result.total++
 	}
-	return result
+}
+
+// listKeys returns the lists that together hold every row that f can match: one per pair
+// of service code and status when f names both, else one per code or per status, else the
+// list of all requests. The lists of one kind are disjoint.
+func (f *memFilter) listKeys() []listKey {
+	var statuses []uint8
+	for _, st := range []uint8{statusNone, statusOpen, statusClosed} {
+		if f.statuses&(1<<st) != 0 {
+			statuses = append(statuses, st)
+		}
+	}
+	var keys []listKey
+	switch {
+	case len(f.codes) > 0 && len(statuses) > 0:
+		for _, code := range f.codes {
+			for _, st := range statuses {
+				keys = append(keys, listKey{kind: listCodeStatus, value: uint64(code)<<8 | uint64(st)})
+			}
+		}
+	case len(f.codes) > 0:
+		for _, code := range f.codes {
+			keys = append(keys, listKey{kind: listCode, value: uint64(code)})
+		}
+	case len(statuses) > 0:
+		for _, st := range statuses {
+			keys = append(keys, listKey{kind: listStatus, value: uint64(st)})
+		}
+	default:
+		keys = append(keys, listKey{kind: listAll})
+	}
+	return slices.Compact(keys)
+}
+
+// window returns the part of a sorted list within f's filing window.
+func (m *memIndex) window(list []int32, f memFilter) []int32 {
+	lo, hi := 0, len(list)
+	byTime := func(slot int32, t int64) int { return compareInt(m.rows[slot].requested, t) }
+	if f.hasRequested[0] {
+		lo, _ = slices.BinarySearchFunc(list, f.requestedFrom, byTime)
+	}
+	if f.hasRequested[1] {
+		hi, _ = slices.BinarySearchFunc(list, f.requested+1, byTime)
+	}
+	if lo > hi {
+		return nil
+	}
+	return list[lo:hi]
 }
 
 func compareInt(a, b int64) int {
@@ -567,6 +662,7 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	}
 	for _, match := range matches[offset:end] {
 		result.rowIDs = append(result.rowIDs, int64(match.slot))
+		result.versions = append(result.versions, m.rows[match.slot].version)
 		if q.Circle != nil {
 			result.distances = append(result.distances, match.distance)
 		}

@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	selectRequestSQL = `SELECT ` + requestColumns + ` FROM requests WHERE service_request_id = ?`
+	selectRequestSQL = `SELECT ` + packedColumns + ` FROM requests WHERE service_request_id = ?`
 	selectTokenSQL   = `SELECT service_request_id FROM requests WHERE token = ?`
 )
 
@@ -25,7 +25,7 @@ const (
 func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, error) {
 	const op = "sqlite: request"
 
-	r, err := scanRequest(s.selectRequest.QueryRowContext(ctx, id))
+	r, err := scanPacked(s.selectRequest.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, newError(georeport.NotFound, op, "no request has service_request_id %q", id)
 	}
@@ -103,7 +103,7 @@ func (s *Store) findInSQL(ctx context.Context, q *georeport.Query) (*georeport.P
 		if built.circle {
 			extra = append(extra, &distance)
 		}
-		r, err := scanRequest(rows, extra...)
+		r, err := scanPacked(rows, extra...)
 		if err != nil {
 			return nil, fmt.Errorf("read request: %w", err)
 		}
@@ -151,7 +151,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 
 // builtQuery is the SQL of a FindRequests call.
 type builtQuery struct {
-	// selectSQL returns requestColumns, the count of all matches, and with a circle the
+	// selectSQL returns packedColumns, the count of all matches, and with a circle the
 	// distance from its centre.
 	selectSQL  string
 	selectArgs []any
@@ -221,7 +221,7 @@ func buildQuery(q *georeport.Query) builtQuery {
 	var sb strings.Builder
 	var args []any
 	sb.WriteString("SELECT ")
-	sb.WriteString(requestColumns)
+	sb.WriteString(packedColumns)
 	sb.WriteString(", (" + b.countSQL + ") AS total")
 	args = append(args, b.countArgs...)
 	if circle != nil {
@@ -430,7 +430,7 @@ func (c *statementCache) closeAll(report func(error)) {
 }
 
 // selectByRowIDsSQL reads the requests whose row ids a JSON array lists.
-const selectByRowIDsSQL = `SELECT ` + requestColumns + `, id FROM requests
+const selectByRowIDsSQL = `SELECT ` + packedColumns + `, id FROM requests
 	WHERE id IN (SELECT value FROM json_each(?))`
 
 // findInIndex finds the page and the count in the in-memory index, then reads the page's
@@ -445,32 +445,29 @@ func (s *Store) findInIndex(ctx context.Context, q *georeport.Query) (*georeport
 		return page, nil
 	}
 
+	byRowID := make(map[int64]*georeport.Request, len(found.rowIDs))
 	list := make([]byte, 0, 8*len(found.rowIDs)+2)
 	list = append(list, '[')
 	for i, id := range found.rowIDs {
-		if i > 0 {
+		if r, ok := s.cache.get(cacheKey{id, found.versions[i]}); ok {
+			byRowID[id] = r
+			continue
+		}
+		if len(list) > 1 {
 			list = append(list, ',')
 		}
 		list = strconv.AppendInt(list, id, 10)
 	}
 	list = append(list, ']')
-
-	rows, err := s.query(ctx, selectByRowIDsSQL, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("select page: %w", err)
-	}
-	defer rows.Close()
-	byRowID := make(map[int64]*georeport.Request, len(found.rowIDs))
-	for rows.Next() {
-		var rowID int64
-		r, err := scanRequest(rows, &rowID)
-		if err != nil {
-			return nil, fmt.Errorf("read request: %w", err)
+	if len(byRowID) < len(found.rowIDs) {
+		if err := s.readRows(ctx, string(list), byRowID); err != nil {
+			return nil, err
 		}
-		byRowID[rowID] = r
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select page: %w", err)
+		for i, id := range found.rowIDs {
+			if r, ok := byRowID[id]; ok {
+				s.cache.put(cacheKey{id, found.versions[i]}, r)
+			}
+		}
 	}
 
 	page.Requests = make([]georeport.Request, 0, len(found.rowIDs))
@@ -485,4 +482,25 @@ func (s *Store) findInIndex(ctx context.Context, q *georeport.Query) (*georeport
 		}
 	}
 	return page, nil
+}
+
+// readRows reads the requests whose row ids the JSON array list names into byRowID.
+func (s *Store) readRows(ctx context.Context, list string, byRowID map[int64]*georeport.Request) error {
+	rows, err := s.query(ctx, selectByRowIDsSQL, list)
+	if err != nil {
+		return fmt.Errorf("select page: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rowID int64
+		r, err := scanPacked(rows, &rowID)
+		if err != nil {
+			return fmt.Errorf("read request: %w", err)
+		}
+		byRowID[rowID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("select page: %w", err)
+	}
+	return nil
 }

@@ -54,6 +54,7 @@ type Store struct {
 	// index answers most list queries from memory; refresh keeps it up to date with the
 	// writes of other processes, whose change numbers are above knownChange.
 	index       *memIndex
+	cache       *requestCache
 	refreshMu   sync.Mutex
 	knownChange int64
 	stopRefresh context.CancelFunc
@@ -139,6 +140,7 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 		return err
 	}
 	s.index = newMemIndex()
+	s.cache = newRequestCache(defaultCacheBytes)
 	s.knownChange = -1
 	if err := s.refresh(ctx); err != nil {
 		return fmt.Errorf("load the request index: %w", err)

@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"sync"
+
+	"github.com/open311-to-go/open311/georeport"
+)
+
+// defaultCacheBytes is the memory that a store's request cache may take, as estimated by
+// requestSize.
+const defaultCacheBytes = 48 << 20
+
+// requestCache keeps decoded requests by row id, so that the pages that clients read again
+// and again, such as the newest requests of a service, are not read and decoded from SQLite
+// each time. When the cache is full, it evicts entries at random, which needs no bookkeeping
+// per read.
+//
+// The cached requests are shared: callers of FindRequests must not change the slices of the
+// requests they get.
+type requestCache struct {
+	mu      sync.Mutex
+	entries map[cacheKey]cachedRequest
+	size    int
+	limit   int
+}
+
+// cacheKey is a row id and the version of the row that memIndex counts, so that a write
+// makes every older copy unreachable; eviction frees it later.
+type cacheKey struct {
+	rowID   int64
+	version uint32
+}
+
+type cachedRequest struct {
+	request *georeport.Request
+	size    int
+}
+
+func newRequestCache(limit int) *requestCache {
+	return &requestCache{entries: map[cacheKey]cachedRequest{}, limit: limit}
+}
+
+func (c *requestCache) get(key cacheKey) (*georeport.Request, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	return e.request, ok
+}
+
+func (c *requestCache) put(key cacheKey, r *georeport.Request) {
+	size := requestSize(r)
+	if size > c.limit/16 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.entries[key]; ok {
+		c.size -= old.size
+	}
+	c.entries[key] = cachedRequest{request: r, size: size}
+	c.size += size
+	for id, e := range c.entries { // Go visits a map in random order
+		if c.size <= c.limit {
+			break
+		}
+		delete(c.entries, id)
+		c.size -= e.size
+	}
+}
+
+// requestSize estimates the memory a decoded request takes, in bytes.
+func requestSize(r *georeport.Request) int {
+	size := 512 + len(r.ID) + len(r.Jurisdiction) + len(r.Token) + len(r.ServiceCode) + len(r.ServiceName) +
+		len(r.StatusNotes) + len(r.Description) + len(r.AgencyResponsible) + len(r.ServiceNotice) +
+		len(r.Address) + len(r.AddressID) + len(r.Zipcode) + len(r.MediaURL) + len(r.Title) +
+		len(r.DetailedStatus) + len(r.ServiceObjectID) + len(r.ServiceObjectType)
+	for _, u := range r.MediaURLs {
+		size += 16 + len(u)
+	}
+	for _, t := range r.Tasks {
+		size += 96 + len(t.State) + len(t.Type) + len(t.OwnerName)
+	}
+	for _, a := range r.Attributes {
+		size += 48 + len(a.Code)
+		for _, v := range a.Values {
+			size += 16 + len(v)
+		}
+	}
+	rep := r.Reporter
+	return size + len(rep.Email) + len(rep.FirstName) + len(rep.LastName) + len(rep.Phone) +
+		len(rep.DeviceID) + len(rep.AccountID)
+}
