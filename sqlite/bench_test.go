@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,6 +118,30 @@ func generatedRequest(random *rand.Rand, i int) georeport.Request {
 		},
 		DetailedStatus: "PROCESSED",
 	}
+}
+
+// BenchmarkCreateRequestConcurrent creates requests from 32 goroutines at once, as a busy
+// server's POSTs do, so that group commit can share each disk sync.
+func BenchmarkCreateRequestConcurrent(b *testing.B) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "open311.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+
+	var next atomic.Int64
+	b.SetParallelism(16) // 16 goroutines per processor, 32 on 2 cores
+	b.RunParallel(func(pb *testing.PB) {
+		random := rand.New(rand.NewPCG(uint64(next.Add(1)), 4))
+		for pb.Next() {
+			r := generatedRequest(random, int(next.Add(1)))
+			if err := s.CreateRequest(ctx, &r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 func BenchmarkCreateRequest(b *testing.B) {

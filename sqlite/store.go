@@ -53,8 +53,14 @@ type Store struct {
 
 	// index answers most list queries from memory; refresh keeps it up to date with the
 	// writes of other processes, whose change numbers are above knownChange.
-	index       *memIndex
-	cache       *requestCache
+	index *memIndex
+	cache *requestCache
+
+	// creates queues the requests of CreateRequest for commitLoop; closing ends the loop,
+	// and commitDone is closed when it has ended.
+	creates     chan *pendingCreate
+	closing     chan struct{}
+	commitDone  chan struct{}
 	refreshMu   sync.Mutex
 	knownChange int64
 	stopRefresh context.CancelFunc
@@ -145,6 +151,9 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 	if err := s.refresh(ctx); err != nil {
 		return fmt.Errorf("load the request index: %w", err)
 	}
+	s.creates = make(chan *pendingCreate, maxCommitBatch)
+	s.closing, s.commitDone = make(chan struct{}), make(chan struct{})
+	go s.commitLoop()
 	refreshCtx, stop := context.WithCancel(context.Background())
 	s.stopRefresh, s.refreshDone = stop, make(chan struct{})
 	go s.refreshEvery(refreshCtx, refreshInterval)
@@ -255,6 +264,11 @@ func (s *Store) closeAll() error {
 		s.stopRefresh()
 		<-s.refreshDone
 		s.stopRefresh = nil
+	}
+	if s.closing != nil {
+		close(s.closing)
+		<-s.commitDone
+		s.closing = nil
 	}
 
 	if s.writer != nil && s.insertRequest != nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -63,13 +64,14 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// CreateRequest stores a new request, its location and its search words in one
-// transaction, and returns once the transaction is on disk. Times are stored in whole
-// seconds.
+// CreateRequest stores a new request, its location and its search words, and returns once
+// they are on disk. Requests that arrive together are written in one transaction, each in
+// a savepoint of its own, so that one disk sync serves them all and a failing request
+// leaves the others alone. Times are stored in whole seconds.
 //
 // CreateRequest returns an error of the kind Conflict when a request with the id or the
 // token exists, Invalid when the id is empty, Unavailable when the database is locked past
-// the busy timeout or cannot be written, and Internal otherwise.
+// the busy timeout or cannot be written, or the store is closed, and Internal otherwise.
 func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
 	const op = "sqlite: create request"
 
@@ -81,28 +83,136 @@ func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
 		return translate(op, fmt.Errorf("encode request %q: %w", r.ID, err))
 	}
 
+	p := &pendingCreate{ctx: ctx, request: r, values: values, done: make(chan error, 1)}
+	select {
+	case s.creates <- p:
+	case <-s.closing:
+		return newError(georeport.Unavailable, op, "the store is closed")
+	case <-ctx.Done():
+		return translate(op, ctx.Err())
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			return translate(op, err)
+		}
+		return nil
+	case <-s.commitDone:
+		// The loop ended before it took the request, so nothing was written.
+		return newError(georeport.Unavailable, op, "the store is closed")
+	case <-ctx.Done():
+		// NOTE: A request whose batch was already writing is stored although its caller
+		// gets this error; the caller's client has usually gone by then.
+		return translate(op, ctx.Err())
+	}
+}
+
+// pendingCreate is a CreateRequest waiting for the commit loop.
+type pendingCreate struct {
+	ctx     context.Context
+	request *georeport.Request
+	values  []any
+	done    chan error
+}
+
+// maxCommitBatch bounds the requests of one transaction, so that one slow batch does not
+// hold up the next for long.
+const maxCommitBatch = 256
+
+// commitLoop writes the requests of CreateRequest until the store closes: it takes every
+// request that is waiting, writes them in one transaction and reports to each caller.
+func (s *Store) commitLoop() {
+	defer close(s.commitDone)
+	for {
+		var first *pendingCreate
+		select {
+		case first = <-s.creates:
+		case <-s.closing:
+			return
+		}
+		batch := []*pendingCreate{first}
+	drain:
+		for len(batch) < maxCommitBatch {
+			select {
+			case p := <-s.creates:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+// commitBatch writes a batch in one transaction and sends each caller its result.
+func (s *Store) commitBatch(batch []*pendingCreate) {
+	ctx := context.Background()
+	results := make([]error, len(batch))
+	rowIDs := make([]int64, len(batch))
+	fail := func(err error) {
+		for _, p := range batch {
+			p.done <- err
+		}
+	}
+
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return translate(op, fmt.Errorf("begin: %w", err))
+		fail(fmt.Errorf("begin: %w", err))
+		return
 	}
 	defer tx.Rollback()
-
-	seq, err := nextChanges(ctx, tx, 1)
+	seq, err := nextChanges(ctx, tx, len(batch))
 	if err != nil {
-		return translate(op, err)
+		fail(err)
+		return
 	}
-	var rowID int64
-	if err := tx.StmtContext(ctx, s.insertRequest).QueryRowContext(ctx, append(values, seq)...).Scan(&rowID); err != nil {
-		return translate(op, fmt.Errorf("insert request %q: %w", r.ID, err))
-	}
-	if err := writeIndexes(ctx, indexStatements{tx: tx}, rowID, r, false); err != nil {
-		return translate(op, fmt.Errorf("index request %q: %w", r.ID, err))
+
+	for i, p := range batch {
+		if err := p.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		results[i] = createInSavepoint(ctx, tx, s.insertRequest, p, seq+int64(i), &rowIDs[i])
 	}
 	if err := tx.Commit(); err != nil {
-		return translate(op, fmt.Errorf("commit request %q: %w", r.ID, err))
+		fail(fmt.Errorf("commit %d requests: %w", len(batch), err))
+		return
 	}
-	s.index.put([]indexEntry{entryOf(rowID, r)})
-	return nil
+
+	var entries []indexEntry
+	for i, p := range batch {
+		if results[i] == nil {
+			entries = append(entries, entryOf(rowIDs[i], p.request))
+		}
+	}
+	s.index.put(entries)
+	for i, p := range batch {
+		p.done <- results[i]
+	}
+}
+
+// createInSavepoint inserts one request and its index rows inside a savepoint, and rolls
+// back to it when any step fails, so that the transaction holds all of the request or none.
+func createInSavepoint(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, p *pendingCreate, seq int64, rowID *int64) error {
+	r := p.request
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT create_request"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err := tx.StmtContext(ctx, insert).QueryRowContext(ctx, append(p.values, seq)...).Scan(rowID)
+	if err != nil {
+		err = fmt.Errorf("insert request %q: %w", r.ID, err)
+	} else if err = writeIndexes(ctx, indexStatements{tx: tx}, *rowID, r, false); err != nil {
+		err = fmt.Errorf("index request %q: %w", r.ID, err)
+	}
+	if err != nil {
+		if _, rollbackErr := tx.ExecContext(ctx, "ROLLBACK TO create_request"); rollbackErr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to the savepoint: %w", rollbackErr))
+		}
+	}
+	if _, releaseErr := tx.ExecContext(ctx, "RELEASE create_request"); releaseErr != nil {
+		return errors.Join(err, fmt.Errorf("release the savepoint: %w", releaseErr))
+	}
+	return err
 }
 
 // nextChanges takes n change numbers for the rows a write transaction stores, and returns
