@@ -1,7 +1,9 @@
 package georeport
 
 import (
+	"strings"
 	"testing"
+	"unicode"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -99,3 +101,22 @@ func TestSearchWords(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldTableMatchesTransformation checks that folding rune by rune gives the words of the
+// full transformation, for every rune of the table and for text that mixes them with
+// combining marks.
+func TestFoldTableMatchesTransformation(t *testing.T) {
+	for r := rune(0x80); r < foldTableSize; r++ {
+		text := "a" + string(r) + "b"
+		if got, want := strings.Join(SearchWords(text), " "), strings.Join(strings.FieldsFunc(foldSlowly(text), notWordRune), " "); got != want {
+			t.Errorf("SearchWords(%q) = %q, the full transformation gives %q", text, got, want)
+		}
+	}
+	for _, text := range []string{"Töhryjä Åbo", "e\u0301te\u0301", "Straße ΣΊΣΥΦΟΣ Ёлка", "Việt Nam", "ﬁnal 한국어 ＡＢＣ"} {
+		if got, want := strings.Join(SearchWords(text), " "), strings.Join(strings.FieldsFunc(foldSlowly(text), notWordRune), " "); got != want {
+			t.Errorf("SearchWords(%q) = %q, the full transformation gives %q", text, got, want)
+		}
+	}
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }

@@ -2,7 +2,9 @@ package georeport
 
 import (
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/runes"
@@ -20,11 +22,13 @@ func SearchWords(text string) []string {
 	})
 }
 
-// foldText removes accents and folds case.
+// foldText removes accents and folds case. Text of ASCII and of the scripts below U+3000,
+// which holds the Latin, Greek and Cyrillic letters of feedback, is folded rune by rune from
+// a table; other text goes through the full transformation.
 func foldText(text string) string {
 	ascii := true
 	for i := 0; i < len(text); i++ {
-		if text[i] >= 0x80 {
+		if text[i] >= utf8.RuneSelf {
 			ascii = false
 			break
 		}
@@ -32,6 +36,40 @@ func foldText(text string) string {
 	if ascii {
 		return strings.ToLower(text)
 	}
+
+	table := foldTable()
+	var b strings.Builder
+	b.Grow(len(text))
+	for _, r := range text {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b.WriteByte(byte(r))
+		case r < foldTableSize:
+			b.WriteString(table[r])
+		default:
+			return foldSlowly(text)
+		}
+	}
+	return b.String()
+}
+
+// foldTableSize is the first rune that the table does not hold.
+const foldTableSize = 0x3000
+
+// foldTable returns, for each rune below foldTableSize, what foldSlowly makes of it.
+var foldTable = sync.OnceValue(func() *[foldTableSize]string {
+	var table [foldTableSize]string
+	for r := rune(0); r < foldTableSize; r++ {
+		table[r] = foldSlowly(string(r))
+	}
+	return &table
+})
+
+// foldSlowly removes accents and folds case with the full Unicode transformation.
+func foldSlowly(text string) string {
 	// A transformer keeps state, so each call builds its own chain.
 	chain := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), cases.Fold(), norm.NFC)
 	out, _, err := transform.String(chain, text)

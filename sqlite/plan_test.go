@@ -10,9 +10,10 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// TestQueryPlans checks with EXPLAIN QUERY PLAN that the common list queries search an
-// index instead of scanning requests, both on a new database and after ANALYZE has given
-// the planner statistics. A scan would read every row on each call.
+// TestQueryPlans checks with EXPLAIN QUERY PLAN that the list queries that run in SQL, by
+// words or by id, search an index instead of scanning requests, both on a new database and
+// after ANALYZE has given the planner statistics. A scan would read every row on each call.
+// Other list queries run in the in-memory index.
 func TestQueryPlans(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, Memory, nil)
@@ -51,16 +52,10 @@ func TestQueryPlans(t *testing.T) {
 		q         georeport.Query
 		wantIndex string // an index or virtual table that the plan must use
 	}{
-		{name: "date window", q: window(georeport.Query{}, 90), wantIndex: "requests_newest"},
-		{name: "service code and status", q: window(georeport.Query{ServiceCodes: []string{"171"}, Statuses: []georeport.Status{georeport.StatusOpen}}, 90), wantIndex: "requests_service"},
-		{name: "service codes", q: window(georeport.Query{ServiceCodes: []string{"171", "172"}}, 90), wantIndex: "requests_"},
-		{name: "bbox and 30 days", q: window(georeport.Query{BBox: &georeport.BBox{MinLong: 24.8, MinLat: 60.15, MaxLong: 24.9, MaxLat: 60.2}}, 30), wantIndex: "request_points"},
-		{name: "circle nearest first", q: window(georeport.Query{Circle: &georeport.Circle{Center: georeport.Point{Lat: 60.2, Long: 24.9}, Radius: 1000}, Order: georeport.NearestFirst}, 90), wantIndex: "request_points"},
 		{name: "words", q: window(georeport.Query{Words: []string{"word7"}}, 90), wantIndex: "request_words"},
-		{name: "jurisdiction", q: window(georeport.Query{Jurisdiction: "hel.fi"}, 90), wantIndex: "requests_jurisdiction"},
-		{name: "updated after", q: georeport.Query{UpdatedFrom: now.Add(-10 * 24 * time.Hour), Limit: 100}, wantIndex: "requests_updated"},
+		{name: "words and service code", q: window(georeport.Query{Words: []string{"word7"}, ServiceCodes: []string{"171"}}, 90), wantIndex: "request_words"},
+		{name: "words in a circle", q: window(georeport.Query{Words: []string{"word7"}, Circle: &georeport.Circle{Center: georeport.Point{Lat: 60.2, Long: 24.9}, Radius: 1000}, Order: georeport.NearestFirst}, 90), wantIndex: "request_words"},
 		{name: "ids", q: georeport.Query{IDs: []string{"sr-00001", "sr-00002"}, Limit: 100}, wantIndex: "sqlite_autoindex_requests_1"},
-		{name: "include hidden", q: window(georeport.Query{IncludeHidden: true}, 90), wantIndex: "requests_newest"},
 	}
 	for _, analyzed := range []bool{false, true} {
 		if analyzed {

@@ -200,18 +200,8 @@ func buildQuery(q *georeport.Query) builtQuery {
 		b.limit = q.Limit
 	}
 
-	// A box or a circle reads its candidates from the R*Tree, which also bounds the filing
-	// time, so they are about as many as the matches. CROSS JOIN makes SQLite loop over
-	// them first and look up each request by its row id. Without it, the planner cannot
-	// tell how few they are, and may walk a whole date window instead.
 	from := "requests"
 	var fromArgs []any
-	if len(q.IDs) == 0 {
-		if sub, subArgs := candidates(q); sub != "" {
-			from = "(" + sub + ") AS candidates CROSS JOIN requests ON requests.id = candidates.id"
-			fromArgs = subArgs
-		}
-	}
 
 	conditions := strings.Join(w.conditions, " AND ")
 	b.countSQL = "SELECT count(*) FROM " + from + " WHERE " + conditions
@@ -301,48 +291,6 @@ func addConditions(w *where, q *georeport.Query) {
 		}
 		w.add("("+strings.Join(alternatives, " OR ")+")", args...)
 	}
-}
-
-// candidates returns a query of the ids in request_points whose boxes meet the query's box
-// or the boxes around its circle, within its filing window, or "" when q has neither a box
-// nor a circle. The R*Tree rounds outwards, so the ids are a superset of the matches.
-func candidates(q *georeport.Query) (string, []any) {
-	var boxes []georeport.BBox
-	if q.BBox != nil {
-		boxes = append(boxes, *q.BBox)
-	}
-	if q.Circle != nil {
-		boxes = append(boxes, q.Circle.Bounds()...)
-	}
-	if len(boxes) == 0 {
-		return "", nil
-	}
-	if q.BBox != nil && q.Circle != nil {
-		// A match lies in both, so the box alone bounds the candidates. The exact
-		// conditions check the circle.
-		boxes = boxes[:1]
-	}
-
-	var window string
-	var windowArgs []any
-	if !q.RequestedFrom.IsZero() {
-		window += " AND max_requested >= ?"
-		windowArgs = append(windowArgs, q.RequestedFrom.Unix())
-	}
-	if !q.RequestedTo.IsZero() {
-		window += " AND min_requested <= ?"
-		windowArgs = append(windowArgs, q.RequestedTo.Unix())
-	}
-
-	var selects []string
-	var args []any
-	for _, b := range boxes {
-		selects = append(selects, "SELECT id FROM request_points WHERE max_long >= ? AND min_long <= ? AND max_lat >= ? AND min_lat <= ?"+window)
-		args = append(args, b.MinLong, b.MaxLong, b.MinLat, b.MaxLat)
-		args = append(args, windowArgs...)
-	}
-	// UNION drops an id that two boxes both return.
-	return strings.Join(selects, " UNION "), args
 }
 
 // matchExpression returns the FTS5 query that requires every search word of words, or ""

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the PRAGMA user_version of the schema that this package writes. Open
 // brings an older database up to it and rejects a newer one.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // migrations[i] brings a database from user_version i to i+1. Each step runs in one
 // transaction with the version update, and uses IF NOT EXISTS so that a step that ran
@@ -123,6 +123,17 @@ CREATE TABLE IF NOT EXISTS request_changes (
 	seq INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO request_changes (id, seq) VALUES (1, 0);
+`,
+	// Version 4: lists, circles and boxes are answered from the in-memory index, so the
+	// indexes that served them in SQL, and the R*Tree of locations, only slowed down writes.
+	`
+DROP INDEX IF EXISTS requests_newest;
+DROP INDEX IF EXISTS requests_service;
+DROP INDEX IF EXISTS requests_updated;
+DROP INDEX IF EXISTS requests_jurisdiction;
+DROP INDEX IF EXISTS requests_service_object;
+DROP INDEX IF EXISTS requests_agency;
+DROP TABLE IF EXISTS request_points;
 `,
 }
 

@@ -20,7 +20,7 @@ var insertRequestSQL = `INSERT INTO requests (` + insertColumns + `)
 
 // upsertRequestSQL inserts a request or replaces the one with its service_request_id. A
 // replaced request keeps its token, attributes, visibility and reporter data, which an
-// import does not carry, and its row id, which request_points and request_words use.
+// import does not carry, and its row id, which request_words uses.
 var upsertRequestSQL = insertRequestSQL[:strings.LastIndex(insertRequestSQL, "RETURNING")] + `
 	ON CONFLICT (service_request_id) DO UPDATE SET
 		jurisdiction = excluded.jurisdiction,
@@ -52,9 +52,6 @@ var upsertRequestSQL = insertRequestSQL[:strings.LastIndex(insertRequestSQL, "RE
 	RETURNING id, hidden`
 
 const (
-	deletePointSQL = `DELETE FROM request_points WHERE id = ?`
-	insertPointSQL = `INSERT INTO request_points (id, min_long, max_long, min_lat, max_lat, min_requested, max_requested)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	deleteWordsSQL = `DELETE FROM request_words WHERE rowid = ?`
 	insertWordsSQL = `INSERT INTO request_words (rowid, words) VALUES (?, ?)`
 )
@@ -167,12 +164,22 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 		return
 	}
 
+	var created []*georeport.Request
+	var createdIDs []int64
 	for i, p := range batch {
 		if err := p.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
 		results[i] = createInSavepoint(ctx, tx, s.insertRequest, p, seq+int64(i), &rowIDs[i])
+		if results[i] == nil {
+			created = append(created, p.request)
+			createdIDs = append(createdIDs, rowIDs[i])
+		}
+	}
+	if err := writeWords(ctx, tx, createdIDs, created, nil); err != nil {
+		fail(err)
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		fail(fmt.Errorf("commit %d requests: %w", len(batch), err))
@@ -191,8 +198,9 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 	}
 }
 
-// createInSavepoint inserts one request and its index rows inside a savepoint, and rolls
-// back to it when any step fails, so that the transaction holds all of the request or none.
+// createInSavepoint inserts one request inside a savepoint, and rolls back to it when the
+// insert fails, so that a request that conflicts leaves the others of its batch alone. The
+// batch's search words are written after all its rows.
 func createInSavepoint(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, p *pendingCreate, seq int64, rowID *int64) error {
 	r := p.request
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT create_request"); err != nil {
@@ -201,8 +209,6 @@ func createInSavepoint(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, p *pen
 	err := tx.StmtContext(ctx, insert).QueryRowContext(ctx, append(p.values, seq)...).Scan(rowID)
 	if err != nil {
 		err = fmt.Errorf("insert request %q: %w", r.ID, err)
-	} else if err = writeIndexes(ctx, indexStatements{tx: tx}, *rowID, r, false); err != nil {
-		err = fmt.Errorf("index request %q: %w", r.ID, err)
 	}
 	if err != nil {
 		if _, rollbackErr := tx.ExecContext(ctx, "ROLLBACK TO create_request"); rollbackErr != nil {
@@ -231,6 +237,10 @@ func nextChanges(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
 // token, attributes, visibility and reporter data. When two requests in rs have the same
 // id, the later one wins.
 //
+// An import commits without syncing the disk, which makes a large import several times
+// faster, so it is durable once the store closes or the next CreateRequest commits; an
+// import cut short by a power loss can be run again.
+//
 // ImportRequests returns an error of the kind Conflict when a new request has the token of
 // another, Invalid when a request has no id, Unavailable when the database is locked past
 // the busy timeout or cannot be written, and Internal otherwise.
@@ -246,128 +256,155 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 		}
 	}
 
-	tx, err := s.writer.BeginTx(ctx, nil)
+	// The import holds the writer's one connection, so that its synchronous setting
+	// applies to its own transaction only.
+	conn, err := s.writer.Conn(ctx)
 	if err != nil {
-		return translate(op, fmt.Errorf("begin: %w", err))
+		return translate(op, fmt.Errorf("take the writer: %w", err))
 	}
-	defer tx.Rollback()
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return translate(op, fmt.Errorf("set synchronous: %w", err))
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL")
 
-	upsert, err := tx.PrepareContext(ctx, upsertRequestSQL)
-	if err != nil {
-		return translate(op, fmt.Errorf("prepare upsert: %w", err))
-	}
-	defer upsert.Close()
-	statements, err := prepareIndexStatements(ctx, tx)
+	entries, err := importInTransaction(ctx, conn, rs)
 	if err != nil {
 		return translate(op, err)
-	}
-	defer statements.close()
-	seq, err := nextChanges(ctx, tx, len(rs))
-	if err != nil {
-		return translate(op, err)
-	}
-
-	entries := make([]indexEntry, 0, len(rs))
-	for i := range rs {
-		r := &rs[i]
-		values, err := requestValues(r)
-		if err != nil {
-			return translate(op, fmt.Errorf("encode request %q: %w", r.ID, err))
-		}
-		var rowID int64
-		var hidden bool
-		if err := upsert.QueryRowContext(ctx, append(values, seq+int64(i))...).Scan(&rowID, &hidden); err != nil {
-			return translate(op, fmt.Errorf("upsert request %q: %w", r.ID, err))
-		}
-		if err := writeIndexes(ctx, statements, rowID, r, true); err != nil {
-			return translate(op, fmt.Errorf("index request %q: %w", r.ID, err))
-		}
-		entry := entryOf(rowID, r)
-		entry.hidden = hidden // a replaced request keeps its visibility
-		entries = append(entries, entry)
-	}
-
-	if err := tx.Commit(); err != nil {
-		return translate(op, fmt.Errorf("commit %d requests: %w", len(rs), err))
 	}
 	s.index.put(entries)
 	return nil
 }
 
-// indexStatements writes request_points and request_words inside tx. An import prepares
-// its statements once, and a nil statement runs as plain SQL on tx.
-type indexStatements struct {
-	tx                                                 *sql.Tx
-	deletePoint, insertPoint, deleteWords, insertWords *sql.Stmt
-}
-
-func prepareIndexStatements(ctx context.Context, tx *sql.Tx) (indexStatements, error) {
-	st := indexStatements{tx: tx}
-	targets := []struct {
-		stmt **sql.Stmt
-		sql  string
-	}{
-		{&st.deletePoint, deletePointSQL},
-		{&st.insertPoint, insertPointSQL},
-		{&st.deleteWords, deleteWordsSQL},
-		{&st.insertWords, insertWordsSQL},
+// importInTransaction writes rs in one transaction on conn and returns their index entries.
+func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Request) ([]indexEntry, error) {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
 	}
-	for _, t := range targets {
-		stmt, err := tx.PrepareContext(ctx, t.sql)
+	defer tx.Rollback()
+
+	existing, err := existingRows(ctx, tx, rs)
+	if err != nil {
+		return nil, err
+	}
+	upsert, err := tx.PrepareContext(ctx, upsertRequestSQL)
+	if err != nil {
+		return nil, fmt.Errorf("prepare upsert: %w", err)
+	}
+	defer upsert.Close()
+	seq, err := nextChanges(ctx, tx, len(rs))
+	if err != nil {
+		return nil, err
+	}
+
+	entries := make([]indexEntry, 0, len(rs))
+	last := make(map[string]int, len(rs)) // the position of each id's last occurrence
+	for i := range rs {
+		last[rs[i].ID] = i
+	}
+	var words []*georeport.Request
+	var wordRowIDs []int64
+	for i := range rs {
+		r := &rs[i]
+		values, err := requestValues(r)
 		if err != nil {
-			st.close()
-			return indexStatements{}, fmt.Errorf("prepare %q: %w", t.sql, err)
+			return nil, fmt.Errorf("encode request %q: %w", r.ID, err)
 		}
-		*t.stmt = stmt
+		var rowID int64
+		var hidden bool
+		if err := upsert.QueryRowContext(ctx, append(values, seq+int64(i))...).Scan(&rowID, &hidden); err != nil {
+			return nil, fmt.Errorf("upsert request %q: %w", r.ID, err)
+		}
+		if last[r.ID] == i {
+			words = append(words, r)
+			wordRowIDs = append(wordRowIDs, rowID)
+		}
+		entry := entryOf(rowID, r)
+		entry.hidden = hidden // a replaced request keeps its visibility
+		entries = append(entries, entry)
 	}
-	return st, nil
+	if err := writeWords(ctx, tx, wordRowIDs, words, existing); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit %d requests: %w", len(rs), err)
+	}
+	return entries, nil
 }
 
-func (st indexStatements) close() {
-	for _, stmt := range []*sql.Stmt{st.deletePoint, st.insertPoint, st.deleteWords, st.insertWords} {
-		if stmt != nil {
-			stmt.Close()
+// existingRows returns the row ids of the requests of rs that are stored already, whose
+// search words an import replaces.
+func existingRows(ctx context.Context, tx *sql.Tx, rs []georeport.Request) ([]int64, error) {
+	var rowIDs []int64
+	for start := 0; start < len(rs); start += wordsPerStatement {
+		chunk := rs[start:min(start+wordsPerStatement, len(rs))]
+		args := make([]any, len(chunk))
+		for i := range chunk {
+			args[i] = chunk[i].ID
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM requests WHERE service_request_id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up existing requests: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up existing requests: %w", err)
+			}
+			rowIDs = append(rowIDs, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up existing requests: %w", err)
 		}
 	}
+	return rowIDs, nil
 }
 
-func (st indexStatements) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...any) error {
-	var err error
-	if stmt != nil {
-		_, err = stmt.ExecContext(ctx, args...)
-	} else {
-		_, err = st.tx.ExecContext(ctx, query, args...)
-	}
-	return err
-}
-
-// writeIndexes writes the location and the search words of the request with the row id.
-// With replace, it first deletes what the row had, because an import may move a request or
-// change its text.
-func writeIndexes(ctx context.Context, st indexStatements, rowID int64, r *georeport.Request, replace bool) error {
-	if replace {
-		if err := st.exec(ctx, st.deletePoint, deletePointSQL, rowID); err != nil {
-			return fmt.Errorf("delete point: %w", err)
+// writeWords writes the search words of the requests with the row ids, in one statement, so
+// that FTS5 indexes them in one go; an import also deletes the words its replaced rows had.
+func writeWords(ctx context.Context, tx *sql.Tx, rowIDs []int64, rs []*georeport.Request, replaced []int64) error {
+	for start := 0; start < len(replaced); start += wordsPerStatement {
+		chunk := replaced[start:min(start+wordsPerStatement, len(replaced))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
 		}
-		if err := st.exec(ctx, st.deleteWords, deleteWordsSQL, rowID); err != nil {
+		query := `DELETE FROM request_words WHERE rowid IN (` + placeholders(len(chunk)) + `)`
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return fmt.Errorf("delete words: %w", err)
 		}
 	}
 
-	if p := r.Location; p != nil {
-		var requested int64
-		if !r.Requested.IsZero() {
-			requested = r.Requested.Unix()
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
 		}
-		err := st.exec(ctx, st.insertPoint, insertPointSQL, rowID, p.Long, p.Long, p.Lat, p.Lat, requested, requested)
-		if err != nil {
-			return fmt.Errorf("insert point: %w", err)
+		query := `INSERT INTO request_words (rowid, words) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ")
+		_, err := tx.ExecContext(ctx, query, args...)
+		args = args[:0]
+		return err
+	}
+	for i, r := range rs {
+		if words := searchText(r); words != "" {
+			args = append(args, rowIDs[i], words)
+		}
+		if len(args) == 2*wordsPerStatement {
+			if err := flush(); err != nil {
+				return fmt.Errorf("insert words: %w", err)
+			}
 		}
 	}
-	if words := searchText(r); words != "" {
-		if err := st.exec(ctx, st.insertWords, insertWordsSQL, rowID, words); err != nil {
-			return fmt.Errorf("insert words: %w", err)
-		}
+	if err := flush(); err != nil {
+		return fmt.Errorf("insert words: %w", err)
 	}
 	return nil
 }
+
+// wordsPerStatement bounds the rows of one statement of writeWords, within SQLite's limit of
+// 32,766 parameters.
+const wordsPerStatement = 1000
