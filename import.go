@@ -16,7 +16,7 @@ import (
 )
 
 // importBatch is the number of requests written to the store in one transaction.
-const importBatch = 1000
+const importBatch = 5000
 
 // importConfig holds the flags of open311 import.
 type importConfig struct {
@@ -25,6 +25,7 @@ type importConfig struct {
 	jurisdiction string
 	charset      string
 	tz           string
+	cpuProfile   string
 }
 
 // importFiles runs open311 import: it reads each file, upserts its requests by
@@ -38,9 +39,10 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of imported requests and services (needed when the catalog has several)")
 	fs.StringVar(&cfg.charset, "charset", "utf-8", "character encoding of the files: utf-8, or latin1 for files that fail as UTF-8")
 	fs.StringVar(&cfg.tz, "tz", "UTC", "IANA time `zone` of datetimes without a zone offset")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the import to this `file`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: open311 import [flags] FILE...\n\nImports GeoReport v2 requests (JSON or XML) and service lists, detected by content.\n\n")
-		fs.PrintDefaults()
+		printFlagsExcept(fs, "cpuprofile")
 	}
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
@@ -60,7 +62,15 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		return fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
 	}
 
-	store, err := openStore(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	store, err := openWriter(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}
@@ -105,58 +115,17 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 
 	started := time.Now()
 	progress := newProgress(env.stderr, path, size)
-	var batch []georeport.Request
-	var services []importer.Service
-	imported, skipped := 0, 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
+	result := readRecords(env, reader, progress, cfg.jurisdiction, func(batch []georeport.Request) error {
 		if err := store.ImportRequests(ctx, batch); err != nil {
 			return fmt.Errorf("%s: write requests to the store: %w", path, err)
 		}
-		imported += len(batch)
-		batch = batch[:0]
 		return nil
-	}
-	for {
-		record, err := reader.Next()
-		if err == io.EOF {
-			break
-		}
-		var bad *importer.RecordError
-		if errors.As(err, &bad) {
-			progress.clear()
-			fmt.Fprintln(env.stderr, bad)
-			skipped++
-			continue
-		}
-		if err != nil {
-			progress.clear()
-			flushErr := flush()
-			if read := imported + skipped; read > 0 {
-				err = fmt.Errorf("stopped after %s: %w", plural(read, "record"), err)
-			}
-			return false, errors.Join(err, flushErr)
-		}
-		switch {
-		case record.Request != nil:
-			record.Request.Jurisdiction = cfg.jurisdiction
-			batch = append(batch, *record.Request)
-			if len(batch) == importBatch {
-				if err := flush(); err != nil {
-					return false, err
-				}
-			}
-		case record.Service != nil:
-			services = append(services, *record.Service)
-		}
-		progress.update(reader.InputOffset(), imported+len(batch)+len(services))
-	}
-	if err := flush(); err != nil {
-		return false, err
-	}
+	})
 	progress.clear()
+	imported, skipped, services := result.imported, result.skipped, result.services
+	if result.err != nil {
+		return false, result.err
+	}
 
 	elapsed := time.Since(started).Round(time.Millisecond)
 	if reader.Kind() == importer.Services {
@@ -271,4 +240,87 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// readResult is what readRecords read and wrote.
+type readResult struct {
+	imported, skipped int
+	services          []importer.Service
+	err               error
+}
+
+// readRecords reads every record of a file and hands requests to write in batches, from a
+// goroutine of their own, so that decoding the file and writing the store use two
+// processors. It reports bad records as it meets them and stops at the first error.
+func readRecords(env environment, reader *importer.Reader, progress *progress, jurisdiction string,
+	write func([]georeport.Request) error) readResult {
+	batches := make(chan []georeport.Request, 2)
+	stop := make(chan struct{})
+	var result readResult
+	var readErr error
+	go func() {
+		defer close(batches)
+		batch := make([]georeport.Request, 0, importBatch)
+		send := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			select {
+			case batches <- batch:
+				batch = make([]georeport.Request, 0, importBatch)
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		read := 0
+		for {
+			record, err := reader.Next()
+			if err == io.EOF {
+				send()
+				return
+			}
+			var bad *importer.RecordError
+			if errors.As(err, &bad) {
+				progress.clear()
+				fmt.Fprintln(env.stderr, bad)
+				result.skipped++
+				continue
+			}
+			if err != nil {
+				send()
+				if read > 0 {
+					err = fmt.Errorf("stopped after %s: %w", plural(read, "record"), err)
+				}
+				readErr = err
+				return
+			}
+			read++
+			switch {
+			case record.Request != nil:
+				record.Request.Jurisdiction = jurisdiction
+				batch = append(batch, *record.Request)
+				if len(batch) == importBatch && !send() {
+					return
+				}
+			case record.Service != nil:
+				result.services = append(result.services, *record.Service)
+			}
+			progress.update(reader.InputOffset(), read)
+		}
+	}()
+
+	var writeErr error
+	for batch := range batches {
+		if writeErr != nil {
+			continue
+		}
+		if writeErr = write(batch); writeErr != nil {
+			close(stop)
+			continue
+		}
+		result.imported += len(batch)
+	}
+	result.err = errors.Join(readErr, writeErr)
+	return result
 }

@@ -57,7 +57,7 @@ func keys(ctx context.Context, env environment, args []string) error {
 			return err
 		}
 	}
-	store, err := openStore(ctx, *db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	store, err := openWriter(ctx, *db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}

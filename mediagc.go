@@ -86,7 +86,7 @@ func mediaCommand(ctx context.Context, env environment, args []string) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	store, err := openStore(ctx, *db, logger)
+	store, err := openWriter(ctx, *db, logger)
 	if err != nil {
 		return err
 	}

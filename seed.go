@@ -86,7 +86,7 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		return nil
 	}
 
-	store, err := openStore(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	store, err := openWriter(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}

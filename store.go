@@ -15,9 +15,19 @@ import (
 	"github.com/open311-to-go/open311/sqlite"
 )
 
-// openStore opens the store that -db names: a mongodb:// or mongodb+srv:// URI, or else a
-// SQLite file path or :memory:.
+// openStore opens the store that -db names, for a server: a mongodb:// or mongodb+srv://
+// URI, or else a SQLite file path or :memory:.
 func openStore(ctx context.Context, db string, logger *slog.Logger) (georeport.Store, error) {
+	return openStoreWith(ctx, db, logger, sqlite.Options{})
+}
+
+// openWriter opens the store that -db names for a command that writes and lists nothing,
+// such as an import, without the SQLite store's in-memory index of lists.
+func openWriter(ctx context.Context, db string, logger *slog.Logger) (georeport.Store, error) {
+	return openStoreWith(ctx, db, logger, sqlite.Options{NoListIndex: true})
+}
+
+func openStoreWith(ctx context.Context, db string, logger *slog.Logger, options sqlite.Options) (georeport.Store, error) {
 	if strings.HasPrefix(db, "mongodb://") || strings.HasPrefix(db, "mongodb+srv://") {
 		store, err := mongo.Open(ctx, db, logger)
 		if err != nil {
@@ -25,7 +35,7 @@ func openStore(ctx context.Context, db string, logger *slog.Logger) (georeport.S
 		}
 		return store, nil
 	}
-	store, err := sqlite.Open(ctx, db, logger)
+	store, err := sqlite.OpenWith(ctx, db, logger, options)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", db, err)
 	}

@@ -16,10 +16,37 @@ import (
 // case-folded and without accents, so that "Töhryjä" and "TOHRYJA" give the same word. Every
 // store indexes and matches these words, so that search behaves the same on each.
 func SearchWords(text string) []string {
+	return strings.Fields(SearchText(text))
+}
+
+// SearchText returns the words of SearchWords joined by single spaces, as a store indexes
+// them, without building the list.
+func SearchText(text string) string {
 	folded := foldText(text)
-	return strings.FieldsFunc(folded, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	var b strings.Builder
+	b.Grow(len(folded))
+	inWord := false
+	for i := 0; i < len(folded); {
+		c := folded[i]
+		var word bool
+		size := 1
+		if c < utf8.RuneSelf {
+			word = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || 'A' <= c && c <= 'Z'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(folded[i:])
+			word = unicode.IsLetter(r) || unicode.IsDigit(r)
+		}
+		if word {
+			if !inWord && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(folded[i : i+size])
+		}
+		inWord = word
+		i += size
+	}
+	return b.String()
 }
 
 // foldText removes accents and folds case. Text of ASCII and of the scripts below U+3000,

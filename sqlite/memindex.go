@@ -173,6 +173,9 @@ func unixOrNone(absent bool, unix int64) int64 {
 // put adds or replaces the requests, keeping order sorted. When an entry appears twice, the
 // later one wins, as in an import.
 func (m *memIndex) put(entries []indexEntry) {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 
@@ -329,9 +332,10 @@ func (m *memIndex) insertOrdered(list, slots []int32) []int32 {
 	return append(merged, slots[j:]...)
 }
 
-// supports reports whether the index can run q; queries by id or by words go to SQL.
+// supports reports whether the index can run q; queries by id or by words go to SQL, and so
+// does every query of a store without an index.
 func (m *memIndex) supports(q *georeport.Query) bool {
-	if len(q.IDs) > 0 || len(q.Words) > 0 {
+	if m == nil || len(q.IDs) > 0 || len(q.Words) > 0 {
 		return false
 	}
 	if (q.ServiceObjectID == "") != (q.ServiceObjectType == "") {

@@ -216,8 +216,7 @@ func detailedStatusList(detailed string) string {
 // searchText returns the request_words text of a request: the search words of its title,
 // description, address and agency, joined by spaces.
 func searchText(r *georeport.Request) string {
-	text := strings.Join([]string{r.Title, r.Description, r.Address, r.AgencyResponsible}, " ")
-	return strings.Join(georeport.SearchWords(text), " ")
+	return georeport.SearchText(r.Title + " " + r.Description + " " + r.Address + " " + r.AgencyResponsible)
 }
 
 // distanceFunction is the SQL function open311_distance(lat1, long1, lat2, long2): the

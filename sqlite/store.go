@@ -35,8 +35,9 @@ const busyTimeout = 5 * time.Second
 // Store is a georeport.Store on an SQLite database. Its methods are safe for concurrent
 // use.
 type Store struct {
-	logger *slog.Logger
-	path   string
+	logger  *slog.Logger
+	path    string
+	options Options
 
 	// writer has one connection, so that the writes of this Store queue in database/sql
 	// instead of inside SQLite. Another process can still hold the lock for busyTimeout.
@@ -83,6 +84,19 @@ var registerFunctions = sync.OnceValue(func() error {
 // locked past the busy timeout, and Internal when the file is not a database or has a
 // schema newer than this package writes.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+	return OpenWith(ctx, path, logger, Options{})
+}
+
+// Options adjust a store to its use.
+type Options struct {
+	// NoListIndex leaves out the in-memory index of list queries, for commands that only
+	// write, such as an import, and saves its memory and upkeep. List queries then run in
+	// SQL and read every row.
+	NoListIndex bool
+}
+
+// OpenWith opens a store as Open does, adjusted by opts.
+func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Options) (*Store, error) {
 	const op = "sqlite: open"
 
 	if logger == nil {
@@ -97,7 +111,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return nil, translate(op, err)
 	}
 
-	s := &Store{logger: logger, path: path}
+	s := &Store{logger: logger, path: path, options: opts}
 	if err := s.open(ctx, writerDSN, readerDSN); err != nil {
 		s.closeAll()
 		return nil, translate(op, err)
@@ -145,18 +159,20 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
-	s.index = newMemIndex()
 	s.cache = newRequestCache(defaultCacheBytes)
-	s.knownChange = -1
-	if err := s.refresh(ctx); err != nil {
-		return fmt.Errorf("load the request index: %w", err)
-	}
 	s.creates = make(chan *pendingCreate, maxCommitBatch)
 	s.closing, s.commitDone = make(chan struct{}), make(chan struct{})
 	go s.commitLoop()
-	refreshCtx, stop := context.WithCancel(context.Background())
-	s.stopRefresh, s.refreshDone = stop, make(chan struct{})
-	go s.refreshEvery(refreshCtx, refreshInterval)
+	if !s.options.NoListIndex {
+		s.index = newMemIndex()
+		s.knownChange = -1
+		if err := s.refresh(ctx); err != nil {
+			return fmt.Errorf("load the request index: %w", err)
+		}
+		refreshCtx, stop := context.WithCancel(context.Background())
+		s.stopRefresh, s.refreshDone = stop, make(chan struct{})
+		go s.refreshEvery(refreshCtx, refreshInterval)
+	}
 
 	s.logger.Info("sqlite store opened", "path", s.path, "schema_version", schemaVersion, "previous_schema_version", from, "readers", size)
 	return nil
