@@ -321,6 +321,9 @@ func anyValue(values url.Values, names ...string) bool {
 // a semicolon is a literal character, as bbox=24.9;60.15;24.98;60.2 needs. A pair with an
 // invalid percent escape is kept undecoded and reported.
 func parseQuery(raw string) (url.Values, bool) {
+	if raw == "" {
+		return url.Values{}, true
+	}
 	values := url.Values{}
 	ok := true
 	for raw != "" {

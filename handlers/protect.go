@@ -16,16 +16,27 @@ const corsAllowedHeaders = "Accept-Language, Authorization, Content-Type, If-Non
 // responses: no content sniffing, no framing, no referrer, and HTTPS only once a client has
 // used it.
 func (s *Server) setSecurityHeaders(h http.Header, r *http.Request) {
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	// The keys are canonical and the values shared and never changed, so they are assigned
+	// directly, which saves an allocation for each.
+	h["X-Content-Type-Options"] = nosniff
+	h["X-Frame-Options"] = frameDeny
+	h["Referrer-Policy"] = noReferrer
+	h["Content-Security-Policy"] = noContentPolicy
 	// Other sites may load the API's responses and photos, as open data.
-	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	if s.isHTTPS(r) {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
+	h["Cross-Origin-Resource-Policy"] = crossOrigin
+	if (r.TLS != nil || len(s.cfg.TrustedProxies) > 0) && s.isHTTPS(r) {
+		h["Strict-Transport-Security"] = strictTransport
 	}
 }
+
+var (
+	nosniff         = []string{"nosniff"}
+	frameDeny       = []string{"DENY"}
+	noReferrer      = []string{"no-referrer"}
+	noContentPolicy = []string{"default-src 'none'; frame-ancestors 'none'"}
+	crossOrigin     = []string{"cross-origin"}
+	strictTransport = []string{"max-age=31536000"}
+)
 
 // isHTTPS reports whether the client used HTTPS, directly or through a trusted proxy.
 func (s *Server) isHTTPS(r *http.Request) bool {

@@ -76,9 +76,10 @@ func (s *Server) buildMux() *http.ServeMux {
 // routeHandler adapts a registry row to http.Handler: it rejects formats the row does not
 // serve, picks the response language and writes the handler's error.
 func (s *Server) routeHandler(rt *route) http.Handler {
+	pattern := rt.method + " " + rt.path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
-		x.route = rt
+		x.route, x.pattern = rt, pattern
 		x.lang = s.language(r)
 		if rt.formats != nil && !supports(rt.formats, x.format) {
 			s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
@@ -89,9 +90,11 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 		if r.Method == http.MethodPost {
 			limit = s.postByAddress
 		}
-		if err := s.rateLimited(x, limit, s.clientAddress(r)); err != nil {
-			s.writeError(x, err)
-			return
+		if limit != nil {
+			if err := s.rateLimited(x, limit, s.clientAddress(r)); err != nil {
+				s.writeError(x, err)
+				return
+			}
 		}
 		if !x.queryOK {
 			s.writeError(x, georeport.E(georeport.Invalid, locale.MsgMalformedQuery))

@@ -186,6 +186,7 @@ type exchange struct {
 	lang      string // language of localized content
 	requestID string
 	route     *route
+	pattern   string // the route's method and path, for logs and reports
 	report    *monitor.Request
 	// reported is set once a fault of the request went to the monitor.
 	reported bool
@@ -256,13 +257,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func routePattern(x *exchange) string {
-	if x.route != nil {
-		return x.route.method + " " + x.route.path
+	if x.pattern != "" {
+		return x.pattern
 	}
 	return x.r.Pattern
 }
 
 func (s *Server) logAccess(x *exchange, started time.Time) {
+	level := slog.LevelInfo
+	if x.w.err != nil && x.w.status >= 500 {
+		level = slog.LevelError
+	}
+	if !s.log.Enabled(x.r.Context(), level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("method", x.r.Method),
 		slog.String("route", routePattern(x)),
@@ -271,25 +279,39 @@ func (s *Server) logAccess(x *exchange, started time.Time) {
 		slog.Float64("duration_ms", float64(time.Since(started).Microseconds())/1000),
 		slog.String("request_id", x.requestID),
 	}
-	level := slog.LevelInfo
 	if x.w.err != nil {
 		attrs = append(attrs, slog.String("err", x.w.err.Error()))
-		if x.w.status >= 500 {
-			level = slog.LevelError
-		}
 	}
 	s.log.LogAttrs(x.r.Context(), level, "request", attrs...)
 }
 
-// requestID returns the client's X-Request-ID when it is a short token, else a new random id.
+// requestID returns the client's X-Request-ID when it is a short token, else a new id: a
+// random prefix drawn when the process starts and a counter, which is unique without
+// drawing random bytes for each request. Request ids are for logs, not secrets.
 func requestID(r *http.Request) string {
 	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 64 && isToken(id) {
 		return id
 	}
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var b [16]byte
+	copy(b[:8], requestIDPrefix[:])
+	n := requestCounter.Add(1)
+	for i := 15; i >= 8; i-- {
+		b[i] = hexDigits[n&0xf]
+		n >>= 4
+	}
+	return string(b[:])
 }
+
+var (
+	requestIDPrefix = func() [8]byte {
+		var random [4]byte
+		rand.Read(random[:])
+		var prefix [8]byte
+		hex.Encode(prefix[:], random[:])
+		return prefix
+	}()
+	requestCounter atomic.Uint64
+)
 
 func isToken(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -21,6 +21,9 @@ type encoded struct {
 	etag     string
 	gzipped  []byte
 	gzipETag string
+	// headers holds the response headers of the plain and of the gzip body, prepared as
+	// well, so that a response allocates none.
+	headers, gzipHeaders http.Header
 }
 
 type cacheKey struct {
@@ -60,7 +63,20 @@ func (c *serviceCache) put(key cacheKey, body []byte) {
 	zw, _ := gzip.NewWriterLevel(&compressed, gzip.BestCompression)
 	zw.Write(body)
 	zw.Close()
-	c.entries[key] = &encoded{body: body, etag: `"` + tag + `"`, gzipped: compressed.Bytes(), gzipETag: `"` + tag + `-gzip"`}
+	e := &encoded{body: body, etag: `"` + tag + `"`, gzipped: compressed.Bytes(), gzipETag: `"` + tag + `-gzip"`}
+	common := http.Header{
+		"Content-Language": {key.lang},
+		"Vary":             {"Accept-Language, Accept-Encoding"},
+		"Cache-Control":    {"public, max-age=300"},
+		"Content-Type":     {key.format.ContentType()},
+	}
+	e.headers, e.gzipHeaders = common.Clone(), common.Clone()
+	e.headers["Etag"] = []string{e.etag}
+	e.headers["Content-Length"] = []string{strconv.Itoa(len(e.body))}
+	e.gzipHeaders["Etag"] = []string{e.gzipETag}
+	e.gzipHeaders["Content-Length"] = []string{strconv.Itoa(len(e.gzipped))}
+	e.gzipHeaders["Content-Encoding"] = []string{"gzip"}
+	c.entries[key] = e
 }
 
 // sortServices orders services by group, then name, in the language's collation, then by
@@ -216,23 +232,22 @@ func (s *Server) serviceDefinition(x *exchange) error {
 // writeCached writes a prepared body with its ETag, gzip-compressed when the client accepts
 // it, or 304 when If-None-Match has the ETag.
 func (s *Server) writeCached(x *exchange, e *encoded) {
-	body, etag := e.body, e.etag
-	h := x.w.Header()
+	body, etag, prepared := e.body, e.etag, e.headers
 	if acceptsGzip(x.r.Header.Get("Accept-Encoding")) {
-		body, etag = e.gzipped, e.gzipETag
-		h.Set("Content-Encoding", "gzip")
+		body, etag, prepared = e.gzipped, e.gzipETag, e.gzipHeaders
 	}
-	h.Set("ETag", etag)
-	h.Set("Content-Language", x.lang)
-	h.Add("Vary", "Accept-Language, Accept-Encoding")
-	h.Set("Cache-Control", "public, max-age=300")
+	h := x.w.Header()
 	if etagMatches(x.r.Header.Get("If-None-Match"), etag) {
-		h.Del("Content-Encoding")
+		for _, name := range []string{"Etag", "Content-Language", "Vary", "Cache-Control"} {
+			h[name] = prepared[name]
+		}
 		x.w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", x.format.ContentType())
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// The prepared values are shared and never changed, so they are assigned directly.
+	for name, values := range prepared {
+		h[name] = values
+	}
 	x.w.WriteHeader(http.StatusOK)
 	if x.r.Method != http.MethodHead {
 		x.w.Write(body)
@@ -257,6 +272,9 @@ func acceptsGzip(header string) bool {
 // etagMatches reports whether an If-None-Match header lists the ETag, by the weak comparison
 // that RFC 9110 prescribes for If-None-Match, or is "*".
 func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
 	for _, candidate := range strings.Split(header, ",") {
 		candidate = strings.TrimSpace(candidate)
 		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == etag {
