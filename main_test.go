@@ -179,8 +179,15 @@ func TestServeFirstKey(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "open311.db")
 	cmd, base, output := startServer(t, dir, "-db", db)
+	// The server prints the key before it listens, but the copy from its standard error pipe
+	// into output may still be on its way when /healthz answers.
 	text := output.String()
 	i := strings.Index(text, "api_key=")
+	for deadline := time.Now().Add(5 * time.Second); (i < 0 || !strings.Contains(text[i:], "\n")) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		text = output.String()
+		i = strings.Index(text, "api_key=")
+	}
 	if i < 0 {
 		t.Fatalf("the first start printed no key:\n%s", text)
 	}
