@@ -44,6 +44,7 @@ type serveConfig struct {
 	proxies      prefixList
 	corsOrigins  stringList
 	drainDelay   time.Duration
+	debugAddr    string
 }
 
 func serve(ctx context.Context, env environment, args []string) error {
@@ -79,6 +80,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when SENTRY_DSN is set")
 	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
+	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -136,6 +138,13 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return err
 	}
 	defer listener.Close()
+	var debugListener net.Listener
+	if cfg.debugAddr != "" {
+		if debugListener, err = listen(cfg.debugAddr); err != nil {
+			return fmt.Errorf("-debug-addr: %w", err)
+		}
+		defer debugListener.Close()
+	}
 	baseURL := cfg.baseURL
 	if baseURL == "" {
 		baseURL = "http://" + publicHost(listener.Addr())
@@ -188,6 +197,12 @@ func serve(ctx context.Context, env environment, args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	go cleanMediaEvery(ctx, store, mediaStore, cfg.mediaGrace, logger)
+	if debugListener != nil {
+		debug := debugServer(logger)
+		go debug.Serve(debugListener)
+		defer debug.Close()
+		logger.Info("serving runtime profiles", "addr", debugListener.Addr().String(), "path", "/debug/pprof/")
+	}
 
 	select {
 	case err := <-served:

@@ -14,6 +14,15 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain marks the bytes that appendJSONString copies as they are: the ASCII characters
+// that need no escape. One table lookup per byte is the fast path of the encoders.
+var jsonPlain = func() (plain [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+	}
+	return plain
+}()
+
 // appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, and U+2028 and
 // U+2029 are escaped so that the output is also valid JavaScript.
 func appendJSONString(b []byte, s string) []byte {
@@ -21,11 +30,11 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jsonPlain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

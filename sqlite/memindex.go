@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -13,18 +14,22 @@ import (
 // memIndex keeps in memory the fields that request lists filter and sort on, for every
 // request, so that a list query finds and counts its matches without reading rows: only the
 // requests of the page are then read from SQLite. With it, the cost of a query grows with
-// its matches and its page, not with the store. About 100 bytes per request are held.
+// its matches and its page, not with the store. About 120 bytes per request are held.
 //
 // Requests are kept by their row id, which SQLite assigns densely, one slot per row id.
 // lists hold row ids by filing time and service_request_id, ascending: one list of every
 // request, and one per service code, per status, and per pair of them, so that a query
-// walks only the requests it can match. cells holds the row ids of the requests with a
-// location in each cell of a grid of latitudes and longitudes.
+// walks only the requests it can match. cells holds, in the same order, the row ids of the
+// requests with a location in each cell of a grid of latitudes and longitudes, so that an
+// area query reads the filing window of each cell it meets, and counts the matches of a
+// cell wholly inside the area without visiting them.
 type memIndex struct {
 	mu    sync.RWMutex
 	rows  []memRow // by row id; rows[0] is unused
 	lists map[listKey][]int32
 	cells map[cellKey][]int32
+	// cellHidden counts the hidden rows of each cell.
+	cellHidden map[cellKey]int32
 	ids   []byte // the service_request_ids, which memRow points into
 
 	codes, jurisdictions, agencies, objects interner
@@ -66,10 +71,12 @@ const (
 // filing time come last in NewestFirst order, as NULLs do in SQLite.
 const noTime = math.MinInt64
 
-// Grid cells are 0.01° of latitude by 0.02° of longitude, about 1.1 km square at 60° N.
+// Grid cells are 0.001° of latitude by 0.002° of longitude, about 110 m square at 60° N.
+// Small cells leave fewer requests on the edge of an area, where each needs a check of its
+// own; a 1 km circle meets about 330 of them.
 const (
-	cellLat  = 0.01
-	cellLong = 0.02
+	cellLat  = 0.001
+	cellLong = 0.002
 )
 
 type cellKey struct{ lat, long int32 }
@@ -132,7 +139,8 @@ func (in *interner) lookup(s string) (uint32, bool) {
 }
 
 func newMemIndex() *memIndex {
-	return &memIndex{rows: make([]memRow, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{}}
+	return &memIndex{rows: make([]memRow, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{},
+		cellHidden: map[cellKey]int32{}}
 }
 
 // indexEntry is what put needs of a stored request.
@@ -189,24 +197,20 @@ func (m *memIndex) put(entries []indexEntry) {
 		}
 		old := &m.rows[slot]
 		if old.flags&rowPresent != 0 && !touched[slot] {
-			// A replaced row may move in time or change its code or status, so it leaves
-			// its lists and comes back in its new place.
+			// A replaced row may move in time or place or change its code or status, so it
+			// leaves its lists and cell and comes back in its new place.
 			for _, key := range listKeys(old) {
 				if removed[key] == nil {
 					removed[key] = map[int32]bool{}
 				}
 				removed[key][slot] = true
 			}
-		}
-		if old.flags&rowLocated != 0 {
-			m.removeFromCell(slot, cellOf(old.lat, old.long))
+			if old.flags&rowLocated != 0 {
+				m.removeFromCell(slot, old)
+			}
 		}
 		touched[slot] = true
 		m.set(slot, e)
-		if e.location != nil {
-			key := cellOf(e.location.Lat, e.location.Long)
-			m.cells[key] = append(m.cells[key], slot)
-		}
 	}
 
 	for key, slots := range removed {
@@ -219,13 +223,25 @@ func (m *memIndex) put(entries []indexEntry) {
 		m.lists[key] = kept
 	}
 	added := map[listKey][]int32{}
+	addedCells := map[cellKey][]int32{}
 	for slot := range touched {
-		for _, key := range listKeys(&m.rows[slot]) {
+		row := &m.rows[slot]
+		for _, key := range listKeys(row) {
 			added[key] = append(added[key], slot)
+		}
+		if row.flags&rowLocated != 0 {
+			key := cellOf(row.lat, row.long)
+			addedCells[key] = append(addedCells[key], slot)
+			if row.flags&rowHidden != 0 {
+				m.cellHidden[key]++
+			}
 		}
 	}
 	for key, slots := range added {
 		m.lists[key] = m.insertOrdered(m.lists[key], slots)
+	}
+	for key, slots := range addedCells {
+		m.cells[key] = m.insertOrdered(m.cells[key], slots)
 	}
 }
 
@@ -283,11 +299,15 @@ func (m *memIndex) idOf(row *memRow) []byte {
 	return m.ids[row.idOffset : row.idOffset+uint32(row.idLength)]
 }
 
-func (m *memIndex) removeFromCell(slot int32, key cellKey) {
+// removeFromCell takes the row out of the cell where it was filed.
+func (m *memIndex) removeFromCell(slot int32, row *memRow) {
+	key := cellOf(row.lat, row.long)
 	cell := m.cells[key]
 	if i := slices.Index(cell, slot); i >= 0 {
-		cell[i] = cell[len(cell)-1]
-		m.cells[key] = cell[:len(cell)-1]
+		m.cells[key] = slices.Delete(cell, i, i+1)
+	}
+	if row.flags&rowHidden != 0 {
+		m.cellHidden[key]--
 	}
 }
 
@@ -572,6 +592,9 @@ func (m *memIndex) window(list []int32, f memFilter) []int32 {
 	byTime := func(slot int32, t int64) int { return compareInt(m.rows[slot].requested, t) }
 	if f.hasRequested[0] {
 		lo, _ = slices.BinarySearchFunc(list, f.requestedFrom, byTime)
+	} else if f.hasRequested[1] {
+		// A window leaves out the requests without a filing time, which sort first.
+		lo, _ = slices.BinarySearchFunc(list, noTime+1, byTime)
 	}
 	if f.hasRequested[1] {
 		hi, _ = slices.BinarySearchFunc(list, f.requested+1, byTime)
@@ -592,79 +615,59 @@ func compareInt(a, b int64) int {
 	return 0
 }
 
-// findInArea collects the matches in the grid cells that the query's box or circle meets,
-// then sorts them into the query's order.
-func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
-	var boxes []georeport.BBox
-	if q.Circle != nil {
-		boxes = q.Circle.Bounds()
-	} else {
-		boxes = []georeport.BBox{*q.BBox}
-	}
+// areaCell is a grid cell that an area query meets: the part of its list within the
+// filing window, and whether every row of the cell lies inside the area.
+type areaCell struct {
+	rows []int32
+	// inCircle and inBox are set when the cell lies inside the query's circle or box, or the
+	// query has none; inside when both are.
+	inCircle, inBox, inside bool
+	// simple is set when every row of rows matches without a check of its own: the cell is
+	// inside the area and the query has no condition but its filing window.
+	simple bool
+	// nearest is at most the distance from the circle centre to any point of the cell.
+	nearest float64
+}
 
-	var matches []memMatch
-	seen := map[cellKey]bool{}
-	visit := func(key cellKey) {
-		if seen[key] {
-			return
-		}
-		seen[key] = true
-		for _, slot := range m.cells[key] {
-			row := &m.rows[slot]
-			if row.flags&rowLocated == 0 || !f.matches(row) {
-				continue
-			}
-			p := georeport.Point{Lat: row.lat, Long: row.long}
-			if q.BBox != nil && !q.BBox.Contains(p) {
-				continue
-			}
-			match := memMatch{slot: slot}
-			if q.Circle != nil {
-				match.distance = georeport.Distance(q.Circle.Center, p)
-				if match.distance > q.Circle.Radius {
-					continue
-				}
-			}
-			matches = append(matches, match)
-		}
-	}
-	for _, box := range boxes {
-		low, high := cellOf(box.MinLat, box.MinLong), cellOf(box.MaxLat, box.MaxLong)
-		span := (int64(high.lat) - int64(low.lat) + 1) * (int64(high.long) - int64(low.long) + 1)
-		if span > int64(len(m.cells)) {
-			// A box larger than the populated grid: walk the cells that exist instead.
-			for key := range m.cells {
-				if key.lat >= low.lat && key.lat <= high.lat && key.long >= low.long && key.long <= high.long {
-					visit(key)
-				}
-			}
+// cellEpsilon widens a cell by about a millimetre when it is tested against an area, so that
+// rounding in cellOf cannot leave a row outside the cell it is filed in.
+const cellEpsilon = 1e-8
+
+// findInArea runs a query with a box or circle: it finds the cells that the area meets, counts
+// the matches in each, and then reads only as many rows as the page needs, newest first
+// through a merge of the cells, or nearest first from the cells closest to the centre.
+func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
+	cells := m.areaCells(q, f)
+	total := 0
+	for i := range cells {
+		c := &cells[i]
+		if c.simple {
+			total += len(c.rows)
 			continue
 		}
-		for lat := low.lat; lat <= high.lat; lat++ {
-			for long := low.long; long <= high.long; long++ {
-				visit(cellKey{lat, long})
+		for _, slot := range c.rows {
+			if _, ok := m.areaMatch(q, &f, c, slot); ok {
+				total++
 			}
 		}
 	}
 
-	nearest := q.Circle != nil && q.Order == georeport.NearestFirst
-	slices.SortFunc(matches, func(a, b memMatch) int {
-		if nearest && a.distance != b.distance {
-			if a.distance < b.distance {
-				return -1
-			}
-			return 1
-		}
-		return -m.compareSlots(a.slot, b.slot)
-	})
-
-	result := memResult{total: len(matches)}
-	offset := min(max(q.Offset, 0), len(matches))
-	end := len(matches)
+	result := memResult{total: total}
+	offset := min(max(q.Offset, 0), total)
+	want := total
 	if q.Limit > 0 {
-		end = min(end, offset+q.Limit)
+		want = min(total, offset+q.Limit)
 	}
-	for _, match := range matches[offset:end] {
+	if want <= offset {
+		return result
+	}
+	var page []memMatch
+	if q.Circle != nil && q.Order == georeport.NearestFirst {
+		page = m.nearestInCells(q, &f, cells, want)
+	} else {
+		page = m.newestInCells(q, &f, cells, want)
+	}
+	for _, match := range page[offset:] {
 		result.rowIDs = append(result.rowIDs, int64(match.slot))
 		result.versions = append(result.versions, m.rows[match.slot].version)
 		if q.Circle != nil {
@@ -672,4 +675,189 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 		}
 	}
 	return result
+}
+
+// areaCells returns the cells that q's area meets and that have rows in its filing window.
+func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
+	var boxes []georeport.BBox
+	if q.Circle != nil {
+		boxes = q.Circle.Bounds()
+	} else {
+		boxes = []georeport.BBox{*q.BBox}
+	}
+	timeOnly := len(f.codes) == 0 && f.statuses == 0 && !f.hasUpdated[0] && !f.hasUpdated[1] &&
+		!f.hasJurisdiction && !f.hasAgency && !f.hasObject && f.detailed == 0
+
+	var cells []areaCell
+	add := func(key cellKey, list []int32) {
+		rows := m.window(list, f)
+		if len(rows) == 0 {
+			return
+		}
+		c := areaCell{rows: rows, inCircle: true, inBox: true}
+		rect := georeport.BBox{
+			MinLat: float64(key.lat)*cellLat - cellEpsilon, MaxLat: float64(key.lat+1)*cellLat + cellEpsilon,
+			MinLong: float64(key.long)*cellLong - cellEpsilon, MaxLong: float64(key.long+1)*cellLong + cellEpsilon,
+		}
+		if q.Circle != nil {
+			near, far := cellDistances(q.Circle.Center, rect)
+			if near > q.Circle.Radius {
+				return
+			}
+			c.nearest = near
+			c.inCircle = far < q.Circle.Radius
+		}
+		if b := q.BBox; b != nil {
+			if rect.MaxLat < b.MinLat || rect.MinLat > b.MaxLat || rect.MaxLong < b.MinLong || rect.MinLong > b.MaxLong {
+				return
+			}
+			c.inBox = rect.MinLat >= b.MinLat && rect.MaxLat <= b.MaxLat && rect.MinLong >= b.MinLong && rect.MaxLong <= b.MaxLong
+		}
+		c.inside = c.inCircle && c.inBox
+		c.simple = c.inside && timeOnly && (f.includeHidden || m.cellHidden[key] == 0)
+		cells = append(cells, c)
+	}
+	for _, box := range boxes {
+		low, high := cellOf(box.MinLat, box.MinLong), cellOf(box.MaxLat, box.MaxLong)
+		span := (int64(high.lat) - int64(low.lat) + 1) * (int64(high.long) - int64(low.long) + 1)
+		if span > int64(len(m.cells)) {
+			// A box larger than the populated grid: walk the cells that exist instead.
+			for key, list := range m.cells {
+				if key.lat >= low.lat && key.lat <= high.lat && key.long >= low.long && key.long <= high.long {
+					add(key, list)
+				}
+			}
+			continue
+		}
+		for lat := low.lat; lat <= high.lat; lat++ {
+			for long := low.long; long <= high.long; long++ {
+				if list, ok := m.cells[cellKey{lat, long}]; ok {
+					add(cellKey{lat, long}, list)
+				}
+			}
+		}
+	}
+	return cells
+}
+
+// cellDistances returns a lower bound of the distance from p to the nearest point of rect and
+// an upper bound of the distance to its farthest point. The lower bound is the distance to
+// the centre of rect less the distance from that centre to its farthest corner, which the
+// triangle inequality allows; the farthest point of a cell much smaller than the earth is one
+// of its corners. A centimetre on each side absorbs rounding.
+func cellDistances(p georeport.Point, rect georeport.BBox) (near, far float64) {
+	const slack = 0.01
+	centre := georeport.Point{Lat: (rect.MinLat + rect.MaxLat) / 2, Long: (rect.MinLong + rect.MaxLong) / 2}
+	corners := [4]georeport.Point{
+		{Lat: rect.MinLat, Long: rect.MinLong}, {Lat: rect.MinLat, Long: rect.MaxLong},
+		{Lat: rect.MaxLat, Long: rect.MinLong}, {Lat: rect.MaxLat, Long: rect.MaxLong},
+	}
+	halfDiagonal := 0.0
+	for _, c := range corners {
+		halfDiagonal = max(halfDiagonal, georeport.Distance(centre, c))
+		far = max(far, georeport.Distance(p, c))
+	}
+	return georeport.Distance(p, centre) - halfDiagonal - slack, far + slack
+}
+
+// areaMatch reports whether the row of slot in cell c matches q, and its distance from the
+// circle centre when q has a circle.
+func (m *memIndex) areaMatch(q *georeport.Query, f *memFilter, c *areaCell, slot int32) (float64, bool) {
+	row := &m.rows[slot]
+	if !c.simple && !f.matches(row) {
+		return 0, false
+	}
+	p := georeport.Point{Lat: row.lat, Long: row.long}
+	if !c.inBox && !q.BBox.Contains(p) {
+		return 0, false
+	}
+	if q.Circle != nil {
+		d := georeport.Distance(q.Circle.Center, p)
+		return d, c.inCircle || d <= q.Circle.Radius
+	}
+	return 0, true
+}
+
+// newestInCells returns the first want matches in the order of NewestFirst, merging the
+// cells' lists from their newest ends.
+func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaCell, want int) []memMatch {
+	heads := make([]int, len(cells)) // the next, older, position in each cell
+	order := make([]int, 0, len(cells))
+	for i := range cells {
+		heads[i] = len(cells[i].rows) - 1
+		order = append(order, i)
+	}
+	// order is a heap of cell numbers with the newest head on top.
+	newer := func(a, b int) bool {
+		return m.compareSlots(cells[a].rows[heads[a]], cells[b].rows[heads[b]]) > 0
+	}
+	down := func(i int) {
+		for {
+			top := i
+			for _, child := range []int{2*i + 1, 2*i + 2} {
+				if child < len(order) && newer(order[child], order[top]) {
+					top = child
+				}
+			}
+			if top == i {
+				return
+			}
+			order[i], order[top] = order[top], order[i]
+			i = top
+		}
+	}
+	for i := len(order)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	page := make([]memMatch, 0, want)
+	for len(page) < want && len(order) > 0 {
+		n := order[0]
+		slot := cells[n].rows[heads[n]]
+		if d, ok := m.areaMatch(q, f, &cells[n], slot); ok {
+			page = append(page, memMatch{slot: slot, distance: d})
+		}
+		heads[n]--
+		if heads[n] < 0 {
+			order[0] = order[len(order)-1]
+			order = order[:len(order)-1]
+		}
+		down(0)
+	}
+	return page
+}
+
+// nearestInCells returns the first want matches in the order of NearestFirst. It visits the
+// cells from the nearest and stops at the first cell that is farther than the want-th match
+// found so far.
+func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []areaCell, want int) []memMatch {
+	slices.SortFunc(cells, func(a, b areaCell) int { return cmp.Compare(a.nearest, b.nearest) })
+	before := func(a, b memMatch) int {
+		if a.distance != b.distance {
+			return cmp.Compare(a.distance, b.distance)
+		}
+		return -m.compareSlots(a.slot, b.slot)
+	}
+	var best []memMatch // sorted, at most want long
+	for i := range cells {
+		c := &cells[i]
+		if len(best) == want && c.nearest > best[want-1].distance {
+			break
+		}
+		for _, slot := range c.rows {
+			d, ok := m.areaMatch(q, f, c, slot)
+			if !ok {
+				continue
+			}
+			match := memMatch{slot: slot, distance: d}
+			if len(best) == want && before(match, best[want-1]) >= 0 {
+				continue
+			}
+			at, _ := slices.BinarySearchFunc(best, match, before)
+			if len(best) == want {
+				best = best[:want-1]
+			}
+			best = slices.Insert(best, at, match)
+		}
+	}
+	return best
 }

@@ -18,6 +18,12 @@ import (
 // order's tie-break on service_request_id matters, and some without location, times or
 // status.
 func randomRequests(rng *rand.Rand, n int) []georeport.Request {
+	return randomRequestsSpread(rng, n, 0.01)
+}
+
+// randomRequestsSpread is randomRequests with locations spread by spread degrees of latitude
+// and twice that of longitude around each centre.
+func randomRequestsSpread(rng *rand.Rand, n int, spread float64) []georeport.Request {
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	centres := []georeport.Point{{Lat: 60.17, Long: 24.94}, {Lat: 60.2, Long: 25.0}, {Lat: -33.9, Long: 151.2}, {Lat: 0.001, Long: 179.999}}
 	codes := []string{"171", "172", "176", "BIN"}
@@ -41,7 +47,7 @@ func randomRequests(rng *rand.Rand, n int) []georeport.Request {
 		}
 		if rng.IntN(8) > 0 {
 			c := centres[rng.IntN(len(centres))]
-			r.Location = &georeport.Point{Lat: c.Lat + rng.NormFloat64()*0.01, Long: c.Long + rng.NormFloat64()*0.02}
+			r.Location = &georeport.Point{Lat: c.Lat + rng.NormFloat64()*spread, Long: c.Long + rng.NormFloat64()*2*spread}
 			r.Location.Long = max(-180, min(180, r.Location.Long))
 		}
 		if rng.IntN(5) == 0 {
@@ -74,7 +80,7 @@ func randomQuery(rng *rand.Rand) georeport.Query {
 	if rng.IntN(4) == 0 {
 		q.UpdatedTo = base.Add(time.Duration(rng.IntN(300)) * time.Hour)
 	}
-	switch rng.IntN(4) {
+	switch rng.IntN(5) {
 	case 0:
 		q.Circle = &georeport.Circle{Center: georeport.Point{Lat: 60.17 + rng.NormFloat64()*0.01, Long: 24.94}, Radius: float64(100 + rng.IntN(5000))}
 		if rng.IntN(2) == 0 {
@@ -84,6 +90,10 @@ func randomQuery(rng *rand.Rand) georeport.Query {
 		q.BBox = &georeport.BBox{MinLong: 24.9, MinLat: 60.15, MaxLong: 24.9 + rng.Float64()*0.2, MaxLat: 60.15 + rng.Float64()*0.1}
 	case 2:
 		q.Circle = &georeport.Circle{Center: georeport.Point{Lat: 0, Long: -179.99}, Radius: 20_000}
+		q.Order = georeport.NearestFirst
+	case 3:
+		q.Circle = &georeport.Circle{Center: georeport.Point{Lat: 60.17, Long: 24.94}, Radius: float64(100 + rng.IntN(3000))}
+		q.BBox = &georeport.BBox{MinLong: 24.93, MinLat: 60.16, MaxLong: 24.93 + rng.Float64()*0.05, MaxLat: 60.16 + rng.Float64()*0.03}
 		q.Order = georeport.NearestFirst
 	}
 	if rng.IntN(5) == 0 {
@@ -104,6 +114,19 @@ func randomQuery(rng *rand.Rand) georeport.Query {
 // TestIndexMatchesSQL runs random queries through the in-memory index and through SQL, and
 // requires the same pages, counts and distances.
 func TestIndexMatchesSQL(t *testing.T) {
+	for _, data := range []struct {
+		name     string
+		requests int
+		spread   float64
+		queries  int
+	}{{"sparse", 600, 0.01, 2000}, {"dense", 2500, 0.002, 600}} {
+		t.Run(data.name, func(t *testing.T) { testIndexMatchesSQL(t, data.requests, data.spread, data.queries) })
+	}
+}
+
+// testIndexMatchesSQL compares the index with SQL over n random requests; with a small
+// spread, many grid cells hold many requests and lie wholly inside the queries' areas.
+func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int) {
 	ctx := context.Background()
 	s, err := Open(ctx, Memory, nil)
 	if err != nil {
@@ -111,17 +134,17 @@ func TestIndexMatchesSQL(t *testing.T) {
 	}
 	defer s.Close()
 	rng := rand.New(rand.NewPCG(7, 11))
-	requests := randomRequests(rng, 600)
-	if err := s.ImportRequests(ctx, requests[:300]); err != nil {
+	requests := randomRequestsSpread(rng, n, spread)
+	if err := s.ImportRequests(ctx, requests[:n/2]); err != nil {
 		t.Fatal(err)
 	}
-	for i := range requests[300:] {
-		if err := s.CreateRequest(ctx, &requests[300+i]); err != nil {
+	for i := range requests[n/2:] {
+		if err := s.CreateRequest(ctx, &requests[n/2+i]); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Replace some imported requests with new times and places.
-	moved := randomRequests(rng, 100)
+	moved := randomRequestsSpread(rng, n/6, spread)
 	for i := range moved {
 		moved[i].ID = requests[i*3].ID
 	}
@@ -130,7 +153,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 	}
 
 	matched := 0
-	for i := range 2000 {
+	for i := range queries {
 		q := randomQuery(rng)
 		if !s.index.supports(&q) {
 			t.Fatalf("query %d %+v is not one the index runs", i, q)
@@ -160,7 +183,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 	if matched < 20_000 {
 		t.Errorf("the queries matched %d requests in all; the test needs queries that match", matched)
 	}
-	t.Logf("2000 queries matched %d requests in all", matched)
+	t.Logf("%d queries matched %d requests in all", queries, matched)
 }
 
 func pageIDs(p *georeport.Page) []string {
