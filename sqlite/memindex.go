@@ -30,7 +30,7 @@ type memIndex struct {
 	cells map[cellKey][]int32
 	// cellHidden counts the hidden rows of each cell.
 	cellHidden map[cellKey]int32
-	ids   []byte // the service_request_ids, which memRow points into
+	ids        []byte // the service_request_ids, which memRow points into
 
 	codes, jurisdictions, agencies, objects interner
 	detailed                                interner // elements of the detailed status lists
