@@ -69,6 +69,17 @@ type Page struct {
 	Total int
 }
 
+// PartStore is a Store that can hand over a page of FindRequests in parts, so that a long
+// page is encoded and sent without holding all its requests at once.
+type PartStore interface {
+	Store
+	// FindRequestsInParts runs q as FindRequests does and calls part with the page's
+	// requests in order, at most size at a time. Every part has the Total of all matches; a
+	// page without requests comes as one empty part. It stops at the first error of part
+	// and returns it.
+	FindRequestsInParts(ctx context.Context, q *Query, size int, part func(*Page) error) error
+}
+
 // MediaReservation is a file that a POST stores before it stores its request.
 type MediaReservation struct {
 	Name     string // the file's name in the media store

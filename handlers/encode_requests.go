@@ -54,12 +54,52 @@ func (e *requestEncoder) timeText(t time.Time) string {
 // appendJSONList appends the requests as a JSON array. distances is nil or has one entry per
 // request.
 func (e *requestEncoder) appendJSONList(b []byte, rs []georeport.Request, distances []float64) []byte {
-	b = append(b, '[')
+	return e.appendList(b, JSON, rs, distances)
+}
+
+// appendList appends the requests as a whole list document in the format.
+func (e *requestEncoder) appendList(b []byte, f Format, rs []georeport.Request, distances []float64) []byte {
+	b = appendListHead(b, f)
 	for i := range rs {
-		if i > 0 {
+		b = e.appendListItem(b, f, i, &rs[i], distanceAt(distances, i))
+	}
+	return appendListTail(b, f)
+}
+
+// appendListHead, appendListItem and appendListTail write a list document in parts, so that
+// a long list can be sent while it is read. n counts the items of the document from 0.
+func appendListHead(b []byte, f Format) []byte {
+	switch f {
+	case XML:
+		return append(append(b, xmlHeader...), "<service_requests>"...)
+	case GeoJSON:
+		return append(b, `{"type":"FeatureCollection","features":[`...)
+	}
+	return append(b, '[')
+}
+
+func (e *requestEncoder) appendListItem(b []byte, f Format, n int, r *georeport.Request, distance float64) []byte {
+	switch f {
+	case XML:
+		return e.appendXMLRequest(b, r, distance)
+	case GeoJSON:
+		if n > 0 {
 			b = append(b, ',')
 		}
-		b = e.appendJSONObject(b, &rs[i], distanceAt(distances, i))
+		return e.appendFeature(b, r, distance)
+	}
+	if n > 0 {
+		b = append(b, ',')
+	}
+	return e.appendJSONObject(b, r, distance)
+}
+
+func appendListTail(b []byte, f Format) []byte {
+	switch f {
+	case XML:
+		return append(b, "</service_requests>\n"...)
+	case GeoJSON:
+		return append(b, "]}\n"...)
 	}
 	return append(b, "]\n"...)
 }
@@ -169,12 +209,7 @@ func (e *requestEncoder) appendJSONExtended(b []byte, r *georeport.Request) []by
 
 // appendXMLList appends the requests as <service_requests>.
 func (e *requestEncoder) appendXMLList(b []byte, rs []georeport.Request, distances []float64) []byte {
-	b = append(b, xmlHeader...)
-	b = append(b, "<service_requests>"...)
-	for i := range rs {
-		b = e.appendXMLRequest(b, &rs[i], distanceAt(distances, i))
-	}
-	return append(b, "</service_requests>\n"...)
+	return e.appendList(b, XML, rs, distances)
 }
 
 func (e *requestEncoder) appendXMLRequest(b []byte, r *georeport.Request, distance float64) []byte {
@@ -242,26 +277,23 @@ func (e *requestEncoder) appendXMLExtended(b []byte, r *georeport.Request) []byt
 // appendGeoJSON appends the requests as a FeatureCollection of Point features whose
 // properties are the request fields. A request without coordinates has a null geometry.
 func (e *requestEncoder) appendGeoJSON(b []byte, rs []georeport.Request, distances []float64) []byte {
-	b = append(b, `{"type":"FeatureCollection","features":[`...)
-	for i := range rs {
-		r := &rs[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"type":"Feature","id":`...)
-		b = appendJSONString(b, r.ID)
-		if r.Location != nil {
-			b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
-			b = appendFloat(b, r.Location.Long)
-			b = append(b, ',')
-			b = appendFloat(b, r.Location.Lat)
-			b = append(b, "]}"...)
-		} else {
-			b = append(b, `,"geometry":null`...)
-		}
-		b = append(b, `,"properties":`...)
-		b = e.appendJSONObject(b, r, distanceAt(distances, i))
-		b = append(b, '}')
+	return e.appendList(b, GeoJSON, rs, distances)
+}
+
+// appendFeature appends one request as a GeoJSON feature.
+func (e *requestEncoder) appendFeature(b []byte, r *georeport.Request, distance float64) []byte {
+	b = append(b, `{"type":"Feature","id":`...)
+	b = appendJSONString(b, r.ID)
+	if r.Location != nil {
+		b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
+		b = appendFloat(b, r.Location.Long)
+		b = append(b, ',')
+		b = appendFloat(b, r.Location.Lat)
+		b = append(b, "]}"...)
+	} else {
+		b = append(b, `,"geometry":null`...)
 	}
-	return append(b, "]}\n"...)
+	b = append(b, `,"properties":`...)
+	b = e.appendJSONObject(b, r, distance)
+	return append(b, '}')
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/locale"
@@ -52,20 +53,82 @@ func (s *Server) listRequests(x *exchange) error {
 	}
 	params.query.Jurisdiction = s.storeJurisdiction(jurisdiction)
 
+	if parts, ok := s.store.(georeport.PartStore); ok && params.query.Limit > listPartSize {
+		return s.streamRequests(x, parts, params)
+	}
 	page, err := s.store.FindRequests(x.r.Context(), &params.query)
 	if err != nil {
 		return err
 	}
+	s.setPageHeaders(x, params, page.Total)
+	return s.writeRequests(x, page.Requests, page.Distances, params.extensions)
+}
 
+// listPartSize is how many requests a long list reads and encodes at a time, and
+// listFlushBytes how much encoded text it gathers before writing.
+const (
+	listPartSize   = 100
+	listFlushBytes = 64 << 10
+)
+
+// streamRequests serves a long page in parts: it writes each part's requests as they are
+// read, so that the memory a request takes does not grow with its page. The response has no
+// Content-Length. A store failure after the first part has been sent can no longer become an
+// error response, so the connection is cut and the client sees a broken response, never a
+// short list that looks complete.
+func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *listParams) error {
+	e := s.encoder(x, params.extensions)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	b := (*buf)[:0]
+	n, started := 0, false
+	err := parts.FindRequestsInParts(x.r.Context(), &params.query, listPartSize, func(page *georeport.Page) error {
+		if !started {
+			started = true
+			s.setPageHeaders(x, params, page.Total)
+			h := x.w.Header()
+			h.Set("Content-Type", x.format.ContentType())
+			h.Set("Content-Language", x.lang)
+			h.Add("Vary", "Accept-Language")
+			x.w.WriteHeader(http.StatusOK)
+			b = appendListHead(b, x.format)
+		}
+		for i := range page.Requests {
+			b = e.appendListItem(b, x.format, n, &page.Requests[i], distanceAt(page.Distances, i))
+			n++
+		}
+		if len(b) >= listFlushBytes {
+			if _, err := x.w.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+		return nil
+	})
+	*buf = b
+	if err != nil {
+		if !started {
+			return err
+		}
+		s.log.Warn("list response cut short", "request_id", x.requestID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	b = appendListTail(b, x.format)
+	*buf = b
+	x.w.Write(b)
+	return nil
+}
+
+// setPageHeaders sets the count and paging headers of a list response.
+func (s *Server) setPageHeaders(x *exchange, params *listParams, total int) {
 	h := x.w.Header()
-	pageCount := (page.Total + params.pageSize - 1) / params.pageSize
-	h.Set("X-Result-Count", strconv.Itoa(page.Total))
+	pageCount := (total + params.pageSize - 1) / params.pageSize
+	h.Set("X-Result-Count", strconv.Itoa(total))
 	h.Set("X-Page-Count", strconv.Itoa(pageCount))
 	h.Set("X-Page-Size", strconv.Itoa(params.pageSize))
 	if link := s.pageLinks(x, params.page, pageCount); link != "" {
 		h.Set("Link", link)
 	}
-	return s.writeRequests(x, page.Requests, page.Distances, params.extensions)
 }
 
 // pageLinks returns the Link header with the next and previous pages, if there are any.
@@ -91,17 +154,27 @@ func (s *Server) pageLinks(x *exchange, page, pageCount int) string {
 
 func (s *Server) writeRequests(x *exchange, rs []georeport.Request, distances []float64, extensions bool) error {
 	e := s.encoder(x, extensions)
-	var b []byte
-	switch x.format {
-	case XML:
-		b = e.appendXMLList(make([]byte, 0, 1024*(len(rs)+1)), rs, distances)
-	case GeoJSON:
-		b = e.appendGeoJSON(make([]byte, 0, 1024*(len(rs)+1)), rs, distances)
-	default:
-		b = e.appendJSONList(make([]byte, 0, 1024*(len(rs)+1)), rs, distances)
-	}
-	x.writeBody(http.StatusOK, b, true)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	*buf = e.appendList((*buf)[:0], x.format, rs, distances)
+	x.writeBody(http.StatusOK, *buf, true)
 	return nil
+}
+
+// buffers holds encoding buffers for reuse, so that each response does not grow a new one.
+var buffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 16<<10)
+	return &b
+}}
+
+func getBuffer() *[]byte { return buffers.Get().(*[]byte) }
+
+// putBuffer returns a buffer for reuse unless it grew past 1 MiB, which a rare long response
+// should not keep.
+func putBuffer(b *[]byte) {
+	if cap(*b) <= 1<<20 {
+		buffers.Put(b)
+	}
 }
 
 // getRequest serves GET requests/{id}: a list of one request. A request that moderation hides

@@ -52,6 +52,21 @@ func (t *tracedStore) Request(ctx context.Context, id string) (r *georeport.Requ
 	return t.store.Request(ctx, id)
 }
 
+// FindRequestsInParts passes the call on when the store splits pages, and else hands over
+// the whole page as one part.
+func (t *tracedStore) FindRequestsInParts(ctx context.Context, q *georeport.Query, size int, part func(*georeport.Page) error) (err error) {
+	s := span(ctx, "FindRequestsInParts")
+	defer func() { finish(s, err) }()
+	if parts, ok := t.store.(georeport.PartStore); ok {
+		return parts.FindRequestsInParts(ctx, q, size, part)
+	}
+	page, err := t.store.FindRequests(ctx, q)
+	if err != nil {
+		return err
+	}
+	return part(page)
+}
+
 func (t *tracedStore) RequestIDByToken(ctx context.Context, token string) (id string, err error) {
 	s := span(ctx, "RequestIDByToken")
 	defer func() { finish(s, err) }()

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -8,7 +10,7 @@ import (
 
 // defaultCacheBytes is the memory that a store's request cache may take, as estimated by
 // requestSize.
-const defaultCacheBytes = 48 << 20
+const defaultCacheBytes = 32 << 20
 
 // requestCache keeps decoded requests by row id, so that the pages that clients read again
 // and again, such as the newest requests of a service, are not read and decoded from SQLite
@@ -52,6 +54,7 @@ func (c *requestCache) put(key cacheKey, r *georeport.Request) {
 	if size > c.limit/16 {
 		return
 	}
+	r = compacted(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[key]; ok {
@@ -89,4 +92,53 @@ func requestSize(r *georeport.Request) int {
 	rep := r.Reporter
 	return size + len(rep.Email) + len(rep.FirstName) + len(rep.LastName) + len(rep.Phone) +
 		len(rep.DeviceID) + len(rep.AccountID)
+}
+
+// compacted returns a copy of r whose strings share one allocation of their own. A decoded
+// request's strings point into the text of the whole page it was read with, and a cached
+// request must not keep that alive.
+func compacted(r *georeport.Request) *georeport.Request {
+	c := *r
+	if r.Location != nil {
+		p := *r.Location
+		c.Location = &p
+	}
+	c.MediaURLs = slices.Clone(r.MediaURLs)
+	c.Tasks = slices.Clone(r.Tasks)
+	c.Attributes = slices.Clone(r.Attributes)
+	fields := []*string{&c.ID, &c.Jurisdiction, &c.Token, &c.ServiceCode, &c.ServiceName, (*string)(&c.Status),
+		&c.StatusNotes, &c.Description, &c.AgencyResponsible, &c.ServiceNotice, &c.Address, &c.AddressID,
+		&c.Zipcode, &c.MediaURL, &c.Title, &c.DetailedStatus, &c.ServiceObjectID, &c.ServiceObjectType,
+		(*string)(&c.Visibility), &c.Reporter.Email, &c.Reporter.FirstName, &c.Reporter.LastName, &c.Reporter.Phone,
+		&c.Reporter.DeviceID, &c.Reporter.AccountID}
+	for i := range c.MediaURLs {
+		fields = append(fields, &c.MediaURLs[i])
+	}
+	for i := range c.Tasks {
+		fields = append(fields, &c.Tasks[i].State, &c.Tasks[i].Type, &c.Tasks[i].OwnerName)
+	}
+	for i := range c.Attributes {
+		c.Attributes[i].Values = slices.Clone(c.Attributes[i].Values)
+		fields = append(fields, &c.Attributes[i].Code)
+		for j := range c.Attributes[i].Values {
+			fields = append(fields, &c.Attributes[i].Values[j])
+		}
+	}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all := b.String()
+	at := 0
+	for _, f := range fields {
+		length := len(*f)
+		*f = all[at : at+length]
+		at += length
+	}
+	return &c
 }

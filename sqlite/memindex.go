@@ -589,20 +589,39 @@ func (f *memFilter) listKeys() []listKey {
 // window returns the part of a sorted list within f's filing window.
 func (m *memIndex) window(list []int32, f memFilter) []int32 {
 	lo, hi := 0, len(list)
-	byTime := func(slot int32, t int64) int { return compareInt(m.rows[slot].requested, t) }
 	if f.hasRequested[0] {
-		lo, _ = slices.BinarySearchFunc(list, f.requestedFrom, byTime)
+		lo = m.firstFiledAt(list, f.requestedFrom)
 	} else if f.hasRequested[1] {
 		// A window leaves out the requests without a filing time, which sort first.
-		lo, _ = slices.BinarySearchFunc(list, noTime+1, byTime)
+		lo = m.firstFiledAt(list, noTime+1)
 	}
 	if f.hasRequested[1] {
-		hi, _ = slices.BinarySearchFunc(list, f.requested+1, byTime)
+		hi = m.firstFiledAt(list, f.requested+1)
 	}
 	if lo > hi {
 		return nil
 	}
 	return list[lo:hi]
+}
+
+// firstFiledAt returns the position of the first row of a sorted list filed at t or later.
+func (m *memIndex) firstFiledAt(list []int32, t int64) int {
+	if len(list) == 0 || m.rows[list[0]].requested >= t {
+		return 0
+	}
+	if m.rows[list[len(list)-1]].requested < t {
+		return len(list)
+	}
+	lo, hi := 0, len(list) // list[lo] is before t, list[hi-1] is not
+	for hi-lo > 1 {
+		mid := int(uint(lo+hi) >> 1)
+		if m.rows[list[mid]].requested < t {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 func compareInt(a, b int64) int {
@@ -689,6 +708,9 @@ func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
 		!f.hasJurisdiction && !f.hasAgency && !f.hasObject && f.detailed == 0
 
 	var cells []areaCell
+	// halfDiagonals holds, by row of the grid, the distance from a cell's centre to its
+	// farthest corner.
+	halfDiagonals := map[int32]float64{}
 	add := func(key cellKey, list []int32) {
 		rows := m.window(list, f)
 		if len(rows) == 0 {
@@ -700,12 +722,20 @@ func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
 			MinLong: float64(key.long)*cellLong - cellEpsilon, MaxLong: float64(key.long+1)*cellLong + cellEpsilon,
 		}
 		if q.Circle != nil {
-			near, far := cellDistances(q.Circle.Center, rect)
-			if near > q.Circle.Radius {
+			half, ok := halfDiagonals[key.lat]
+			if !ok {
+				half = halfDiagonal(rect)
+				halfDiagonals[key.lat] = half
+			}
+			// By the triangle inequality, every point of the cell is within half of its
+			// centre; a centimetre more absorbs rounding.
+			const slack = 0.01
+			d := georeport.Distance(q.Circle.Center, rectCentre(rect))
+			if d-half-slack > q.Circle.Radius {
 				return
 			}
-			c.nearest = near
-			c.inCircle = far < q.Circle.Radius
+			c.nearest = d - half - slack
+			c.inCircle = d+half+slack < q.Circle.Radius
 		}
 		if b := q.BBox; b != nil {
 			if rect.MaxLat < b.MinLat || rect.MinLat > b.MaxLat || rect.MaxLong < b.MinLong || rect.MinLong > b.MaxLong {
@@ -740,24 +770,16 @@ func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
 	return cells
 }
 
-// cellDistances returns a lower bound of the distance from p to the nearest point of rect and
-// an upper bound of the distance to its farthest point. The lower bound is the distance to
-// the centre of rect less the distance from that centre to its farthest corner, which the
-// triangle inequality allows; the farthest point of a cell much smaller than the earth is one
-// of its corners. A centimetre on each side absorbs rounding.
-func cellDistances(p georeport.Point, rect georeport.BBox) (near, far float64) {
-	const slack = 0.01
-	centre := georeport.Point{Lat: (rect.MinLat + rect.MaxLat) / 2, Long: (rect.MinLong + rect.MaxLong) / 2}
-	corners := [4]georeport.Point{
-		{Lat: rect.MinLat, Long: rect.MinLong}, {Lat: rect.MinLat, Long: rect.MaxLong},
-		{Lat: rect.MaxLat, Long: rect.MinLong}, {Lat: rect.MaxLat, Long: rect.MaxLong},
-	}
-	halfDiagonal := 0.0
-	for _, c := range corners {
-		halfDiagonal = max(halfDiagonal, georeport.Distance(centre, c))
-		far = max(far, georeport.Distance(p, c))
-	}
-	return georeport.Distance(p, centre) - halfDiagonal - slack, far + slack
+func rectCentre(rect georeport.BBox) georeport.Point {
+	return georeport.Point{Lat: (rect.MinLat + rect.MaxLat) / 2, Long: (rect.MinLong + rect.MaxLong) / 2}
+}
+
+// halfDiagonal returns the distance from the centre of rect to its farthest corner. The two
+// corners on one parallel are equally far, so one of each parallel is measured.
+func halfDiagonal(rect georeport.BBox) float64 {
+	centre := rectCentre(rect)
+	return max(georeport.Distance(centre, georeport.Point{Lat: rect.MinLat, Long: rect.MinLong}),
+		georeport.Distance(centre, georeport.Point{Lat: rect.MaxLat, Long: rect.MinLong}))
 }
 
 // areaMatch reports whether the row of slot in cell c matches q, and its distance from the

@@ -381,10 +381,43 @@ func (c *statementCache) closeAll(report func(error)) {
 const selectByRowIDsSQL = `SELECT ` + packedColumns + `, id FROM requests
 	WHERE id IN (SELECT value FROM json_each(?))`
 
+// FindRequestsInParts runs q as FindRequests does and hands over its page size requests at a
+// time. The index finds the whole page at once; only the reading of the rows is split.
+func (s *Store) FindRequestsInParts(ctx context.Context, q *georeport.Query, size int, part func(*georeport.Page) error) error {
+	const op = "sqlite: find requests"
+	if !s.index.supports(q) || size <= 0 {
+		page, err := s.FindRequests(ctx, q)
+		if err != nil {
+			return err
+		}
+		return part(page)
+	}
+	found := s.index.find(q)
+	for from := 0; from == 0 || from < len(found.rowIDs); from += size {
+		to := min(from+size, len(found.rowIDs))
+		piece := memResult{rowIDs: found.rowIDs[from:to], versions: found.versions[from:to], total: found.total}
+		if found.distances != nil {
+			piece.distances = found.distances[from:to]
+		}
+		page, err := s.readFound(ctx, q, piece)
+		if err != nil {
+			return translate(op, err)
+		}
+		if err := part(page); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // findInIndex finds the page and the count in the in-memory index, then reads the page's
 // requests.
 func (s *Store) findInIndex(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
-	found := s.index.find(q)
+	return s.readFound(ctx, q, s.index.find(q))
+}
+
+// readFound reads the requests of rows that the index found, from the cache or SQLite.
+func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResult) (*georeport.Page, error) {
 	page := &georeport.Page{Total: found.total}
 	if q.Circle != nil {
 		page.Distances = []float64{}
