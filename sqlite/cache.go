@@ -19,12 +19,21 @@ const defaultCacheBytes = 32 << 20
 //
 // The cached requests are shared: callers of FindRequests must not change the slices of the
 // requests they get.
+//
+// A request enters the cache only when it is read a second time while its first read is
+// still remembered, so that queries that read rows once, such as circles around random
+// points, do not push out the pages that are read again and again.
 type requestCache struct {
 	mu      sync.Mutex
 	entries map[cacheKey]cachedRequest
 	size    int
 	limit   int
+	// missed remembers the rows read once since it was last cleared.
+	missed map[cacheKey]struct{}
 }
+
+// missedLimit is how many rows read once the cache remembers before it forgets them all.
+const missedLimit = 1 << 16
 
 // cacheKey is a row id and the version of the row that memIndex counts, so that a write
 // makes every older copy unreachable; eviction frees it later.
@@ -39,7 +48,7 @@ type cachedRequest struct {
 }
 
 func newRequestCache(limit int) *requestCache {
-	return &requestCache{entries: map[cacheKey]cachedRequest{}, limit: limit}
+	return &requestCache{entries: map[cacheKey]cachedRequest{}, limit: limit, missed: map[cacheKey]struct{}{}}
 }
 
 func (c *requestCache) get(key cacheKey) (*georeport.Request, bool) {
@@ -51,7 +60,7 @@ func (c *requestCache) get(key cacheKey) (*georeport.Request, bool) {
 
 func (c *requestCache) put(key cacheKey, r *georeport.Request) {
 	size := requestSize(r)
-	if size > c.limit/16 {
+	if size > c.limit/16 || !c.admit(key) {
 		return
 	}
 	r = compacted(r)
@@ -69,6 +78,21 @@ func (c *requestCache) put(key cacheKey, r *georeport.Request) {
 		delete(c.entries, id)
 		c.size -= e.size
 	}
+}
+
+// admit reports whether the row was read before, and remembers that it has been.
+func (c *requestCache) admit(key cacheKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.missed[key]; ok {
+		delete(c.missed, key)
+		return true
+	}
+	if len(c.missed) >= missedLimit {
+		clear(c.missed)
+	}
+	c.missed[key] = struct{}{}
+	return false
 }
 
 // requestSize estimates the memory a decoded request takes, in bytes.

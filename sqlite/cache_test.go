@@ -84,3 +84,28 @@ func TestCompactedCopiesEveryString(t *testing.T) {
 		t.Error("the copy shares a pointer or slice with the original")
 	}
 }
+
+// TestCacheAdmitsRowsReadTwice checks that a row enters the cache on its second read, and that
+// the cache stays within its limit.
+func TestCacheAdmitsRowsReadTwice(t *testing.T) {
+	c := newRequestCache(1 << 20)
+	r := &georeport.Request{ID: "a", Description: "Kuoppa"}
+	key := cacheKey{rowID: 1, version: 1}
+	c.put(key, r)
+	if _, ok := c.get(key); ok {
+		t.Fatal("a row read once is cached")
+	}
+	c.put(key, r)
+	got, ok := c.get(key)
+	if !ok || got.Description != "Kuoppa" {
+		t.Fatalf("a row read twice: get = %v, %v", got, ok)
+	}
+	for i := range 10_000 {
+		k := cacheKey{rowID: int64(i + 2), version: 1}
+		c.put(k, r)
+		c.put(k, r)
+	}
+	if c.size > c.limit {
+		t.Errorf("the cache holds %d bytes, over its limit of %d", c.size, c.limit)
+	}
+}

@@ -143,6 +143,22 @@ func newMemIndex() *memIndex {
 		cellHidden: map[cellKey]int32{}}
 }
 
+// reserve makes room for row ids up to maxRowID and for count requests, so that loading a
+// store does not leave the index with up to twice the memory it needs.
+func (m *memIndex) reserve(maxRowID, count int) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rows = slices.Grow(m.rows, max(0, maxRowID+1-len(m.rows)))
+	m.ids = slices.Grow(m.ids, max(0, count*averageIDLength-len(m.ids)))
+}
+
+// averageIDLength is the length of the service_request_ids that reserve plans for; this
+// server makes ids of 20 characters, and so does Helsinki's.
+const averageIDLength = 20
+
 // indexEntry is what put needs of a stored request.
 type indexEntry struct {
 	rowID             int64

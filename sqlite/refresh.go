@@ -37,6 +37,14 @@ func (s *Store) refresh(ctx context.Context) error {
 	if latest == s.knownChange {
 		return nil
 	}
+	if s.knownChange == 0 {
+		// The first load sizes the index once instead of letting it grow by doubling.
+		var maxRowID, count sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT max(id), count(*) FROM requests`).Scan(&maxRowID, &count); err != nil {
+			return fmt.Errorf("count requests: %w", err)
+		}
+		s.index.reserve(int(maxRowID.Int64), int(count.Int64))
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+indexColumns+` FROM requests WHERE change_seq > ?`, s.knownChange)
 	if err != nil {
 		return fmt.Errorf("read changed requests: %w", err)
