@@ -24,7 +24,7 @@ func openStore(ctx context.Context, db string, logger *slog.Logger) (georeport.S
 // openWriter opens the store that -db names for a command that writes and lists nothing,
 // such as an import, without the SQLite store's in-memory index of lists.
 func openWriter(ctx context.Context, db string, logger *slog.Logger) (georeport.Store, error) {
-	return openStoreWith(ctx, db, logger, sqlite.Options{NoListIndex: true})
+	return openStoreWith(ctx, db, logger, sqlite.Options{NoListIndex: true, WriterCacheKiB: 32 << 10})
 }
 
 func openStoreWith(ctx context.Context, db string, logger *slog.Logger, options sqlite.Options) (georeport.Store, error) {

@@ -10,7 +10,7 @@ import (
 
 // defaultCacheBytes is the memory that a store's request cache may take, as estimated by
 // requestSize.
-const defaultCacheBytes = 32 << 20
+const defaultCacheBytes = 16 << 20
 
 // requestCache keeps decoded requests by row id, so that the pages that clients read again
 // and again, such as the newest requests of a service, are not read and decoded from SQLite
