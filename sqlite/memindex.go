@@ -202,7 +202,10 @@ func (m *memIndex) put(entries []indexEntry) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.putLocked(entries)
+}
 
+func (m *memIndex) putLocked(entries []indexEntry) {
 	touched := make(map[int32]bool, len(entries))
 	removed := map[listKey]map[int32]bool{} // rows that leave each list
 	for i := range entries {
@@ -340,7 +343,8 @@ func (m *memIndex) compareSlots(a, b int32) int {
 }
 
 // insertOrdered adds slots to a sorted list and returns it: one at a time where they go
-// when few, else by sorting them and merging, which costs one pass over the list.
+// when few, else by sorting them and merging them into the part of the list from where the
+// first of them goes. New requests go at the end, so that part is short.
 func (m *memIndex) insertOrdered(list, slots []int32) []int32 {
 	if len(slots) == 0 {
 		return list
@@ -353,19 +357,76 @@ func (m *memIndex) insertOrdered(list, slots []int32) []int32 {
 		return list
 	}
 	slices.SortFunc(slots, m.compareSlots)
-	merged := make([]int32, 0, len(list)+len(slots))
+	from, _ := slices.BinarySearchFunc(list, slots[0], m.compareSlots)
+	tail := slices.Clone(list[from:])
+	list = list[:from]
 	i, j := 0, 0
-	for i < len(list) && j < len(slots) {
-		if m.compareSlots(list[i], slots[j]) <= 0 {
-			merged = append(merged, list[i])
+	for i < len(tail) && j < len(slots) {
+		if m.compareSlots(tail[i], slots[j]) <= 0 {
+			list = append(list, tail[i])
 			i++
 		} else {
-			merged = append(merged, slots[j])
+			list = append(list, slots[j])
 			j++
 		}
 	}
-	merged = append(merged, list[i:]...)
-	return append(merged, slots[j:]...)
+	list = append(list, tail[i:]...)
+	return append(list, slots[j:]...)
+}
+
+// load adds requests that the index does not hold yet, without ordering its lists, for the
+// first load of a store; finishLoad then orders them once. Merging each batch into lists
+// that already hold most of a large store would copy them again and again.
+func (m *memIndex) load(entries []indexEntry) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var present []indexEntry // rows that writes of this process put in before the load
+	for i := range entries {
+		e := &entries[i]
+		slot := int32(e.rowID)
+		for int(slot) >= len(m.rows) {
+			m.rows = append(m.rows, memRow{})
+		}
+		if m.rows[slot].flags&rowPresent != 0 {
+			present = append(present, *e)
+			continue
+		}
+		m.set(slot, e)
+		row := &m.rows[slot]
+		for _, key := range listKeys(row) {
+			m.lists[key] = append(m.lists[key], slot)
+		}
+		if row.flags&rowLocated != 0 {
+			key := cellOf(row.lat, row.long)
+			m.cells[key] = append(m.cells[key], slot)
+			if row.flags&rowHidden != 0 {
+				m.cellHidden[key]++
+			}
+		}
+	}
+	// put keeps lists ordered only if they were, but finishLoad orders them all.
+	m.putLocked(present)
+}
+
+// finishLoad orders the lists and cells after load, and trims their spare capacity.
+func (m *memIndex) finishLoad() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for key, list := range m.lists {
+		slices.SortFunc(list, m.compareSlots)
+		m.lists[key] = slices.Clip(slices.Clone(list))
+	}
+	for key, list := range m.cells {
+		slices.SortFunc(list, m.compareSlots)
+		m.cells[key] = slices.Clip(slices.Clone(list))
+	}
+	m.rows = slices.Clip(m.rows)
 }
 
 // supports reports whether the index can run q; queries by id or by words go to SQL, and so

@@ -119,20 +119,24 @@ func TestIndexMatchesSQL(t *testing.T) {
 		requests int
 		spread   float64
 		queries  int
-	}{{"sparse", 600, 0.01, 2000}, {"dense", 2500, 0.002, 600}} {
-		t.Run(data.name, func(t *testing.T) { testIndexMatchesSQL(t, data.requests, data.spread, data.queries) })
+		reopen   bool
+	}{{"sparse", 600, 0.01, 2000, false}, {"dense", 2500, 0.002, 600, false}, {"dense loaded", 2500, 0.002, 600, true}} {
+		t.Run(data.name, func(t *testing.T) {
+			testIndexMatchesSQL(t, data.requests, data.spread, data.queries, data.reopen)
+		})
 	}
 }
 
 // testIndexMatchesSQL compares the index with SQL over n random requests; with a small
 // spread, many grid cells hold many requests and lie wholly inside the queries' areas.
-func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int) {
+func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reopen bool) {
 	ctx := context.Background()
-	s, err := Open(ctx, Memory, nil)
+	path := filepath.Join(t.TempDir(), "index.db")
+	s, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { s.Close() }()
 	rng := rand.New(rand.NewPCG(7, 11))
 	requests := randomRequestsSpread(rng, n, spread)
 	if err := s.ImportRequests(ctx, requests[:n/2]); err != nil {
@@ -150,6 +154,15 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int) {
 	}
 	if err := s.ImportRequests(ctx, moved); err != nil {
 		t.Fatal(err)
+	}
+	if reopen {
+		// A new store loads its index from the file in one go, not by writes.
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = Open(ctx, path, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	matched := 0

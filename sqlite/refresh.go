@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -51,6 +52,11 @@ func (s *Store) refresh(ctx context.Context) error {
 	}
 	defer rows.Close()
 
+	first := s.knownChange == 0
+	put := s.index.put
+	if first {
+		put = s.index.load
+	}
 	const batch = 10_000
 	entries := make([]indexEntry, 0, batch)
 	for rows.Next() {
@@ -60,14 +66,22 @@ func (s *Store) refresh(ctx context.Context) error {
 		}
 		entries = append(entries, e)
 		if len(entries) == batch {
-			s.index.put(entries)
+			put(entries)
 			entries = entries[:0]
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read changed requests: %w", err)
 	}
-	s.index.put(entries)
+	put(entries)
+	if first {
+		s.index.finishLoad()
+	}
+	if first && latest > 100_000 {
+		// The load leaves behind garbage about the size of the index; give it back to the
+		// operating system now rather than keep it until the heap grows into it.
+		debug.FreeOSMemory()
+	}
 	s.knownChange = latest
 	return nil
 }
