@@ -38,7 +38,7 @@ func (s *Store) refresh(ctx context.Context) error {
 	if latest == s.knownChange {
 		return nil
 	}
-	if s.knownChange == 0 {
+	if s.knownChange < 0 {
 		// The first load sizes the index once instead of letting it grow by doubling.
 		var maxRowID, count sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT max(id), count(*) FROM requests`).Scan(&maxRowID, &count); err != nil {
@@ -52,7 +52,7 @@ func (s *Store) refresh(ctx context.Context) error {
 	}
 	defer rows.Close()
 
-	first := s.knownChange == 0
+	first := s.knownChange < 0
 	put := s.index.put
 	if first {
 		put = s.index.load
