@@ -69,6 +69,19 @@ func (b *byteSize) Set(s string) error {
 	return nil
 }
 
+// sizeOrZero is a byteSize that may also be 0, which turns off what it sizes.
+type sizeOrZero byteSize
+
+func (b *sizeOrZero) String() string { return (*byteSize)(b).String() }
+
+func (b *sizeOrZero) Set(s string) error {
+	if strings.TrimSpace(s) == "0" {
+		*b = 0
+		return nil
+	}
+	return (*byteSize)(b).Set(s)
+}
+
 // rate is a rate limit flag: COUNT/DURATION such as 10/1m, or 0 for no limit.
 type rate handlers.Rate
 

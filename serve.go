@@ -45,6 +45,7 @@ type serveConfig struct {
 	corsOrigins  stringList
 	drainDelay   time.Duration
 	debugAddr    string
+	headroom     sizeOrZero
 }
 
 func serve(ctx context.Context, env environment, args []string) error {
@@ -52,6 +53,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		maxSpan:   days(georeport.DefaultWindow),
 		maxBody:   1 << 20,
 		maxUpload: 10 << 20,
+		headroom:  80 << 20,
 	}
 	defaultAddr := "127.0.0.1:8080"
 	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" {
@@ -80,6 +82,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when SENTRY_DSN is set")
 	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
+	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB); 0, or a GOMEMLIMIT variable, leaves the runtime's default")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
@@ -124,6 +127,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return err
 	}
 	defer opened.Close()
+	setMemoryLimit(env, int64(cfg.headroom), logger)
 	store := opened
 	if reporter != nil {
 		store = monitor.TraceStore(opened)

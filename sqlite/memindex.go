@@ -14,7 +14,7 @@ import (
 // memIndex keeps in memory the fields that request lists filter and sort on, for every
 // request, so that a list query finds and counts its matches without reading rows: only the
 // requests of the page are then read from SQLite. With it, the cost of a query grows with
-// its matches and its page, not with the store. About 120 bytes per request are held.
+// its matches and its page, not with the store. About 150 bytes per request are held.
 //
 // Requests are kept by their row id, which SQLite assigns densely, one slot per row id.
 // lists hold row ids by filing time and service_request_id, ascending: one list of every

@@ -59,11 +59,13 @@ func (s *Store) refresh(ctx context.Context) error {
 	}
 	const batch = 10_000
 	entries := make([]indexEntry, 0, batch)
+	read := 0
 	for rows.Next() {
 		e, err := scanIndexEntry(rows)
 		if err != nil {
 			return fmt.Errorf("read changed requests: %w", err)
 		}
+		read++
 		entries = append(entries, e)
 		if len(entries) == batch {
 			put(entries)
@@ -77,7 +79,7 @@ func (s *Store) refresh(ctx context.Context) error {
 	if first {
 		s.index.finishLoad()
 	}
-	if first && latest > 100_000 {
+	if first && read > 100_000 {
 		// The load leaves behind garbage about the size of the index; give it back to the
 		// operating system now rather than keep it until the heap grows into it.
 		debug.FreeOSMemory()

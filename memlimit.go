@@ -1,0 +1,25 @@
+package main
+
+import (
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+)
+
+// setMemoryLimit sets the Go runtime's soft memory limit to what the process uses once the
+// store is open, the SQLite index included, plus headroom. Without it the heap may grow to
+// twice what it holds before it is collected, which with the index of a large store is
+// hundreds of megabytes of garbage. A GOMEMLIMIT variable, or a headroom of 0, leaves the
+// runtime's own setting. The limit is soft: the runtime collects more often as it nears it,
+// and passes it rather than fail.
+func setMemoryLimit(env environment, headroom int64, logger *slog.Logger) {
+	if env.getenv("GOMEMLIMIT") != "" || headroom <= 0 {
+		return
+	}
+	debug.FreeOSMemory()
+	var stats runtime.MemStats
+	runtime.ReadMemStats(&stats)
+	used := int64(stats.Sys - stats.HeapReleased)
+	debug.SetMemoryLimit(used + headroom)
+	logger.Info("memory limit set", "in_use_mib", used>>20, "limit_mib", (used+headroom)>>20)
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"math"
+	"runtime/debug"
+	"testing"
+)
+
+// TestSetMemoryLimit checks that serve sets a soft memory limit of what the process uses plus
+// the headroom, and leaves the runtime's limit alone when GOMEMLIMIT is set or the headroom
+// is 0.
+func TestSetMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	env := func(vars map[string]string) environment {
+		return environment{getenv: func(name string) string { return vars[name] }, stdout: io.Discard, stderr: io.Discard}
+	}
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	setMemoryLimit(env(map[string]string{"GOMEMLIMIT": "1GiB"}), 64<<20, logger)
+	setMemoryLimit(env(nil), 0, logger)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set or no headroom, the limit became %d", got)
+	}
+
+	setMemoryLimit(env(nil), 64<<20, logger)
+	got := debug.SetMemoryLimit(-1)
+	if got < 64<<20 || got > 64<<20+512<<20 {
+		t.Errorf("limit %d MiB, want 64 MiB above what a test process uses", got>>20)
+	}
+}
+
+// TestHeadroomFlag checks that -memory-headroom takes sizes and 0.
+func TestHeadroomFlag(t *testing.T) {
+	for text, want := range map[string]int64{"0": 0, "96MiB": 96 << 20, "1048576": 1 << 20} {
+		var s sizeOrZero
+		if err := s.Set(text); err != nil || int64(s) != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", text, s, err, want)
+		}
+	}
+	for _, text := range []string{"-1", "lots", ""} {
+		var s sizeOrZero
+		if err := s.Set(text); err == nil {
+			t.Errorf("Set(%q) accepted %d", text, s)
+		}
+	}
+}
