@@ -30,6 +30,9 @@ type memIndex struct {
 	cells map[cellKey][]int32
 	// cellHidden counts the hidden rows of each cell.
 	cellHidden map[cellKey]int32
+	// hidden holds, for each list, its hidden rows in the same order, so that a query that
+	// leaves them out can count a list's window without visiting its rows.
+	hidden map[listKey][]int32
 	ids        []byte // the service_request_ids, which memRow points into
 
 	codes, jurisdictions, agencies, objects interner
@@ -140,7 +143,7 @@ func (in *interner) lookup(s string) (uint32, bool) {
 
 func newMemIndex() *memIndex {
 	return &memIndex{rows: make([]memRow, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{},
-		cellHidden: map[cellKey]int32{}}
+		cellHidden: map[cellKey]int32{}, hidden: map[listKey][]int32{}}
 }
 
 // reserve makes room for row ids up to maxRowID and for count requests, so that loading a
@@ -223,6 +226,9 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 					removed[key] = map[int32]bool{}
 				}
 				removed[key][slot] = true
+				if old.flags&rowHidden != 0 {
+					m.hidden[key] = slices.DeleteFunc(m.hidden[key], func(s int32) bool { return s == slot })
+				}
 			}
 			if old.flags&rowLocated != 0 {
 				m.removeFromCell(slot, old)
@@ -242,11 +248,15 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 		m.lists[key] = kept
 	}
 	added := map[listKey][]int32{}
+	addedHidden := map[listKey][]int32{}
 	addedCells := map[cellKey][]int32{}
 	for slot := range touched {
 		row := &m.rows[slot]
 		for _, key := range listKeys(row) {
 			added[key] = append(added[key], slot)
+			if row.flags&rowHidden != 0 {
+				addedHidden[key] = append(addedHidden[key], slot)
+			}
 		}
 		if row.flags&rowLocated != 0 {
 			key := cellOf(row.lat, row.long)
@@ -258,6 +268,9 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 	}
 	for key, slots := range added {
 		m.lists[key] = m.insertOrdered(m.lists[key], slots)
+	}
+	for key, slots := range addedHidden {
+		m.hidden[key] = m.insertOrdered(m.hidden[key], slots)
 	}
 	for key, slots := range addedCells {
 		m.cells[key] = m.insertOrdered(m.cells[key], slots)
@@ -398,6 +411,9 @@ func (m *memIndex) load(entries []indexEntry) {
 		row := &m.rows[slot]
 		for _, key := range listKeys(row) {
 			m.lists[key] = append(m.lists[key], slot)
+			if row.flags&rowHidden != 0 {
+				m.hidden[key] = append(m.hidden[key], slot)
+			}
 		}
 		if row.flags&rowLocated != 0 {
 			key := cellOf(row.lat, row.long)
@@ -425,6 +441,9 @@ func (m *memIndex) finishLoad() {
 	for key, list := range m.cells {
 		slices.SortFunc(list, m.compareSlots)
 		m.cells[key] = slices.Clip(slices.Clone(list))
+	}
+	for _, list := range m.hidden {
+		slices.SortFunc(list, m.compareSlots)
 	}
 	m.rows = slices.Clip(m.rows)
 }
@@ -593,16 +612,31 @@ func (f *memFilter) matches(row *memRow) bool {
 
 // findInTime walks the requests of the filing window newest first, in the fewest lists
 // that hold every possible match.
+//
+// When the lists match f exactly, as for a service code and status in a filing window, it
+// counts the matches from the lengths of the lists' windows, less their hidden rows, and
+// stops walking once the page is full.
 func (m *memIndex) findInTime(q *georeport.Query, f memFilter) memResult {
 	var lists [][]int32
+	counted, total := f.listsMatchExactly(), 0
 	for _, key := range f.listKeys() {
 		if list := m.lists[key]; len(list) > 0 {
 			lists = append(lists, m.window(list, f))
+			total += len(lists[len(lists)-1])
+			if !f.includeHidden {
+				total -= len(m.window(m.hidden[key], f))
+			}
 		}
 	}
 
 	var result memResult
 	offset, limit := max(q.Offset, 0), q.Limit
+	done := func() memResult {
+		if counted && limit > 0 {
+			result.total = total
+		}
+		return result
+	}
 	// heads[i] is the position of the next, older, row of lists[i].
 	heads := make([]int, len(lists))
 	for i, list := range lists {
@@ -616,7 +650,7 @@ func (m *memIndex) findInTime(q *georeport.Query, f memFilter) memResult {
 			}
 		}
 		if best < 0 {
-			return result
+			return done()
 		}
 		slot := lists[best][heads[best]]
 		heads[best]--
@@ -628,7 +662,16 @@ func (m *memIndex) findInTime(q *georeport.Query, f memFilter) memResult {
 			result.versions = append(result.versions, m.rows[slot].version)
 		}
 		result.total++
+		if counted && limit > 0 && len(result.rowIDs) == limit {
+			return done()
+		}
 	}
+}
+
+// listsMatchExactly reports whether every row in the filing window of the lists of
+// listKeys matches f, hidden rows aside: f has no condition that the lists do not express.
+func (f *memFilter) listsMatchExactly() bool {
+	return !f.hasUpdated[0] && !f.hasUpdated[1] && !f.hasJurisdiction && !f.hasAgency && !f.hasObject && f.detailed == 0
 }
 
 // listKeys returns the lists that together hold every row that f can match: one per pair
