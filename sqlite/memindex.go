@@ -33,7 +33,7 @@ type memIndex struct {
 	// hidden holds, for each list, its hidden rows in the same order, so that a query that
 	// leaves them out can count a list's window without visiting its rows.
 	hidden map[listKey][]int32
-	ids        []byte // the service_request_ids, which memRow points into
+	ids    []byte // the service_request_ids, which memRow points into
 
 	codes, jurisdictions, agencies, objects interner
 	detailed                                interner // elements of the detailed status lists
