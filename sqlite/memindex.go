@@ -3,7 +3,9 @@ package sqlite
 import (
 	"bytes"
 	"cmp"
+	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -33,7 +35,12 @@ type memIndex struct {
 	// hidden holds, for each list, its hidden rows in the same order, so that a query that
 	// leaves them out can count a list's window without visiting its rows.
 	hidden map[listKey][]int32
-	ids    []byte // the service_request_ids, which memRow points into
+	// byID finds a row by its service_request_id: a hash table with open addressing whose
+	// places hold row ids, 0 when empty, kept at most half full. A row whose id changed
+	// leaves a stale place behind, which lookups pass over.
+	byID      []int32
+	byIDCount int
+	ids       []byte // the service_request_ids, which memRow points into
 
 	codes, jurisdictions, agencies, objects interner
 	detailed                                interner // elements of the detailed status lists
@@ -279,7 +286,8 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 
 func (m *memIndex) set(slot int32, e *indexEntry) {
 	row := &m.rows[slot]
-	if row.flags&rowPresent == 0 || string(m.idOf(row)) != e.id {
+	newID := row.flags&rowPresent == 0 || string(m.idOf(row)) != e.id
+	if newID {
 		row.idOffset = uint32(len(m.ids))
 		row.idLength = uint16(len(e.id))
 		m.ids = append(m.ids, e.id...)
@@ -287,6 +295,9 @@ func (m *memIndex) set(slot int32, e *indexEntry) {
 	row.requested, row.updated = e.requested, e.updated
 	row.version++
 	row.flags = rowPresent
+	if newID {
+		m.addID(slot)
+	}
 	if e.hidden {
 		row.flags |= rowHidden
 	}
@@ -318,6 +329,51 @@ func (m *memIndex) set(slot int32, e *indexEntry) {
 		}
 		row.detailed |= 1 << (n - 1)
 	}
+}
+
+var idSeed = maphash.MakeSeed()
+
+// addID enters the row's id in byID, growing the table when it would be more than half full.
+func (m *memIndex) addID(slot int32) {
+	if 2*(m.byIDCount+1) > len(m.byID) {
+		old := m.byID
+		m.byID = make([]int32, max(1024, 1<<bits.Len(uint(4*(m.byIDCount+1))))) // a power of two
+		m.byIDCount = 0
+		for _, s := range old {
+			if s != 0 && m.rows[s].flags&rowPresent != 0 {
+				m.placeID(s)
+			}
+		}
+	}
+	m.placeID(slot)
+}
+
+func (m *memIndex) placeID(slot int32) {
+	mask := uint64(len(m.byID) - 1)
+	for i := maphash.Bytes(idSeed, m.idOf(&m.rows[slot])) & mask; ; i = (i + 1) & mask {
+		if m.byID[i] == 0 {
+			m.byID[i] = slot
+			m.byIDCount++
+			return
+		}
+	}
+}
+
+// lookupID returns the row id and version of the request with the id.
+func (m *memIndex) lookupID(id string) (rowID int64, version uint32, ok bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if len(m.byID) == 0 {
+		return 0, 0, false
+	}
+	mask := uint64(len(m.byID) - 1)
+	for i := maphash.String(idSeed, id) & mask; m.byID[i] != 0; i = (i + 1) & mask {
+		row := &m.rows[m.byID[i]]
+		if row.flags&rowPresent != 0 && string(m.idOf(row)) == id {
+			return int64(m.byID[i]), row.version, true
+		}
+	}
+	return 0, 0, false
 }
 
 func objectKey(objectType, objectID string) string {

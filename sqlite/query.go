@@ -25,6 +25,23 @@ const (
 func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, error) {
 	const op = "sqlite: request"
 
+	// A request the index knows is read by row id, and from the cache when it is there; one
+	// that another process wrote since the last refresh is looked up by its id.
+	if rowID, version, ok := s.index.lookupID(id); ok {
+		key := cacheKey{rowID, version}
+		if r, ok := s.cache.get(key); ok {
+			c := *r
+			return &c, nil
+		}
+		byRowID := map[int64]*georeport.Request{}
+		if err := s.readRows(ctx, "["+strconv.FormatInt(rowID, 10)+"]", byRowID); err != nil {
+			return nil, translate(op, fmt.Errorf("read request %q: %w", id, err))
+		}
+		if r, ok := byRowID[rowID]; ok && r.ID == id {
+			s.cache.put(key, r)
+			return r, nil
+		}
+	}
 	r, err := scanPacked(s.selectRequest.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, newError(georeport.NotFound, op, "no request has service_request_id %q", id)
