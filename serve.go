@@ -53,7 +53,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		maxSpan:   days(georeport.DefaultWindow),
 		maxBody:   1 << 20,
 		maxUpload: 10 << 20,
-		headroom:  80 << 20,
+		headroom:  64 << 20,
 	}
 	defaultAddr := "127.0.0.1:8080"
 	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" {

@@ -16,15 +16,14 @@ import (
 // memIndex keeps in memory the fields that request lists filter and sort on, for every
 // request, so that a list query finds and counts its matches without reading rows: only the
 // requests of the page are then read from SQLite. With it, the cost of a query grows with
-// its matches and its page, not with the store. About 150 bytes per request are held.
+// its matches and its page, not with the store. It takes about 150 bytes per request.
 //
 // Requests are kept by their row id, which SQLite assigns densely, one slot per row id.
 // lists hold row ids by filing time and service_request_id, ascending: one list of every
 // request, and one per service code, per status, and per pair of them, so that a query
-// walks only the requests it can match. cells holds, in the same order, the row ids of the
-// requests with a location in each cell of a grid of latitudes and longitudes, so that an
-// area query reads the filing window of each cell it meets, and counts the matches of a
-// cell wholly inside the area without visiting them.
+// walks only the requests it can match. cells lists, in the same order, the located requests
+// of each cell of a latitude and longitude grid. An area query reads the filing window of
+// each cell it meets, and counts a cell wholly inside the area by its length.
 type memIndex struct {
 	mu    sync.RWMutex
 	rows  []memRow // by row id; rows[0] is unused
@@ -32,12 +31,11 @@ type memIndex struct {
 	cells map[cellKey][]int32
 	// cellHidden counts the hidden rows of each cell.
 	cellHidden map[cellKey]int32
-	// hidden holds, for each list, its hidden rows in the same order, so that a query that
-	// leaves them out can count a list's window without visiting its rows.
+	// hidden lists the hidden rows of each list in the same order, so that a query can count
+	// a list's window without them and without visiting its rows.
 	hidden map[listKey][]int32
-	// byID finds a row by its service_request_id: a hash table with open addressing whose
-	// places hold row ids, 0 when empty, kept at most half full. A row whose id changed
-	// leaves a stale place behind, which lookups pass over.
+	// byID is a hash table from service_request_id to row id, with open addressing, 0 for an
+	// empty place, and at most half full. Lookups skip the stale place of a changed id.
 	byID      []int32
 	byIDCount int
 	ids       []byte // the service_request_ids, which memRow points into
@@ -82,8 +80,8 @@ const (
 const noTime = math.MinInt64
 
 // Grid cells are 0.001° of latitude by 0.002° of longitude, about 110 m square at 60° N.
-// Small cells leave fewer requests on the edge of an area, where each needs a check of its
-// own; a 1 km circle meets about 330 of them.
+// Small cells leave fewer requests on the edge of an area, where each needs its own check.
+// A 1 km circle meets about 330 of them.
 const (
 	cellLat  = 0.001
 	cellLong = 0.002
@@ -165,8 +163,8 @@ func (m *memIndex) reserve(maxRowID, count int) {
 	m.ids = slices.Grow(m.ids, max(0, count*averageIDLength-len(m.ids)))
 }
 
-// averageIDLength is the length of the service_request_ids that reserve plans for; this
-// server makes ids of 20 characters, and so does Helsinki's.
+// averageIDLength is the service_request_id length that reserve plans for. This server makes
+// ids of 20 characters, and so does Helsinki's.
 const averageIDLength = 20
 
 // indexEntry is what put needs of a stored request.
@@ -443,9 +441,8 @@ func (m *memIndex) insertOrdered(list, slots []int32) []int32 {
 	return append(list, slots[j:]...)
 }
 
-// load adds requests that the index does not hold yet, without ordering its lists, for the
-// first load of a store; finishLoad then orders them once. Merging each batch into lists
-// that already hold most of a large store would copy them again and again.
+// load adds requests for the first load of a store without ordering the lists, and
+// finishLoad then sorts each list once. Merging batch after batch would copy them each time.
 func (m *memIndex) load(entries []indexEntry) {
 	if m == nil {
 		return
@@ -504,7 +501,7 @@ func (m *memIndex) finishLoad() {
 	m.rows = slices.Clip(m.rows)
 }
 
-// supports reports whether the index can run q; queries by id or by words go to SQL, and so
+// supports reports whether the index can run q. Queries by id or by words go to SQL, and so
 // does every query of a store without an index.
 func (m *memIndex) supports(q *georeport.Query) bool {
 	if m == nil || len(q.IDs) > 0 || len(q.Words) > 0 {
@@ -724,8 +721,8 @@ func (m *memIndex) findInTime(q *georeport.Query, f memFilter) memResult {
 	}
 }
 
-// listsMatchExactly reports whether every row in the filing window of the lists of
-// listKeys matches f, hidden rows aside: f has no condition that the lists do not express.
+// listsMatchExactly reports whether every row in the filing window of f's lists matches f,
+// apart from hidden rows, because the lists express all of f's conditions.
 func (f *memFilter) listsMatchExactly() bool {
 	return !f.hasUpdated[0] && !f.hasUpdated[1] && !f.hasJurisdiction && !f.hasAgency && !f.hasObject && f.detailed == 0
 }
@@ -815,10 +812,10 @@ func compareInt(a, b int64) int {
 type areaCell struct {
 	rows []int32
 	// inCircle and inBox are set when the cell lies inside the query's circle or box, or the
-	// query has none; inside when both are.
+	// query has none. inside is set when both are.
 	inCircle, inBox, inside bool
-	// simple is set when every row of rows matches without a check of its own: the cell is
-	// inside the area and the query has no condition but its filing window.
+	// simple is set when every row of rows matches without its own check, because the cell
+	// is inside the area and the query has no condition but its filing window.
 	simple bool
 	// nearest is at most the distance from the circle centre to any point of the cell.
 	nearest float64
@@ -884,8 +881,7 @@ func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
 		!f.hasJurisdiction && !f.hasAgency && !f.hasObject && f.detailed == 0
 
 	var cells []areaCell
-	// halfDiagonals holds, by row of the grid, the distance from a cell's centre to its
-	// farthest corner.
+	// halfDiagonals maps a grid row to the distance from a cell's centre to its farthest corner.
 	halfDiagonals := map[int32]float64{}
 	add := func(key cellKey, list []int32) {
 		rows := m.window(list, f)
@@ -904,7 +900,7 @@ func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
 				halfDiagonals[key.lat] = half
 			}
 			// By the triangle inequality, every point of the cell is within half of its
-			// centre; a centimetre more absorbs rounding.
+			// centre. A centimetre more absorbs rounding.
 			const slack = 0.01
 			d := georeport.Distance(q.Circle.Center, rectCentre(rect))
 			if d-half-slack > q.Circle.Radius {
