@@ -44,11 +44,15 @@ func (e *requestEncoder) appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
-func (e *requestEncoder) timeText(t time.Time) string {
+// appendXMLTime appends an element with the datetime, or an empty element for no time.
+// Datetimes need no escaping.
+func (e *requestEncoder) appendXMLTime(b []byte, name string, t time.Time) []byte {
 	if t.IsZero() {
-		return ""
+		return append(append(append(b, '<'), name...), "/>"...)
 	}
-	return georeport.FormatDateTime(t, e.loc)
+	b = append(append(append(b, '<'), name...), '>')
+	b = georeport.AppendDateTime(b, t, e.loc)
+	return append(append(append(b, "</"...), name...), '>')
 }
 
 // appendJSONList appends the requests as a JSON array. distances is nil or has one entry per
@@ -222,9 +226,9 @@ func (e *requestEncoder) appendXMLRequest(b []byte, r *georeport.Request, distan
 	b = appendXMLElement(b, "description", r.Description)
 	b = appendXMLElement(b, "agency_responsible", r.AgencyResponsible)
 	b = appendXMLElement(b, "service_notice", e.serviceNotice(r))
-	b = appendXMLElement(b, "requested_datetime", e.timeText(r.Requested))
-	b = appendXMLElement(b, "updated_datetime", e.timeText(r.Updated))
-	b = appendXMLElement(b, "expected_datetime", e.timeText(r.Expected))
+	b = e.appendXMLTime(b, "requested_datetime", r.Requested)
+	b = e.appendXMLTime(b, "updated_datetime", r.Updated)
+	b = e.appendXMLTime(b, "expected_datetime", r.Expected)
 	b = appendXMLElement(b, "address", r.Address)
 	b = appendXMLElement(b, "address_id", r.AddressID)
 	b = appendXMLElement(b, "zipcode", r.Zipcode)
@@ -267,8 +271,8 @@ func (e *requestEncoder) appendXMLExtended(b []byte, r *georeport.Request) []byt
 		b = appendXMLElement(b, "task_state", t.State)
 		b = appendXMLElement(b, "task_type", t.Type)
 		b = appendXMLElement(b, "owner_name", t.OwnerName)
-		b = appendXMLElement(b, "task_modified", e.timeText(t.Modified))
-		b = appendXMLElement(b, "task_created", e.timeText(t.Created))
+		b = e.appendXMLTime(b, "task_modified", t.Modified)
+		b = e.appendXMLTime(b, "task_created", t.Created)
 		b = append(b, "</task>"...)
 	}
 	return append(b, "</tasks></extended_attributes>"...)
