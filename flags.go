@@ -48,7 +48,18 @@ func (d *days) Set(s string) error {
 // byteSize is a size flag in bytes that also accepts the suffixes KiB, MiB and GiB.
 type byteSize int64
 
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+// String writes whole mebibytes and kibibytes with their suffix, so that help shows
+// defaults as they are usually given.
+func (b *byteSize) String() string {
+	n := int64(*b)
+	switch {
+	case n != 0 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	case n != 0 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KiB"
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 func (b *byteSize) Set(s string) error {
 	multiplier := int64(1)
@@ -80,6 +91,23 @@ func (b *sizeOrZero) Set(s string) error {
 		return nil
 	}
 	return (*byteSize)(b).Set(s)
+}
+
+// minHeadroom is the smallest -memory-headroom accepted. Below it the runtime would collect
+// garbage after almost every request.
+const minHeadroom = 16 << 20
+
+// headroomSize is the -memory-headroom flag: 0, or at least minHeadroom.
+type headroomSize struct{ sizeOrZero }
+
+func (h *headroomSize) Set(s string) error {
+	if err := h.sizeOrZero.Set(s); err != nil {
+		return err
+	}
+	if h.sizeOrZero != 0 && h.sizeOrZero < minHeadroom {
+		return fmt.Errorf("%q is too small: use at least 16MiB, or 0 for the Go runtime's default", s)
+	}
+	return nil
 }
 
 // rate is a rate limit flag: COUNT/DURATION such as 10/1m, or 0 for no limit.

@@ -47,4 +47,10 @@ func TestHeadroomFlag(t *testing.T) {
 			t.Errorf("Set(%q) accepted %d", text, s)
 		}
 	}
+	for text, ok := range map[string]bool{"0": true, "16MiB": true, "100": false, "15MiB": false} {
+		var h headroomSize
+		if err := h.Set(text); (err == nil) != ok {
+			t.Errorf("-memory-headroom %s: error %v, want accepted = %v", text, err, ok)
+		}
+	}
 }

@@ -45,7 +45,7 @@ type serveConfig struct {
 	corsOrigins  stringList
 	drainDelay   time.Duration
 	debugAddr    string
-	headroom     sizeOrZero
+	headroom     headroomSize
 }
 
 func serve(ctx context.Context, env environment, args []string) error {
@@ -53,7 +53,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		maxSpan:   days(georeport.DefaultWindow),
 		maxBody:   1 << 20,
 		maxUpload: 10 << 20,
-		headroom:  64 << 20,
+		headroom:  headroomSize{64 << 20},
 	}
 	defaultAddr := "127.0.0.1:8080"
 	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" {
@@ -127,7 +127,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return err
 	}
 	defer opened.Close()
-	setMemoryLimit(env, int64(cfg.headroom), logger)
+	setMemoryLimit(env, int64(cfg.headroom.sizeOrZero), logger)
 	store := opened
 	if reporter != nil {
 		store = monitor.TraceStore(opened)

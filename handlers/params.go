@@ -17,6 +17,9 @@ type listParams struct {
 	page       int
 	pageSize   int
 	extensions bool
+	// fixedEnd is the end_date that page links add when the request has none and its
+	// window ends now.
+	fixedEnd string
 }
 
 // queryRules are the settings that parseListParams applies.

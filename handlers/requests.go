@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/locale"
@@ -47,11 +48,18 @@ func (s *Server) listRequests(x *exchange) error {
 	jurisdiction, jurisdictionErr := s.jurisdiction(firstValue(values, "jurisdiction_id"))
 	x.report.SetTag("jurisdiction", jurisdiction)
 	x.report.SetTag("service_code", firstValue(values, "service_code"))
-	params, err := parseListParams(values, queryRules{now: s.cfg.Now(), loc: s.cfg.Location, maxSpan: s.cfg.MaxSpan})
+	// Stored datetimes have whole seconds, so now does too, and a page link can repeat it.
+	now := s.cfg.Now().Truncate(time.Second)
+	params, err := parseListParams(values, queryRules{now: now, loc: s.cfg.Location, maxSpan: s.cfg.MaxSpan})
 	if err := joinProblems(jurisdictionErr, err); err != nil {
 		return err
 	}
 	params.query.Jurisdiction = s.storeJurisdiction(jurisdiction)
+	// A window that ends now ends later for the next page, where newer requests would push
+	// requests of this page onto it, so the page links fix its end.
+	if firstValue(values, "end_date") == "" && params.query.RequestedTo.Equal(now) {
+		params.fixedEnd = georeport.FormatDateTime(now, s.cfg.Location)
+	}
 
 	if parts, ok := s.store.(georeport.PartStore); ok && params.query.Limit > listPartSize {
 		return s.streamRequests(x, parts, params)
@@ -126,19 +134,23 @@ func (s *Server) setPageHeaders(x *exchange, params *listParams, total int) {
 	h.Set("X-Result-Count", strconv.Itoa(total))
 	h.Set("X-Page-Count", strconv.Itoa(pageCount))
 	h.Set("X-Page-Size", strconv.Itoa(params.pageSize))
-	if link := s.pageLinks(x, params.page, pageCount); link != "" {
+	if link := s.pageLinks(x, params, pageCount); link != "" {
 		h.Set("Link", link)
 	}
 }
 
 // pageLinks returns the Link header with the next and previous pages, if there are any.
-func (s *Server) pageLinks(x *exchange, page, pageCount int) string {
+func (s *Server) pageLinks(x *exchange, params *listParams, pageCount int) string {
+	page := params.page
 	link := func(n int, rel string) string {
 		values := url.Values{}
 		for name, v := range x.query {
 			values[name] = v
 		}
 		values.Set("page", strconv.Itoa(n))
+		if params.fixedEnd != "" {
+			values.Set("end_date", params.fixedEnd)
+		}
 		u := s.cfg.BaseURL + s.cfg.Root + "/requests." + x.format.String() + "?" + values.Encode()
 		return "<" + u + `>; rel="` + rel + `"`
 	}

@@ -92,11 +92,11 @@ var (
 		fi: "%[1]s vaatii myös kentän %[2]s; lähetä molemmat tai ei kumpaakaan",
 		sv: "%[1]s kräver även %[2]s; skicka båda eller ingen",
 	}
-	// missing parameters
+	// the missing parameters, comma-separated
 	MsgCircleIncomplete = Message{
-		en: "lat, long and radius go together; %[1]s is missing",
-		fi: "lat, long ja radius annetaan yhdessä; %[1]s puuttuu",
-		sv: "lat, long och radius anges tillsammans; %[1]s saknas",
+		en: "lat, long and radius go together, so add %[1]s",
+		fi: "lat, long ja radius annetaan yhdessä, joten lisää myös %[1]s",
+		sv: "lat, long och radius anges tillsammans, så lägg till %[1]s",
 	}
 	// value, maximum radius in metres
 	MsgInvalidRadius = Message{
@@ -166,13 +166,13 @@ var (
 	}
 	// parameter, length, maximum
 	MsgTooLong = Message{
-		en: "%[1]s is %[2]d characters long; at most %[3]d are allowed",
+		en: "%[1]s is too long, with a length of %[2]d where at most %[3]d is allowed",
 		fi: "%[1]s on %[2]d merkkiä pitkä; enintään %[3]d on sallittu",
 		sv: "%[1]s är %[2]d tecken långt; högst %[3]d är tillåtna",
 	}
 	// parameter, length, minimum
 	MsgTooShort = Message{
-		en: "%[1]s is %[2]d characters long; at least %[3]d are required",
+		en: "%[1]s is too short, with a length of %[2]d where at least %[3]d is required",
 		fi: "%[1]s on %[2]d merkkiä pitkä; vähintään %[3]d vaaditaan",
 		sv: "%[1]s är %[2]d tecken långt; minst %[3]d krävs",
 	}
