@@ -38,3 +38,26 @@ func TestPageLinksFixWindowEnd(t *testing.T) {
 		t.Errorf("Link %q replaced the request's own end_date", link)
 	}
 }
+
+// TestUnknownSuffixOfResource checks that a service or request asked for in a format the
+// server does not have gets that error, and an unknown one still gets not found.
+func TestUnknownSuffixOfResource(t *testing.T) {
+	ts := newTestServer(t, "")
+	id := ts.create(t, url.Values{"service_code": {"171"}, "lat": {"60.17"}, "long": {"24.94"},
+		"description": {"Kuoppa pyörätiellä"}})
+	for target, want := range map[string]string{
+		"services/176.csv":        `services/176 is not available as \"csv\"`,
+		"requests/" + id + ".csv": `requests/` + id + ` is not available as \"csv\"`,
+		"services/999.csv":        `service_code \"999.csv\" does not exist`,
+		"requests/no-such-id.csv": `service_request_id \"no-such-id.csv\" does not exist`,
+	} {
+		resp := ts.get(t, target, "Accept-Language", "en")
+		body := string(readBody(t, resp))
+		if resp.StatusCode != 404 {
+			t.Errorf("GET %s = %d, want 404", target, resp.StatusCode)
+		}
+		if !strings.Contains(body, want) {
+			t.Errorf("GET %s = %s, want a description with %s", target, body, want)
+		}
+	}
+}

@@ -211,6 +211,11 @@ func (s *Server) getRequest(x *exchange) error {
 	}
 	if georeport.KindOf(err) == georeport.NotFound ||
 		(err == nil && s.storeJurisdiction(jurisdiction) != "" && r.Jurisdiction != jurisdiction) {
+		if base, suffix, ok := unknownSuffix(id); ok && err != nil {
+			if _, baseErr := s.store.Request(x.r.Context(), base); baseErr == nil {
+				return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, "requests/"+base, suffix, formatList(x.route.formats))
+			}
+		}
 		return georeport.E(georeport.NotFound, locale.MsgRequestNotFound, id)
 	}
 	if err != nil {
@@ -262,4 +267,17 @@ func (x *exchange) writeBody(status int, b []byte, localized bool) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	x.w.WriteHeader(status)
 	x.w.Write(b)
+}
+
+// unknownSuffix splits a path value such as 176.csv whose suffix is no format of this server,
+// so that a resource asked for in an unknown format gets that error rather than not found.
+func unknownSuffix(value string) (base, suffix string, ok bool) {
+	dot := strings.LastIndexByte(value, '.')
+	if dot <= 0 || dot == len(value)-1 {
+		return "", "", false
+	}
+	if _, known := parseFormat(value[dot+1:]); known {
+		return "", "", false
+	}
+	return value[:dot], value[dot+1:], true
 }
