@@ -25,8 +25,11 @@ import (
 // of each cell of a latitude and longitude grid. An area query reads the filing window of
 // each cell it meets, and counts a cell wholly inside the area by its length.
 type memIndex struct {
-	mu    sync.RWMutex
-	rows  []memRow // by row id; rows[0] is unused
+	mu   sync.RWMutex
+	rows []memRow // by row id; rows[0] is unused
+	// filed repeats the filing time of each row, by row id, in an array nine times smaller
+	// than rows, so that the binary searches and sorts by time mostly hit the CPU's cache.
+	filed []int64
 	lists map[listKey][]int32
 	cells map[cellKey][]int32
 	// cellHidden counts the hidden rows of each cell.
@@ -147,7 +150,7 @@ func (in *interner) lookup(s string) (uint32, bool) {
 }
 
 func newMemIndex() *memIndex {
-	return &memIndex{rows: make([]memRow, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{},
+	return &memIndex{rows: make([]memRow, 1), filed: make([]int64, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{},
 		cellHidden: map[cellKey]int32{}, hidden: map[listKey][]int32{}}
 }
 
@@ -160,6 +163,7 @@ func (m *memIndex) reserve(maxRowID, count int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rows = slices.Grow(m.rows, max(0, maxRowID+1-len(m.rows)))
+	m.filed = slices.Grow(m.filed, max(0, maxRowID+1-len(m.filed)))
 	m.ids = slices.Grow(m.ids, max(0, count*averageIDLength-len(m.ids)))
 }
 
@@ -221,6 +225,7 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 		slot := int32(e.rowID)
 		for int(slot) >= len(m.rows) {
 			m.rows = append(m.rows, memRow{})
+			m.filed = append(m.filed, noTime)
 		}
 		old := &m.rows[slot]
 		if old.flags&rowPresent != 0 && !touched[slot] {
@@ -291,6 +296,7 @@ func (m *memIndex) set(slot int32, e *indexEntry) {
 		m.ids = append(m.ids, e.id...)
 	}
 	row.requested, row.updated = e.requested, e.updated
+	m.filed[slot] = e.requested
 	row.version++
 	row.flags = rowPresent
 	if newID {
@@ -399,14 +405,13 @@ func (m *memIndex) removeFromCell(slot int32, row *memRow) {
 
 // compareSlots orders by filing time, then by service_request_id, ascending.
 func (m *memIndex) compareSlots(a, b int32) int {
-	ra, rb := &m.rows[a], &m.rows[b]
-	if ra.requested != rb.requested {
-		if ra.requested < rb.requested {
+	if ta, tb := m.filed[a], m.filed[b]; ta != tb {
+		if ta < tb {
 			return -1
 		}
 		return 1
 	}
-	return bytes.Compare(m.idOf(ra), m.idOf(rb))
+	return bytes.Compare(m.idOf(&m.rows[a]), m.idOf(&m.rows[b]))
 }
 
 // insertOrdered adds slots to a sorted list and returns it: one at a time where they go
@@ -455,6 +460,7 @@ func (m *memIndex) load(entries []indexEntry) {
 		slot := int32(e.rowID)
 		for int(slot) >= len(m.rows) {
 			m.rows = append(m.rows, memRow{})
+			m.filed = append(m.filed, noTime)
 		}
 		if m.rows[slot].flags&rowPresent != 0 {
 			present = append(present, *e)
@@ -499,6 +505,7 @@ func (m *memIndex) finishLoad() {
 		slices.SortFunc(list, m.compareSlots)
 	}
 	m.rows = slices.Clip(m.rows)
+	m.filed = slices.Clip(m.filed)
 }
 
 // supports reports whether the index can run q. Queries by id or by words go to SQL, and so
@@ -779,16 +786,16 @@ func (m *memIndex) window(list []int32, f memFilter) []int32 {
 
 // firstFiledAt returns the position of the first row of a sorted list filed at t or later.
 func (m *memIndex) firstFiledAt(list []int32, t int64) int {
-	if len(list) == 0 || m.rows[list[0]].requested >= t {
+	if len(list) == 0 || m.filed[list[0]] >= t {
 		return 0
 	}
-	if m.rows[list[len(list)-1]].requested < t {
+	if m.filed[list[len(list)-1]] < t {
 		return len(list)
 	}
 	lo, hi := 0, len(list) // list[lo] is before t, list[hi-1] is not
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
-		if m.rows[list[mid]].requested < t {
+		if m.filed[list[mid]] < t {
 			lo = mid
 		} else {
 			hi = mid
