@@ -27,11 +27,14 @@ import (
 type memIndex struct {
 	mu   sync.RWMutex
 	rows []memRow // by row id; rows[0] is unused
-	// filed repeats the filing time of each row, by row id, in an array nine times smaller
-	// than rows, so that the binary searches and sorts by time mostly hit the CPU's cache.
+	// filed holds the filing time of each row, by row id, apart from rows, so that the
+	// binary searches and sorts by time read a small array that mostly stays in the cache.
 	filed []int64
-	lists map[listKey][]int32
-	cells map[cellKey][]int32
+	// places holds the location of each located row, by row id, apart from rows, so that
+	// area queries read only the 16 bytes they need of each row.
+	places []georeport.Point
+	lists  map[listKey][]int32
+	cells  map[cellKey][]int32
 	// cellHidden counts the hidden rows of each cell.
 	cellHidden map[cellKey]int32
 	// hidden lists the hidden rows of each list in the same order, so that a query can count
@@ -52,8 +55,7 @@ type memIndex struct {
 
 // memRow is the part of one request that memIndex keeps.
 type memRow struct {
-	requested, updated int64 // Unix seconds, noTime when absent
-	lat, long          float64
+	updated            int64 // Unix seconds, noTime when absent; filing times are in memIndex.filed
 	idOffset           uint32
 	idLength           uint16
 	status             uint8 // statusNone, statusOpen or statusClosed
@@ -150,7 +152,7 @@ func (in *interner) lookup(s string) (uint32, bool) {
 }
 
 func newMemIndex() *memIndex {
-	return &memIndex{rows: make([]memRow, 1), filed: make([]int64, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{},
+	return &memIndex{rows: make([]memRow, 1), filed: make([]int64, 1), places: make([]georeport.Point, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{},
 		cellHidden: map[cellKey]int32{}, hidden: map[listKey][]int32{}}
 }
 
@@ -164,6 +166,7 @@ func (m *memIndex) reserve(maxRowID, count int) {
 	defer m.mu.Unlock()
 	m.rows = slices.Grow(m.rows, max(0, maxRowID+1-len(m.rows)))
 	m.filed = slices.Grow(m.filed, max(0, maxRowID+1-len(m.filed)))
+	m.places = slices.Grow(m.places, max(0, maxRowID+1-len(m.places)))
 	m.ids = slices.Grow(m.ids, max(0, count*averageIDLength-len(m.ids)))
 }
 
@@ -226,6 +229,7 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 		for int(slot) >= len(m.rows) {
 			m.rows = append(m.rows, memRow{})
 			m.filed = append(m.filed, noTime)
+			m.places = append(m.places, georeport.Point{})
 		}
 		old := &m.rows[slot]
 		if old.flags&rowPresent != 0 && !touched[slot] {
@@ -269,7 +273,7 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 			}
 		}
 		if row.flags&rowLocated != 0 {
-			key := cellOf(row.lat, row.long)
+			key := m.cellOfSlot(slot)
 			addedCells[key] = append(addedCells[key], slot)
 			if row.flags&rowHidden != 0 {
 				m.cellHidden[key]++
@@ -295,7 +299,7 @@ func (m *memIndex) set(slot int32, e *indexEntry) {
 		row.idLength = uint16(len(e.id))
 		m.ids = append(m.ids, e.id...)
 	}
-	row.requested, row.updated = e.requested, e.updated
+	row.updated = e.updated
 	m.filed[slot] = e.requested
 	row.version++
 	row.flags = rowPresent
@@ -307,7 +311,7 @@ func (m *memIndex) set(slot int32, e *indexEntry) {
 	}
 	if e.location != nil {
 		row.flags |= rowLocated
-		row.lat, row.long = e.location.Lat, e.location.Long
+		m.places[slot] = *e.location
 	}
 	switch e.status {
 	case georeport.StatusOpen:
@@ -391,9 +395,13 @@ func (m *memIndex) idOf(row *memRow) []byte {
 	return m.ids[row.idOffset : row.idOffset+uint32(row.idLength)]
 }
 
+func (m *memIndex) cellOfSlot(slot int32) cellKey {
+	return cellOf(m.places[slot].Lat, m.places[slot].Long)
+}
+
 // removeFromCell takes the row out of the cell where it was filed.
 func (m *memIndex) removeFromCell(slot int32, row *memRow) {
-	key := cellOf(row.lat, row.long)
+	key := m.cellOfSlot(slot)
 	cell := m.cells[key]
 	if i := slices.Index(cell, slot); i >= 0 {
 		m.cells[key] = slices.Delete(cell, i, i+1)
@@ -461,6 +469,7 @@ func (m *memIndex) load(entries []indexEntry) {
 		for int(slot) >= len(m.rows) {
 			m.rows = append(m.rows, memRow{})
 			m.filed = append(m.filed, noTime)
+			m.places = append(m.places, georeport.Point{})
 		}
 		if m.rows[slot].flags&rowPresent != 0 {
 			present = append(present, *e)
@@ -475,7 +484,7 @@ func (m *memIndex) load(entries []indexEntry) {
 			}
 		}
 		if row.flags&rowLocated != 0 {
-			key := cellOf(row.lat, row.long)
+			key := m.cellOfSlot(slot)
 			m.cells[key] = append(m.cells[key], slot)
 			if row.flags&rowHidden != 0 {
 				m.cellHidden[key]++
@@ -506,6 +515,7 @@ func (m *memIndex) finishLoad() {
 	}
 	m.rows = slices.Clip(m.rows)
 	m.filed = slices.Clip(m.filed)
+	m.places = slices.Clip(m.places)
 }
 
 // supports reports whether the index can run q. Queries by id or by words go to SQL, and so
@@ -633,7 +643,7 @@ func (m *memIndex) filterOf(q *georeport.Query) (memFilter, bool) {
 }
 
 // matches reports whether the row meets every condition of f.
-func (f *memFilter) matches(row *memRow) bool {
+func (f *memFilter) matches(row *memRow, requested int64) bool {
 	if row.flags&rowPresent == 0 || (row.flags&rowHidden != 0 && !f.includeHidden) {
 		return false
 	}
@@ -643,10 +653,10 @@ func (f *memFilter) matches(row *memRow) bool {
 	if len(f.codes) > 0 && !slices.Contains(f.codes, row.code) {
 		return false
 	}
-	if (f.hasRequested[0] || f.hasRequested[1]) && row.requested == noTime {
+	if (f.hasRequested[0] || f.hasRequested[1]) && requested == noTime {
 		return false
 	}
-	if f.hasRequested[0] && row.requested < f.requestedFrom || f.hasRequested[1] && row.requested > f.requested {
+	if f.hasRequested[0] && requested < f.requestedFrom || f.hasRequested[1] && requested > f.requested {
 		return false
 	}
 	if (f.hasUpdated[0] || f.hasUpdated[1]) && row.updated == noTime {
@@ -714,7 +724,7 @@ func (m *memIndex) findInTime(q *georeport.Query, f memFilter) memResult {
 		}
 		slot := lists[best][heads[best]]
 		heads[best]--
-		if !f.matches(&m.rows[slot]) {
+		if !f.matches(&m.rows[slot], m.filed[slot]) {
 			continue
 		}
 		if result.total >= offset && (limit <= 0 || len(result.rowIDs) < limit) {
@@ -824,6 +834,9 @@ type areaCell struct {
 	// simple is set when every row of rows matches without its own check, because the cell
 	// is inside the area and the query has no condition but its filing window.
 	simple bool
+	// plain is set when the query's only conditions on a row of rows, other than its
+	// area, are ones the filing window already met.
+	plain bool
 	// nearest is at most the distance from the circle centre to any point of the cell.
 	nearest float64
 }
@@ -838,6 +851,7 @@ const cellEpsilon = 1e-8
 func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	cells := m.areaCells(q, f)
 	total := 0
+	near := newNearCheck(q)
 	for i := range cells {
 		c := &cells[i]
 		if c.simple {
@@ -845,6 +859,14 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 			continue
 		}
 		for _, slot := range c.rows {
+			if near != nil && c.plain {
+				if inside, sure := near.check(m.places[slot]); sure {
+					if inside {
+						total++
+					}
+					continue
+				}
+			}
 			if _, ok := m.areaMatch(q, &f, c, slot); ok {
 				total++
 			}
@@ -923,7 +945,8 @@ func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
 			c.inBox = rect.MinLat >= b.MinLat && rect.MaxLat <= b.MaxLat && rect.MinLong >= b.MinLong && rect.MaxLong <= b.MaxLong
 		}
 		c.inside = c.inCircle && c.inBox
-		c.simple = c.inside && timeOnly && (f.includeHidden || m.cellHidden[key] == 0)
+		c.plain = timeOnly && (f.includeHidden || m.cellHidden[key] == 0)
+		c.simple = c.inside && c.plain
 		cells = append(cells, c)
 	}
 	for _, box := range boxes {
@@ -965,10 +988,10 @@ func halfDiagonal(rect georeport.BBox) float64 {
 // circle centre when q has a circle.
 func (m *memIndex) areaMatch(q *georeport.Query, f *memFilter, c *areaCell, slot int32) (float64, bool) {
 	row := &m.rows[slot]
-	if !c.simple && !f.matches(row) {
+	if !c.simple && !f.matches(row, m.filed[slot]) {
 		return 0, false
 	}
-	p := georeport.Point{Lat: row.lat, Long: row.long}
+	p := m.places[slot]
 	if !c.inBox && !q.BBox.Contains(p) {
 		return 0, false
 	}
@@ -1061,4 +1084,51 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 		}
 	}
 	return best
+}
+
+// nearCheck tells whether a place is inside a circle of at most 5 km from a flat
+// (equirectangular) distance, and says when the place is too near the edge for it to be
+// sure. The flat distance is off by less than 4r²/R on a circle of radius r away from the
+// poles, so a margin of that plus a metre and a half leaves the edge cases to the exact
+// distance.
+type nearCheck struct {
+	lat, long     float64
+	metresPerLong float64
+	low, high     float64 // squared flat distances below and above which the answer is sure
+}
+
+const (
+	metresPerDegree = georeport.EarthRadius * math.Pi / 180
+	maxNearRadius   = 5000
+	maxNearLat      = 70
+)
+
+// newNearCheck returns a check for q's circle, or nil when q has a box too, or the circle is
+// large, near a pole or crosses the antimeridian.
+func newNearCheck(q *georeport.Query) *nearCheck {
+	c := q.Circle
+	if c == nil || q.BBox != nil || c.Radius > maxNearRadius || math.Abs(c.Center.Lat) > maxNearLat || len(c.Bounds()) != 1 {
+		return nil
+	}
+	margin := 4*c.Radius*c.Radius/georeport.EarthRadius + 1.5
+	low, high := max(0, c.Radius-margin), c.Radius+margin
+	return &nearCheck{
+		lat: c.Center.Lat, long: c.Center.Long,
+		metresPerLong: metresPerDegree * math.Cos(c.Center.Lat*math.Pi/180),
+		low:           low * low, high: high * high,
+	}
+}
+
+// check returns whether p is inside the circle, and whether that is sure.
+func (n *nearCheck) check(p georeport.Point) (inside, sure bool) {
+	dy := (p.Lat - n.lat) * metresPerDegree
+	dx := (p.Long - n.long) * n.metresPerLong
+	d := dx*dx + dy*dy
+	switch {
+	case d < n.low:
+		return true, true
+	case d > n.high:
+		return false, true
+	}
+	return false, false
 }

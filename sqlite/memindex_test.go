@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -282,5 +283,47 @@ func TestIndexSeesOtherProcesses(t *testing.T) {
 	}
 	if closed.Total != 1 {
 		t.Errorf("closed requests: %d, want 1", closed.Total)
+	}
+}
+
+// TestNearCheckAgreesWithDistance places points around circles of up to 5 km at latitudes up
+// to 70°, many of them within metres of the edge, and requires that every answer the flat
+// check is sure of is the exact one.
+func TestNearCheckAgreesWithDistance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	sure, unsure := 0, 0
+	for range 2000 {
+		q := georeport.Query{Circle: &georeport.Circle{
+			Center: georeport.Point{Lat: (rng.Float64()*2 - 1) * maxNearLat, Long: (rng.Float64()*2 - 1) * 179},
+			Radius: 1 + rng.Float64()*(maxNearRadius-1),
+		}}
+		check := newNearCheck(&q)
+		if check == nil {
+			continue
+		}
+		for range 50 {
+			// A bearing and a distance near the radius, turned into degrees on a sphere.
+			bearing := rng.Float64() * 2 * math.Pi
+			distance := q.Circle.Radius + rng.NormFloat64()*20
+			angle := distance / georeport.EarthRadius
+			lat1 := q.Circle.Center.Lat * math.Pi / 180
+			lat2 := math.Asin(math.Sin(lat1)*math.Cos(angle) + math.Cos(lat1)*math.Sin(angle)*math.Cos(bearing))
+			long2 := q.Circle.Center.Long*math.Pi/180 + math.Atan2(math.Sin(bearing)*math.Sin(angle)*math.Cos(lat1),
+				math.Cos(angle)-math.Sin(lat1)*math.Sin(lat2))
+			p := georeport.Point{Lat: lat2 * 180 / math.Pi, Long: long2 * 180 / math.Pi}
+			inside, ok := check.check(p)
+			if !ok {
+				unsure++
+				continue
+			}
+			sure++
+			if want := georeport.Distance(q.Circle.Center, p) <= q.Circle.Radius; inside != want {
+				t.Fatalf("circle %+v, point %+v at %.3f m: check says inside = %v, the distance says %v",
+					q.Circle, p, georeport.Distance(q.Circle.Center, p), inside, want)
+			}
+		}
+	}
+	if sure < 50_000 {
+		t.Errorf("the check was sure of %d points and unsure of %d; the test needs more sure ones", sure, unsure)
 	}
 }
