@@ -987,8 +987,7 @@ func halfDiagonal(rect georeport.BBox) float64 {
 // areaMatch reports whether the row of slot in cell c matches q, and its distance from the
 // circle centre when q has a circle.
 func (m *memIndex) areaMatch(q *georeport.Query, f *memFilter, c *areaCell, slot int32) (float64, bool) {
-	row := &m.rows[slot]
-	if !c.simple && !f.matches(row, m.filed[slot]) {
+	if !c.plain && !f.matches(&m.rows[slot], m.filed[slot]) {
 		return 0, false
 	}
 	p := m.places[slot]
