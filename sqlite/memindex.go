@@ -220,17 +220,22 @@ func (m *memIndex) put(entries []indexEntry) {
 	m.putLocked(entries)
 }
 
+// makeRoom extends the arrays by row id up to slot.
+func (m *memIndex) makeRoom(slot int32) {
+	for int(slot) >= len(m.rows) {
+		m.rows = append(m.rows, memRow{})
+		m.filed = append(m.filed, noTime)
+		m.places = append(m.places, georeport.Point{})
+	}
+}
+
 func (m *memIndex) putLocked(entries []indexEntry) {
 	touched := make(map[int32]bool, len(entries))
 	removed := map[listKey]map[int32]bool{} // rows that leave each list
 	for i := range entries {
 		e := &entries[i]
 		slot := int32(e.rowID)
-		for int(slot) >= len(m.rows) {
-			m.rows = append(m.rows, memRow{})
-			m.filed = append(m.filed, noTime)
-			m.places = append(m.places, georeport.Point{})
-		}
+		m.makeRoom(slot)
 		old := &m.rows[slot]
 		if old.flags&rowPresent != 0 && !touched[slot] {
 			// A replaced row may move in time or place or change its code or status, so it
@@ -466,11 +471,7 @@ func (m *memIndex) load(entries []indexEntry) {
 	for i := range entries {
 		e := &entries[i]
 		slot := int32(e.rowID)
-		for int(slot) >= len(m.rows) {
-			m.rows = append(m.rows, memRow{})
-			m.filed = append(m.filed, noTime)
-			m.places = append(m.places, georeport.Point{})
-		}
+		m.makeRoom(slot)
 		if m.rows[slot].flags&rowPresent != 0 {
 			present = append(present, *e)
 			continue
