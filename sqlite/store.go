@@ -63,6 +63,8 @@ type Store struct {
 	creates     chan *pendingCreate
 	closing     chan struct{}
 	commitDone  chan struct{}
+	// refreshMu is held by a refresh, and by a write from its commit until its rows are in
+	// the index, so that a refresh never puts back rows older than the index has.
 	refreshMu   sync.Mutex
 	knownChange int64
 	stopRefresh context.CancelFunc

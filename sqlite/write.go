@@ -182,7 +182,11 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 		fail(err)
 		return
 	}
+	// A refresh must not take its snapshot between the commit and the put, or it would put
+	// the rows' older versions back after this put.
+	s.refreshMu.Lock()
 	if err := tx.Commit(); err != nil {
+		s.refreshMu.Unlock()
 		fail(fmt.Errorf("commit %d requests: %w", len(batch), err))
 		return
 	}
@@ -194,6 +198,7 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 		}
 	}
 	s.index.put(entries)
+	s.refreshMu.Unlock()
 	for i, p := range batch {
 		p.done <- results[i]
 	}
@@ -275,6 +280,9 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 	}
 	defer conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000")
 
+	// As for creates, no refresh may take its snapshot between the commit and the put.
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	entries, err := importInTransaction(ctx, conn, rs, prepared)
 	if err != nil {
 		return translate(op, err)
