@@ -60,9 +60,9 @@ type Store struct {
 
 	// creates queues the requests of CreateRequest for commitLoop; closing ends the loop,
 	// and commitDone is closed when it has ended.
-	creates     chan *pendingCreate
-	closing     chan struct{}
-	commitDone  chan struct{}
+	creates    chan *pendingCreate
+	closing    chan struct{}
+	commitDone chan struct{}
 	// refreshMu is held by a refresh, and by a write from its commit until its rows are in
 	// the index, so that a refresh never puts back rows older than the index has.
 	refreshMu   sync.Mutex
