@@ -212,3 +212,32 @@ func TestServeFirstKey(t *testing.T) {
 		t.Errorf("the second start printed a key again:\n%s", again)
 	}
 }
+
+// TestServeDebugAddr checks that -debug-addr serves Go's profiles on its own listener and
+// that the API's listener does not.
+func TestServeDebugAddr(t *testing.T) {
+	dir := t.TempDir()
+	debugAddr := freeAddress(t)
+	cmd, base, _ := startServer(t, dir, "-db", filepath.Join(dir, "open311.db"), "-debug-addr", debugAddr)
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	resp, err := http.Get("http://" + debugAddr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "serve") {
+		t.Errorf("GET /debug/pprof/cmdline on -debug-addr = %d %q, want 200 and the command line", resp.StatusCode, body)
+	}
+	resp, err = http.Get(base + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/cmdline on the API's address = %d, want 404", resp.StatusCode)
+	}
+}
