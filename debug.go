@@ -19,7 +19,7 @@ func debugMux() *http.ServeMux {
 }
 
 // debugServer returns the server of -debug-addr. Its write timeout is longer than the
-// longest CPU profile that the pprof tool asks for by default (30 s).
+// longest CPU profile that the pprof tool requests by default (30 s).
 func debugServer(logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           debugMux(),

@@ -180,7 +180,7 @@ func TestServeFirstKey(t *testing.T) {
 	db := filepath.Join(dir, "open311.db")
 	cmd, base, output := startServer(t, dir, "-db", db)
 	// The server prints the key before it listens, but the copy from its standard error pipe
-	// into output may still be on its way when /healthz answers.
+	// into output may still be in progress when /healthz responds.
 	text := output.String()
 	i := strings.Index(text, "api_key=")
 	for deadline := time.Now().Add(5 * time.Second); (i < 0 || !strings.Contains(text[i:], "\n")) && time.Now().Before(deadline); {
@@ -239,5 +239,21 @@ func TestServeDebugAddr(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /debug/pprof/cmdline on the API's address = %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestListenNamesFlag checks that a listen address in use gets an error that names the flag
+// to change.
+func TestListenNamesFlag(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, flagName := range []string{"addr", "debug-addr"} {
+		_, err := listen(taken.Addr().String(), flagName)
+		if err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), "with -"+flagName) {
+			t.Errorf("listen on a used address for -%s: %v, want an error that names -%s", flagName, err, flagName)
+		}
 	}
 }

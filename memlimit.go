@@ -7,11 +7,11 @@ import (
 )
 
 // setMemoryLimit sets the Go runtime's soft memory limit to what the process uses once the
-// store is open, the SQLite index included, plus headroom. Without it the heap may grow to
-// twice what it holds before it is collected, which with the index of a large store is
+// store is open, the SQLite index included, plus headroom. Without a limit the heap grows to
+// twice its live size before each collection, which with the index of a large store is
 // hundreds of megabytes of garbage. A GOMEMLIMIT variable, or a headroom of 0, leaves the
-// runtime's own setting. The limit is soft: the runtime collects more often as it nears it,
-// and passes it rather than fail.
+// runtime's own setting. The limit is soft, so the runtime collects more often as it nears
+// the limit and exceeds it rather than fail.
 func setMemoryLimit(env environment, headroom int64, logger *slog.Logger) {
 	if env.getenv("GOMEMLIMIT") != "" || headroom <= 0 {
 		return

@@ -137,15 +137,15 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return err
 	}
 
-	listener, err := listen(cfg.addr)
+	listener, err := listen(cfg.addr, "addr")
 	if err != nil {
 		return err
 	}
 	defer listener.Close()
 	var debugListener net.Listener
 	if cfg.debugAddr != "" {
-		if debugListener, err = listen(cfg.debugAddr); err != nil {
-			return fmt.Errorf("-debug-addr: %w", err)
+		if debugListener, err = listen(cfg.debugAddr, "debug-addr"); err != nil {
+			return err
 		}
 		defer debugListener.Close()
 	}
@@ -298,15 +298,15 @@ func openMedia(ctx context.Context, env environment, cfg serveConfig, ownURL str
 }
 
 // listen opens the listening socket, with a hint when the address is taken.
-func listen(addr string) (net.Listener, error) {
+func listen(addr, flagName string) (net.Listener, error) {
 	listener, err := net.Listen("tcp", addr)
 	if err == nil {
 		return listener, nil
 	}
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("cannot listen on %s: the address is in use; stop the program that uses it or choose another address with -addr", addr)
+		return nil, fmt.Errorf("cannot listen on %s: the address is in use; stop the program that uses it or choose another address with -%s", addr, flagName)
 	}
-	return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with -addr", addr, err)
+	return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with -%s", addr, err, flagName)
 }
 
 // rootFlag returns the handlers' Config.Root for a normalized root, in which "" is the host's

@@ -76,9 +76,9 @@ type Page struct {
 type PartStore interface {
 	Store
 	// FindRequestsInParts runs q as FindRequests does and calls part with the page's
-	// requests in order, at most size at a time. Every part has the Total of all matches; a
-	// page without requests comes as one empty part. It stops at the first error of part
-	// and returns it.
+	// requests in order, at most size at a time. Every part has the Total of all matches,
+	// and a page without requests comes as one empty part. It stops at the first error of
+	// part and returns it.
 	FindRequestsInParts(ctx context.Context, q *Query, size int, part func(*Page) error) error
 }
 

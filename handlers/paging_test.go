@@ -7,8 +7,8 @@ import (
 )
 
 // TestPageLinksFixWindowEnd checks that the page links of a list whose window ends now carry
-// that end as end_date, so that requests filed between two page reads do not shift the pages,
-// and that a request with its own end_date keeps it.
+// that end as end_date, so that requests filed between two page reads do not shift the pages.
+// A request with its own end_date keeps it.
 func TestPageLinksFixWindowEnd(t *testing.T) {
 	ts := newTestServer(t, "")
 	for _, description := range []string{"Ensimmäinen kuoppa", "Toinen kuoppa tiellä", "Kolmas kuoppa tiellä"} {

@@ -89,18 +89,18 @@ func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *
 	buf := getBuffer()
 	defer putBuffer(buf)
 	b := (*buf)[:0]
+
 	n, started := 0, false
 	err := parts.FindRequestsInParts(x.r.Context(), &params.query, listPartSize, func(page *georeport.Page) error {
 		if !started {
+			// The first part brings the count, which the headers need.
 			started = true
 			s.setPageHeaders(x, params, page.Total)
-			h := x.w.Header()
-			h.Set("Content-Type", x.format.ContentType())
-			h.Set("Content-Language", x.lang)
-			h.Add("Vary", "Accept-Language")
+			x.setBodyHeaders(true)
 			x.w.WriteHeader(http.StatusOK)
 			b = appendListHead(b, x.format)
 		}
+
 		for i := range page.Requests {
 			b = e.appendListItem(b, x.format, n, &page.Requests[i], distanceAt(page.Distances, i))
 			n++
@@ -114,6 +114,7 @@ func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *
 		return nil
 	})
 	*buf = b
+
 	if err != nil {
 		if !started {
 			return err
@@ -121,6 +122,7 @@ func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *
 		s.log.Warn("list response cut short", "request_id", x.requestID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
+
 	b = appendListTail(b, x.format)
 	*buf = b
 	x.w.Write(b)
@@ -258,15 +260,20 @@ func (s *Server) requestIDForToken(x *exchange) error {
 
 // writeBody writes a complete response body in the exchange's format.
 func (x *exchange) writeBody(status int, b []byte, localized bool) {
+	x.setBodyHeaders(localized)
+	x.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	x.w.WriteHeader(status)
+	x.w.Write(b)
+}
+
+// setBodyHeaders sets the type of a body in x's format, and its language when localized.
+func (x *exchange) setBodyHeaders(localized bool) {
 	h := x.w.Header()
 	h.Set("Content-Type", x.format.ContentType())
 	if localized {
 		h.Set("Content-Language", x.lang)
 		h.Add("Vary", "Accept-Language")
 	}
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	x.w.WriteHeader(status)
-	x.w.Write(b)
 }
 
 // unknownSuffix splits a path value such as 176.csv whose suffix is no format of this server,

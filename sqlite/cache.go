@@ -20,19 +20,19 @@ const defaultCacheBytes = 16 << 20
 // The cached requests are shared: callers of FindRequests must not change the slices of the
 // requests they get.
 //
-// A request enters the cache only when it is read a second time while its first read is
-// still remembered, so that queries that read rows once, such as circles around random
-// points, do not push out the pages that are read again and again.
+// A request enters the cache on its second read while missed still records the first. Rows
+// that queries read once, such as those of circles around random points, then do not push
+// out the pages that clients read again and again.
 type requestCache struct {
 	mu      sync.Mutex
 	entries map[cacheKey]cachedRequest
 	size    int
 	limit   int
-	// missed remembers the rows read once since it was last cleared.
+	// missed records the rows read once since it was last cleared.
 	missed map[cacheKey]struct{}
 }
 
-// missedLimit is how many rows read once the cache remembers before it forgets them all.
+// missedLimit is the number of rows read once that missed records before it is cleared.
 const missedLimit = 1 << 16
 
 // cacheKey is a row id and the version of the row that memIndex counts, so that a write
@@ -130,6 +130,8 @@ func compacted(r *georeport.Request) *georeport.Request {
 	c.MediaURLs = slices.Clone(r.MediaURLs)
 	c.Tasks = slices.Clone(r.Tasks)
 	c.Attributes = slices.Clone(r.Attributes)
+
+	// Gather every string of the copy, then point each into one new block.
 	fields := []*string{&c.ID, &c.Jurisdiction, &c.Token, &c.ServiceCode, &c.ServiceName, (*string)(&c.Status),
 		&c.StatusNotes, &c.Description, &c.AgencyResponsible, &c.ServiceNotice, &c.Address, &c.AddressID,
 		&c.Zipcode, &c.MediaURL, &c.Title, &c.DetailedStatus, &c.ServiceObjectID, &c.ServiceObjectType,
@@ -148,6 +150,7 @@ func compacted(r *georeport.Request) *georeport.Request {
 			fields = append(fields, &c.Attributes[i].Values[j])
 		}
 	}
+
 	n := 0
 	for _, f := range fields {
 		n += len(*f)
@@ -158,6 +161,7 @@ func compacted(r *georeport.Request) *georeport.Request {
 		b.WriteString(*f)
 	}
 	all := b.String()
+
 	at := 0
 	for _, f := range fields {
 		length := len(*f)

@@ -11,9 +11,9 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// TestCompactedCopiesEveryString fills every string of a request, including those in its
-// slices, and checks that compacted returns an equal request whose strings all lie in one
-// allocation, so that a field added to Request later cannot keep a page's text alive.
+// TestCompactedCopiesEveryString fills every string of a request, those in its slices too.
+// compacted must return an equal request whose strings all lie in one allocation, so that a
+// field added to Request later cannot keep a page's text alive.
 func TestCompactedCopiesEveryString(t *testing.T) {
 	r := &georeport.Request{
 		Location:   &georeport.Point{Lat: 60.17, Long: 24.94},

@@ -846,9 +846,9 @@ type areaCell struct {
 // rounding in cellOf cannot leave a row outside the cell it is filed in.
 const cellEpsilon = 1e-8
 
-// findInArea runs a query with a box or circle: it finds the cells that the area meets, counts
-// the matches in each, and then reads only as many rows as the page needs, newest first
-// through a merge of the cells, or nearest first from the cells closest to the centre.
+// findInArea runs a query with a box or circle. It counts the matches in the cells that the
+// area meets, then reads only the rows the page needs: newest first by merging the cells, or
+// nearest first from the cells closest to the centre.
 func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	cells := m.areaCells(q, f)
 	total := 0
@@ -861,7 +861,7 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 		}
 		for _, slot := range c.rows {
 			if near != nil && c.plain {
-				if inside, sure := near.check(m.places[slot]); sure {
+				if inside, decided := near.check(m.places[slot]); decided {
 					if inside {
 						total++
 					}
@@ -1086,15 +1086,14 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 	return best
 }
 
-// nearCheck tells whether a place is inside a circle of at most 5 km from a flat
-// (equirectangular) distance, and says when the place is too near the edge for it to be
-// sure. The flat distance is off by less than 4r²/R on a circle of radius r away from the
-// poles, so a margin of that plus a metre and a half leaves the edge cases to the exact
-// distance.
+// nearCheck decides from a flat (equirectangular) distance whether a place is inside a circle
+// of at most 5 km, unless the place is within a margin of the edge. The margin is 4r²/R plus
+// 1.5 m for radius r, an estimate of the flat distance's error away from the poles that
+// TestNearCheckAgreesWithDistance checks against the exact distance.
 type nearCheck struct {
 	lat, long     float64
 	metresPerLong float64
-	low, high     float64 // squared flat distances below and above which the answer is sure
+	low, high     float64 // squared flat distances below and above which a place is decided
 }
 
 const (
@@ -1119,8 +1118,9 @@ func newNearCheck(q *georeport.Query) *nearCheck {
 	}
 }
 
-// check returns whether p is inside the circle, and whether that is sure.
-func (n *nearCheck) check(p georeport.Point) (inside, sure bool) {
+// check returns whether p is inside the circle, and whether p is far enough from the edge
+// for the flat distance to decide it.
+func (n *nearCheck) check(p georeport.Point) (inside, decided bool) {
 	dy := (p.Lat - n.lat) * metresPerDegree
 	dx := (p.Long - n.long) * n.metresPerLong
 	d := dx*dx + dy*dy

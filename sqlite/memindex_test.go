@@ -128,8 +128,8 @@ func TestIndexMatchesSQL(t *testing.T) {
 	}
 }
 
-// testIndexMatchesSQL compares the index with SQL over n random requests; with a small
-// spread, many grid cells hold many requests and lie wholly inside the queries' areas.
+// testIndexMatchesSQL compares the index with SQL over n random requests. With a small
+// spread, many grid cells contain many requests and lie wholly inside the queries' areas.
 func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reopen bool) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "index.db")
@@ -166,8 +166,8 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 		}
 	}
 
-	// Requests by id come through the index's table of ids and the cache; read each twice,
-	// so that the second read comes from the cache, and compare with a read by SQL.
+	// Requests by id come through the index's table of ids and the cache. Each is read twice,
+	// so that the second read comes from the cache, and compared with a read by SQL.
 	for _, r := range requests[:min(len(requests), 400)] {
 		want, err := scanPacked(s.selectRequest.QueryRowContext(ctx, r.ID))
 		if err != nil {
@@ -287,11 +287,11 @@ func TestIndexSeesOtherProcesses(t *testing.T) {
 }
 
 // TestNearCheckAgreesWithDistance places points around circles of up to 5 km at latitudes up
-// to 70°, many of them within metres of the edge, and requires that every answer the flat
-// check is sure of is the exact one.
+// to 70°, many of them within metres of the edge. Every place that the flat check decides
+// must be decided as the exact distance decides it.
 func TestNearCheckAgreesWithDistance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
-	sure, unsure := 0, 0
+	decided, undecided := 0, 0
 	for range 2000 {
 		q := georeport.Query{Circle: &georeport.Circle{
 			Center: georeport.Point{Lat: (rng.Float64()*2 - 1) * maxNearLat, Long: (rng.Float64()*2 - 1) * 179},
@@ -313,17 +313,17 @@ func TestNearCheckAgreesWithDistance(t *testing.T) {
 			p := georeport.Point{Lat: lat2 * 180 / math.Pi, Long: long2 * 180 / math.Pi}
 			inside, ok := check.check(p)
 			if !ok {
-				unsure++
+				undecided++
 				continue
 			}
-			sure++
+			decided++
 			if want := georeport.Distance(q.Circle.Center, p) <= q.Circle.Radius; inside != want {
 				t.Fatalf("circle %+v, point %+v at %.3f m: check says inside = %v, the distance says %v",
 					q.Circle, p, georeport.Distance(q.Circle.Center, p), inside, want)
 			}
 		}
 	}
-	if sure < 50_000 {
-		t.Errorf("the check was sure of %d points and unsure of %d; the test needs more sure ones", sure, unsure)
+	if decided < 50_000 {
+		t.Errorf("the check decided %d points and left %d undecided; the test needs more decided ones", decided, undecided)
 	}
 }

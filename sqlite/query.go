@@ -25,8 +25,8 @@ const (
 func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, error) {
 	const op = "sqlite: request"
 
-	// A request the index knows is read by row id, and from the cache when it is there; one
-	// that another process wrote since the last refresh is looked up by its id.
+	// A request in the index is read by row id, or from the cache when it is there. One that
+	// another process wrote since the last refresh is looked up by its id.
 	if rowID, version, ok := s.index.lookupID(id); ok {
 		key := cacheKey{rowID, version}
 		if r, ok := s.cache.get(key); ok {

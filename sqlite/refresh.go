@@ -80,8 +80,8 @@ func (s *Store) refresh(ctx context.Context) error {
 		s.index.finishLoad()
 	}
 	if first && read > 100_000 {
-		// The load leaves behind garbage about the size of the index; give it back to the
-		// operating system now rather than keep it until the heap grows into it.
+		// The load leaves behind garbage about the size of the index. It goes back to the
+		// operating system now, so the heap does not keep it until it grows into it.
 		debug.FreeOSMemory()
 	}
 	s.knownChange = latest

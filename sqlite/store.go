@@ -96,7 +96,7 @@ type Options struct {
 	// write, such as an import, and saves its memory and upkeep. List queries then run in
 	// SQL and read every row.
 	NoListIndex bool
-	// WriterCacheKiB is the page cache of the writing connection; 0 means 8 MiB. Imports
+	// WriterCacheKiB is the page cache of the writing connection, and 0 means 8 MiB. Imports
 	// gain from a larger one, which keeps the pages that their inserts touch.
 	WriterCacheKiB int
 }
