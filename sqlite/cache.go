@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -17,8 +15,8 @@ const defaultCacheBytes = 16 << 20
 // each time. When the cache is full, it evicts entries at random, which needs no bookkeeping
 // per read.
 //
-// The cached requests are shared: callers of FindRequests must not change the slices of the
-// requests they get.
+// The cached requests are shared: callers of FindRequests must not change the requests they
+// get, and callers of Request must not change their slices.
 //
 // A request enters the cache on its second read while missed still records the first. Rows
 // that queries read once, such as those of circles around random points, then do not push
@@ -63,7 +61,6 @@ func (c *requestCache) put(key cacheKey, r *georeport.Request) {
 	if size > c.limit/16 || !c.admit(key) {
 		return
 	}
-	r = compacted(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[key]; ok {
@@ -116,57 +113,4 @@ func requestSize(r *georeport.Request) int {
 	rep := r.Reporter
 	return size + len(rep.Email) + len(rep.FirstName) + len(rep.LastName) + len(rep.Phone) +
 		len(rep.DeviceID) + len(rep.AccountID)
-}
-
-// compacted returns a copy of r whose strings share one allocation of their own. A decoded
-// request's strings point into the text of the whole page it was read with, and a cached
-// request must not keep that alive.
-func compacted(r *georeport.Request) *georeport.Request {
-	c := *r
-	if r.Location != nil {
-		p := *r.Location
-		c.Location = &p
-	}
-	c.MediaURLs = slices.Clone(r.MediaURLs)
-	c.Tasks = slices.Clone(r.Tasks)
-	c.Attributes = slices.Clone(r.Attributes)
-
-	// Gather every string of the copy, then point each into one new block.
-	fields := []*string{&c.ID, &c.Jurisdiction, &c.Token, &c.ServiceCode, &c.ServiceName, (*string)(&c.Status),
-		&c.StatusNotes, &c.Description, &c.AgencyResponsible, &c.ServiceNotice, &c.Address, &c.AddressID,
-		&c.Zipcode, &c.MediaURL, &c.Title, &c.DetailedStatus, &c.ServiceObjectID, &c.ServiceObjectType,
-		(*string)(&c.Visibility), &c.Reporter.Email, &c.Reporter.FirstName, &c.Reporter.LastName, &c.Reporter.Phone,
-		&c.Reporter.DeviceID, &c.Reporter.AccountID}
-	for i := range c.MediaURLs {
-		fields = append(fields, &c.MediaURLs[i])
-	}
-	for i := range c.Tasks {
-		fields = append(fields, &c.Tasks[i].State, &c.Tasks[i].Type, &c.Tasks[i].OwnerName)
-	}
-	for i := range c.Attributes {
-		c.Attributes[i].Values = slices.Clone(c.Attributes[i].Values)
-		fields = append(fields, &c.Attributes[i].Code)
-		for j := range c.Attributes[i].Values {
-			fields = append(fields, &c.Attributes[i].Values[j])
-		}
-	}
-
-	n := 0
-	for _, f := range fields {
-		n += len(*f)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, f := range fields {
-		b.WriteString(*f)
-	}
-	all := b.String()
-
-	at := 0
-	for _, f := range fields {
-		length := len(*f)
-		*f = all[at : at+length]
-		at += length
-	}
-	return &c
 }

@@ -1,9 +1,13 @@
 package sqlite
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,11 +15,14 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// TestCompactedCopiesEveryString fills every string of a request, those in its slices too.
-// compacted must return an equal request whose strings all lie in one allocation, so that a
-// field added to Request later cannot keep a page's text alive.
-func TestCompactedCopiesEveryString(t *testing.T) {
+// TestUnpackedStringsShareThePackedText fills every string of a request, those in its slices
+// too, and stores it. The request read back must equal it, and its strings must all lie in
+// the one text SQLite packed the row into, because the cache keeps decoded requests as they
+// are: a field added to Request later must not bring an allocation per string back.
+func TestUnpackedStringsShareThePackedText(t *testing.T) {
 	r := &georeport.Request{
+		Requested:  time.Unix(1_700_000_000, 0).UTC(),
+		Updated:    time.Unix(-86_400, 0).UTC(),
 		Location:   &georeport.Point{Lat: 60.17, Long: 24.94},
 		MediaURLs:  []string{"", ""},
 		Tasks:      []georeport.Task{{}, {}},
@@ -27,7 +34,7 @@ func TestCompactedCopiesEveryString(t *testing.T) {
 		switch v.Kind() {
 		case reflect.String:
 			n++
-			v.SetString(fmt.Sprintf("value %d", n))
+			v.SetString(fmt.Sprintf("value %d: \"ä\"\n\\", n))
 		case reflect.Struct:
 			for i := range v.NumField() {
 				fill(v.Field(i))
@@ -43,45 +50,88 @@ func TestCompactedCopiesEveryString(t *testing.T) {
 		}
 	}
 	fill(reflect.ValueOf(r).Elem())
+	r.Status, r.Visibility = georeport.StatusOpen, georeport.Hidden
 
-	c := compacted(r)
-	if diff := cmp.Diff(r, c); diff != "" {
-		t.Fatalf("compacted differs (-original +copy):\n%s", diff)
+	ctx := context.Background()
+	s, err := Open(ctx, ":memory:", nil)
+	if err != nil {
+		t.Fatalf("Open error = %v", err)
 	}
-	var low, high uintptr
-	var check func(v reflect.Value)
-	check = func(v reflect.Value) {
+	defer s.Close()
+	if err := s.CreateRequest(ctx, r); err != nil {
+		t.Fatalf("CreateRequest error = %v", err)
+	}
+	var lat, long float64
+	var packed string
+	if err := s.readers.QueryRowContext(ctx, "SELECT "+packedColumns+" FROM requests").Scan(&lat, &long, &packed); err != nil {
+		t.Fatalf("select packed error = %v", err)
+	}
+	got, err := unpackRequest(packed)
+	if err != nil {
+		t.Fatalf("unpackRequest error = %v", err)
+	}
+	got.Location = r.Location
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Fatalf("unpacked request differs (-stored +read):\n%s", diff)
+	}
+
+	// Strings with escapes in the JSON of the tasks, attributes and media URLs lie in one
+	// block of their own; every other string lies in the packed text.
+	low := uintptr(unsafe.Pointer(unsafe.StringData(packed)))
+	high := low + uintptr(len(packed))
+	var otherLow, otherHigh uintptr
+	var check func(path string, v reflect.Value)
+	check = func(path string, v reflect.Value) {
 		switch v.Kind() {
 		case reflect.String:
 			p := uintptr(unsafe.Pointer(unsafe.StringData(v.String())))
-			if low == 0 || p < low {
-				low = p
+			switch {
+			case v.Len() == 0 || p >= low && p+uintptr(v.Len()) <= high:
+			case strings.HasPrefix(path, "Request.Tasks") || strings.HasPrefix(path, "Request.Attributes") ||
+				strings.HasPrefix(path, "Request.MediaURLs"):
+				if otherLow == 0 || p < otherLow {
+					otherLow = p
+				}
+				otherHigh = max(otherHigh, p+uintptr(v.Len()))
+			default:
+				t.Errorf("%s lies outside the packed text", path)
 			}
-			high = max(high, p+uintptr(v.Len()))
 		case reflect.Struct:
 			for i := range v.NumField() {
-				check(v.Field(i))
+				check(path+"."+v.Type().Field(i).Name, v.Field(i))
 			}
 		case reflect.Slice:
 			for i := range v.Len() {
-				check(v.Index(i))
-			}
-		case reflect.Pointer:
-			if !v.IsNil() {
-				check(v.Elem())
+				check(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
 			}
 		}
 	}
-	check(reflect.ValueOf(c).Elem())
-	total := 0
-	for i := 1; i <= n; i++ {
-		total += len(fmt.Sprintf("value %d", i))
+	got.Visibility = "" // a constant
+	check("Request", reflect.ValueOf(got).Elem())
+	if otherHigh-otherLow > uintptr(len(packed)) {
+		t.Errorf("the strings with escapes span %d bytes, more than one block for the row", otherHigh-otherLow)
 	}
-	if int(high-low) != total {
-		t.Errorf("the copy's %d strings span %d bytes, want one block of %d", n, high-low, total)
+}
+
+// TestUnpackRejectsMalformedText checks that a packed text which packedColumns cannot have
+// written is an error, not a request made of parts of it.
+func TestUnpackRejectsMalformedText(t *testing.T) {
+	whole := strings.Repeat("1:a", packedFields)
+	if _, err := unpackColumns(whole); err != nil {
+		t.Fatalf("unpackColumns(%q) error = %v", whole, err)
 	}
-	if c.Location == r.Location || &c.Tasks[0] == &r.Tasks[0] || &c.Attributes[0].Values[0] == &r.Attributes[0].Values[0] {
-		t.Error("the copy shares a pointer or slice with the original")
+	for _, packed := range []string{
+		"",
+		whole + "1:a",
+		whole[:len(whole)-1],
+		strings.Repeat("1:a", packedFields-1) + "5:a",
+		strings.Repeat("1:a", packedFields-1) + "x:a",
+		strings.Repeat("1:a", packedFields-1) + "9999999999:a",
+		strings.Repeat("1:a", packedFields-1) + "-1:a",
+	} {
+		if _, err := unpackColumns(packed); !errors.Is(err, errPacked) {
+			t.Errorf("unpackColumns(%q) error = %v, want errPacked", packed, err)
+		}
 	}
 }
 

@@ -9,22 +9,51 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// packedColumns reads a request as three values: lat, long and a JSON array of every other
-// column of requestColumns, in its order. The driver locks the connection for each column it
-// reads, which made reading 33 columns the main cost of a list, so SQLite packs them. Lat
-// and long stay apart because SQLite writes a REAL in JSON with 15 digits, which does not
-// always give back the same float64.
-const packedColumns = `lat, long, json_array(service_request_id, jurisdiction, token, service_code,
-	service_name, status, status_notes, description, agency_responsible, service_notice,
-	requested_at, updated_at, expected_at, address, address_id, zipcode,
-	media_url, title, detailed_status, media_urls, service_object_id, service_object_type,
-	tasks, attributes, hidden, email, first_name, last_name, phone, device_id, account_id)`
+// packedColumns reads a request as three values: lat, long and one text that holds every
+// other column of packedNames, in its order. Each column is its length in bytes, a colon and
+// its text; a NULL is a colon alone. The driver locks the connection for each column it
+// reads, which made reading 33 columns the main cost of a list, so SQLite packs them. The
+// lengths need no escaping on either side, unlike a JSON array, so decoding a row only
+// slices the text. Lat and long stay apart to keep every bit of the float64.
+const packedColumns = `lat, long, concat(
+	octet_length(service_request_id), ':', service_request_id,
+	octet_length(jurisdiction), ':', jurisdiction,
+	octet_length(token), ':', token,
+	octet_length(service_code), ':', service_code,
+	octet_length(service_name), ':', service_name,
+	octet_length(status), ':', status,
+	octet_length(status_notes), ':', status_notes,
+	octet_length(description), ':', description,
+	octet_length(agency_responsible), ':', agency_responsible,
+	octet_length(service_notice), ':', service_notice,
+	octet_length(requested_at), ':', requested_at,
+	octet_length(updated_at), ':', updated_at,
+	octet_length(expected_at), ':', expected_at,
+	octet_length(address), ':', address,
+	octet_length(address_id), ':', address_id,
+	octet_length(zipcode), ':', zipcode,
+	octet_length(media_url), ':', media_url,
+	octet_length(title), ':', title,
+	octet_length(detailed_status), ':', detailed_status,
+	octet_length(media_urls), ':', media_urls,
+	octet_length(service_object_id), ':', service_object_id,
+	octet_length(service_object_type), ':', service_object_type,
+	octet_length(tasks), ':', tasks,
+	octet_length(attributes), ':', attributes,
+	octet_length(hidden), ':', hidden,
+	octet_length(email), ':', email,
+	octet_length(first_name), ':', first_name,
+	octet_length(last_name), ':', last_name,
+	octet_length(phone), ':', phone,
+	octet_length(device_id), ':', device_id,
+	octet_length(account_id), ':', account_id)`
 
-// packedFields is the number of values in the JSON array of packedColumns.
+// packedFields is the number of columns in the text of packedColumns.
 const packedFields = 31
 
 // scanPacked reads the packedColumns of one row, followed by extra destinations.
@@ -44,25 +73,48 @@ func scanPacked(row scanner, extra ...any) (*georeport.Request, error) {
 	return r, nil
 }
 
-// unpackRequest decodes the JSON array of packedColumns.
-func unpackRequest(packed string) (*georeport.Request, error) {
-	d := jsonDecoder{s: packed}
+// errPacked reports a packed text that packedColumns cannot have written.
+var errPacked = errors.New("malformed packed row")
+
+// unpackColumns splits the text of packedColumns. The values are slices of packed.
+func unpackColumns(packed string) ([packedFields]jsonValue, error) {
 	var v [packedFields]jsonValue
-	if err := d.expect('['); err != nil {
-		return nil, err
-	}
+	at := 0
 	for i := range v {
-		if i > 0 {
-			if err := d.expect(','); err != nil {
-				return nil, err
+		n, digits := 0, 0
+		for ; at < len(packed) && packed[at] != ':'; at++ {
+			c := packed[at]
+			if c < '0' || c > '9' || digits == 9 {
+				return v, fmt.Errorf("%w: column %d has a bad length at byte %d", errPacked, i+1, at)
 			}
+			n = n*10 + int(c-'0')
+			digits++
 		}
-		var err error
-		if v[i], err = d.scalar(); err != nil {
-			return nil, fmt.Errorf("packed column %d: %w", i+1, err)
+		if at == len(packed) {
+			return v, fmt.Errorf("%w: column %d is missing", errPacked, i+1)
 		}
+		at++
+		if digits == 0 {
+			v[i].null = true
+			continue
+		}
+		if n > len(packed)-at {
+			return v, fmt.Errorf("%w: column %d is cut short", errPacked, i+1)
+		}
+		v[i].text = packed[at : at+n]
+		at += n
 	}
-	if err := d.expect(']'); err != nil {
+	if at != len(packed) {
+		return v, fmt.Errorf("%w: %d bytes after the last column", errPacked, len(packed)-at)
+	}
+	return v, nil
+}
+
+// unpackRequest decodes the text of packedColumns. The request's strings share packed's
+// memory, so a cached request takes one block for them.
+func unpackRequest(packed string) (*georeport.Request, error) {
+	v, err := unpackColumns(packed)
+	if err != nil {
 		return nil, err
 	}
 
@@ -77,7 +129,7 @@ func unpackRequest(packed string) (*georeport.Request, error) {
 			Phone: v[28].text, DeviceID: v[29].text, AccountID: v[30].text},
 		Visibility: georeport.Public,
 	}
-	times := []*time.Time{&r.Requested, &r.Updated, &r.Expected}
+	times := [...]*time.Time{&r.Requested, &r.Updated, &r.Expected}
 	for i, t := range times {
 		if err := v[10+i].time(t); err != nil {
 			return nil, fmt.Errorf("request %q: %w", r.ID, err)
@@ -86,20 +138,26 @@ func unpackRequest(packed string) (*georeport.Request, error) {
 	if v[24].text == "1" {
 		r.Visibility = georeport.Hidden
 	}
-	var err error
-	if r.MediaURLs, err = decodeStrings(v[19].text); err != nil {
+	// Unescaped text is never longer than its JSON, so the arena of the nested columns' escaped
+	// strings never grows. It is made only when one has an escape.
+	var arena []byte
+	if nested := len(v[19].text) + len(v[22].text) + len(v[23].text); strings.Contains(packed, `\`) {
+		arena = make([]byte, 0, nested)
+	}
+	if r.MediaURLs, err = decodeStrings(v[19].text, &arena); err != nil {
 		return nil, fmt.Errorf("request %q media_urls: %w", r.ID, err)
 	}
-	if r.Tasks, err = decodeTasks(v[22].text); err != nil {
+	if r.Tasks, err = decodeTasks(v[22].text, &arena); err != nil {
 		return nil, fmt.Errorf("request %q tasks: %w", r.ID, err)
 	}
-	if r.Attributes, err = decodeAttributes(v[23].text); err != nil {
+	if r.Attributes, err = decodeAttributes(v[23].text, &arena); err != nil {
 		return nil, fmt.Errorf("request %q attributes: %w", r.ID, err)
 	}
 	return r, nil
 }
 
-// jsonValue is a JSON scalar: the text of a string or a number, or null.
+// jsonValue is a JSON scalar, or a column of packedColumns: the text of a string or a
+// number, or null.
 type jsonValue struct {
 	text string
 	null bool
@@ -122,6 +180,9 @@ func (v jsonValue) time(t *time.Time) error {
 type jsonDecoder struct {
 	s string
 	i int
+	// arena, when set, receives the text of strings with escapes, so that the strings of one
+	// row take one allocation. Its capacity is planned so that it does not grow.
+	arena *[]byte
 }
 
 var errJSON = errors.New("malformed JSON")
@@ -194,13 +255,23 @@ func (d *jsonDecoder) str() (string, error) {
 }
 
 func (d *jsonDecoder) escapedStr(start int) (string, error) {
-	b := []byte(d.s[start:d.i])
+	var b []byte
+	if d.arena != nil {
+		b = (*d.arena)[len(*d.arena):]
+	}
+	b = append(b, d.s[start:d.i]...)
 	for d.i < len(d.s) {
 		c := d.s[d.i]
 		switch {
 		case c == '"':
 			d.i++
-			return string(b), nil
+			if d.arena == nil || len(b) == 0 || len(*d.arena)+len(b) > cap(*d.arena) {
+				return string(b), nil
+			}
+			// The arena's bytes up to its length are never written again, so the string may
+			// share them.
+			*d.arena = (*d.arena)[:len(*d.arena)+len(b)]
+			return unsafe.String(&b[0], len(b)), nil
 		case c != '\\':
 			b = append(b, c)
 			d.i++
@@ -294,11 +365,11 @@ func (d *jsonDecoder) each(open, close byte, f func(name string) error) error {
 }
 
 // decodeStrings decodes a JSON array of strings; "" gives nil.
-func decodeStrings(text string) ([]string, error) {
+func decodeStrings(text string, arena *[]byte) ([]string, error) {
 	if text == "" {
 		return nil, nil
 	}
-	d := jsonDecoder{s: text}
+	d := jsonDecoder{s: text, arena: arena}
 	var out []string
 	err := d.each('[', ']', func(string) error {
 		s, err := d.str()
@@ -309,11 +380,11 @@ func decodeStrings(text string) ([]string, error) {
 }
 
 // decodeTasks decodes the tasks column, as requestValues writes it from storedTask.
-func decodeTasks(text string) ([]georeport.Task, error) {
+func decodeTasks(text string, arena *[]byte) ([]georeport.Task, error) {
 	if text == "" {
 		return nil, nil
 	}
-	d := jsonDecoder{s: text}
+	d := jsonDecoder{s: text, arena: arena}
 	var out []georeport.Task
 	err := d.each('[', ']', func(string) error {
 		var t georeport.Task
@@ -344,11 +415,11 @@ func decodeTasks(text string) ([]georeport.Task, error) {
 
 // decodeAttributes decodes the attributes column, as encoding/json writes
 // []georeport.AttributeValue.
-func decodeAttributes(text string) ([]georeport.AttributeValue, error) {
+func decodeAttributes(text string, arena *[]byte) ([]georeport.AttributeValue, error) {
 	if text == "" {
 		return nil, nil
 	}
-	d := jsonDecoder{s: text}
+	d := jsonDecoder{s: text, arena: arena}
 	var out []georeport.AttributeValue
 	err := d.each('[', ']', func(string) error {
 		var a georeport.AttributeValue

@@ -39,7 +39,8 @@ func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, err
 		}
 		if r, ok := byRowID[rowID]; ok && r.ID == id {
 			s.cache.put(key, r)
-			return r, nil
+			c := *r
+			return &c, nil
 		}
 	}
 	r, err := scanPacked(s.selectRequest.QueryRowContext(ctx, id))
