@@ -24,7 +24,7 @@ func runSeed(t *testing.T, args ...string) (stdout, stderr string, err error) {
 
 // openSeeded opens the SQLite store at path and returns its requests of the ten years before
 // 2026-03-05, at most 100,000.
-func openSeeded(t *testing.T, path string) []georeport.Request {
+func openSeeded(t *testing.T, path string) []*georeport.Request {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, path, nil)

@@ -19,9 +19,8 @@ type Store interface {
 	// keeps its token, reporter data, attributes and visibility. Importing the same records
 	// twice leaves the store as it was after the first time.
 	ImportRequests(ctx context.Context, rs []Request) error
-	// Request returns the request with the id, hidden or not. The slices of the requests
-	// that Request and FindRequests return may be shared with a store's cache, so callers
-	// must not change their elements.
+	// Request returns the request with the id, hidden or not. The slices of the request may
+	// be shared with a store's cache, so callers must not change their elements.
 	Request(ctx context.Context, id string) (*Request, error)
 	// RequestIDByToken returns the id of the request filed under a batch token.
 	RequestIDByToken(ctx context.Context, token string) (string, error)
@@ -63,7 +62,8 @@ type Store interface {
 
 // Page is one page of a request query.
 type Page struct {
-	Requests []Request
+	// Requests may be shared with a store's cache: callers must not change them.
+	Requests []*Request
 	// Distances holds each request's distance in metres from the query's circle centre, in
 	// the order of Requests; nil without a circle.
 	Distances []float64

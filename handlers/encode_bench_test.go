@@ -11,11 +11,15 @@ import (
 )
 
 // benchmarkRequests returns n generated requests, spread like Helsinki's feedback.
-func benchmarkRequests(b *testing.B, n int) []georeport.Request {
+func benchmarkRequests(b *testing.B, n int) []*georeport.Request {
 	b.Helper()
 	rs := make([]georeport.Request, n)
 	seed.New(seed.Options{Seed: 1, Now: testNow}).Fill(rs)
-	return rs
+	out := make([]*georeport.Request, n)
+	for i := range rs {
+		out[i] = &rs[i]
+	}
+	return out
 }
 
 // BenchmarkEncodeRequests encodes pages of 50 and 1,000 requests in each format, in Finnish
@@ -29,21 +33,21 @@ func BenchmarkEncodeRequests(b *testing.B) {
 	formats := []struct {
 		name       string
 		extensions bool
-		encode     func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte
+		encode     func(e *requestEncoder, buf []byte, rs []*georeport.Request) []byte
 	}{
-		{"json", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+		{"json", false, func(e *requestEncoder, buf []byte, rs []*georeport.Request) []byte {
 			return e.appendJSONList(buf, rs, nil)
 		}},
-		{"json-extensions", true, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+		{"json-extensions", true, func(e *requestEncoder, buf []byte, rs []*georeport.Request) []byte {
 			return e.appendJSONList(buf, rs, nil)
 		}},
-		{"xml", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+		{"xml", false, func(e *requestEncoder, buf []byte, rs []*georeport.Request) []byte {
 			return e.appendXMLList(buf, rs, nil)
 		}},
-		{"xml-extensions", true, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+		{"xml-extensions", true, func(e *requestEncoder, buf []byte, rs []*georeport.Request) []byte {
 			return e.appendXMLList(buf, rs, nil)
 		}},
-		{"geojson", false, func(e *requestEncoder, buf []byte, rs []georeport.Request) []byte {
+		{"geojson", false, func(e *requestEncoder, buf []byte, rs []*georeport.Request) []byte {
 			return e.appendGeoJSON(buf, rs, nil)
 		}},
 	}

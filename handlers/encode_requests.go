@@ -57,15 +57,15 @@ func (e *requestEncoder) appendXMLTime(b []byte, name string, t time.Time) []byt
 
 // appendJSONList appends the requests as a JSON array. distances is nil or has one entry per
 // request.
-func (e *requestEncoder) appendJSONList(b []byte, rs []georeport.Request, distances []float64) []byte {
+func (e *requestEncoder) appendJSONList(b []byte, rs []*georeport.Request, distances []float64) []byte {
 	return e.appendList(b, JSON, rs, distances)
 }
 
 // appendList appends the requests as a whole list document in the format.
-func (e *requestEncoder) appendList(b []byte, f Format, rs []georeport.Request, distances []float64) []byte {
+func (e *requestEncoder) appendList(b []byte, f Format, rs []*georeport.Request, distances []float64) []byte {
 	b = appendListHead(b, f)
 	for i := range rs {
-		b = e.appendListItem(b, f, i, &rs[i], distanceAt(distances, i))
+		b = e.appendListItem(b, f, i, rs[i], distanceAt(distances, i))
 	}
 	return appendListTail(b, f)
 }
@@ -212,7 +212,7 @@ func (e *requestEncoder) appendJSONExtended(b []byte, r *georeport.Request) []by
 }
 
 // appendXMLList appends the requests as <service_requests>.
-func (e *requestEncoder) appendXMLList(b []byte, rs []georeport.Request, distances []float64) []byte {
+func (e *requestEncoder) appendXMLList(b []byte, rs []*georeport.Request, distances []float64) []byte {
 	return e.appendList(b, XML, rs, distances)
 }
 
@@ -280,7 +280,7 @@ func (e *requestEncoder) appendXMLExtended(b []byte, r *georeport.Request) []byt
 
 // appendGeoJSON appends the requests as a FeatureCollection of Point features whose
 // properties are the request fields. A request without coordinates has a null geometry.
-func (e *requestEncoder) appendGeoJSON(b []byte, rs []georeport.Request, distances []float64) []byte {
+func (e *requestEncoder) appendGeoJSON(b []byte, rs []*georeport.Request, distances []float64) []byte {
 	return e.appendList(b, GeoJSON, rs, distances)
 }
 

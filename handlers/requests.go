@@ -102,7 +102,7 @@ func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *
 		}
 
 		for i := range page.Requests {
-			b = e.appendListItem(b, x.format, n, &page.Requests[i], distanceAt(page.Distances, i))
+			b = e.appendListItem(b, x.format, n, page.Requests[i], distanceAt(page.Distances, i))
 			n++
 		}
 		if len(b) >= listFlushBytes {
@@ -166,7 +166,7 @@ func (s *Server) pageLinks(x *exchange, params *listParams, pageCount int) strin
 	return strings.Join(links, ", ")
 }
 
-func (s *Server) writeRequests(x *exchange, rs []georeport.Request, distances []float64, extensions bool) error {
+func (s *Server) writeRequests(x *exchange, rs []*georeport.Request, distances []float64, extensions bool) error {
 	e := s.encoder(x, extensions)
 	buf := getBuffer()
 	defer putBuffer(buf)
@@ -223,7 +223,7 @@ func (s *Server) getRequest(x *exchange) error {
 	if err != nil {
 		return err
 	}
-	return s.writeRequests(x, []georeport.Request{*r.PublicView()}, nil, extensions)
+	return s.writeRequests(x, []*georeport.Request{r.PublicView()}, nil, extensions)
 }
 
 // requestIDForToken serves GET tokens/{token}: the id of the request filed under a batch token.

@@ -192,7 +192,7 @@ func (s *Store) findNearest(ctx context.Context, filter, exact bson.D, c *georep
 // requestsByID returns a page of the requests of chosen, in that order, with their
 // distances. A request deleted since it was chosen is left out.
 func (s *Store) requestsByID(ctx context.Context, chosen []candidate) (*georeport.Page, error) {
-	page := &georeport.Page{Requests: []georeport.Request{}, Distances: []float64{}}
+	page := &georeport.Page{Requests: []*georeport.Request{}, Distances: []float64{}}
 	if len(chosen) == 0 {
 		return page, nil
 	}
@@ -216,7 +216,8 @@ func (s *Store) requestsByID(ctx context.Context, chosen []candidate) (*georepor
 	}
 	for _, c := range chosen {
 		if d, ok := byID[c.id]; ok {
-			page.Requests = append(page.Requests, d.request())
+			r := d.request()
+			page.Requests = append(page.Requests, &r)
 			page.Distances = append(page.Distances, c.distance)
 		}
 	}

@@ -124,9 +124,10 @@ func (s *Store) findNewest(ctx context.Context, filter bson.D, offset, limit int
 		return nil, fmt.Errorf("read found requests: %w", err)
 	}
 
-	page := &georeport.Page{Requests: make([]georeport.Request, len(docs))}
+	page := &georeport.Page{Requests: make([]*georeport.Request, len(docs))}
 	for i := range docs {
-		page.Requests[i] = docs[i].request()
+		r := docs[i].request()
+		page.Requests[i] = &r
 	}
 	page.Total, err = s.total(ctx, filter, offset, limit, len(docs))
 	if err != nil {

@@ -125,7 +125,7 @@ func (s *Store) findInSQL(ctx context.Context, q *georeport.Query) (*georeport.P
 		if err != nil {
 			return nil, fmt.Errorf("read request: %w", err)
 		}
-		page.Requests = append(page.Requests, *r)
+		page.Requests = append(page.Requests, r)
 		page.Total = total
 		if built.circle {
 			page.Distances = append(page.Distances, distance.Float64)
@@ -469,13 +469,13 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResu
 		}
 	}
 
-	page.Requests = make([]georeport.Request, 0, len(found.rowIDs))
+	page.Requests = make([]*georeport.Request, 0, len(found.rowIDs))
 	for i, id := range found.rowIDs {
 		r, ok := byRowID[id]
 		if !ok {
 			continue // replaced by another process since the index saw it
 		}
-		page.Requests = append(page.Requests, *r)
+		page.Requests = append(page.Requests, r)
 		if q.Circle != nil {
 			page.Distances = append(page.Distances, found.distances[i])
 		}

@@ -254,10 +254,10 @@ func (s *suite) testFindRequests(t *testing.T) {
 		}
 		page := find(t, store, georeport.Query{IncludeHidden: true})
 		for _, got := range page.Requests {
-			if diff := cmp.Diff(got, want[got.ID], compareRequests); diff != "" {
+			if diff := cmp.Diff(*got, want[got.ID], compareRequests); diff != "" {
 				t.Errorf("FindRequests request %q (-got +want):\n%s", got.ID, diff)
 			}
-			checkUTC(t, &got)
+			checkUTC(t, got)
 		}
 	})
 }
@@ -352,13 +352,13 @@ func (s *suite) testPaging(t *testing.T) {
 // nearestFirst returns the ids of the fixture's public requests with a location, ordered
 // by distance from center, then newest first.
 func nearestFirst(center georeport.Point) []string {
-	var located []georeport.Request
+	var located []*georeport.Request
 	for _, r := range fixture() {
 		if r.Location != nil && r.Visibility != georeport.Hidden {
-			located = append(located, r)
+			located = append(located, &r)
 		}
 	}
-	slices.SortFunc(located, func(a, b georeport.Request) int {
+	slices.SortFunc(located, func(a, b *georeport.Request) int {
 		da, db := georeport.Distance(center, *a.Location), georeport.Distance(center, *b.Location)
 		if c := cmpfunc.Compare(da, db); c != 0 {
 			return c

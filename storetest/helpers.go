@@ -101,7 +101,7 @@ func find(t *testing.T, store georeport.Store, q georeport.Query) *georeport.Pag
 }
 
 // ids returns the ids of the requests, in their order.
-func ids(rs []georeport.Request) []string {
+func ids(rs []*georeport.Request) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.ID
