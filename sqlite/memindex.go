@@ -850,7 +850,10 @@ const cellEpsilon = 1e-8
 // area meets, then reads only the rows the page needs: newest first by merging the cells, or
 // nearest first from the cells closest to the centre.
 func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
-	cells := m.areaCells(q, f)
+	scratch := areaScratches.Get().(*areaScratch)
+	defer scratch.release()
+	scratch.cells = m.areaCells(scratch.cells[:0], q, f)
+	cells := scratch.cells
 	total := 0
 	near := newNearCheck(q)
 	for i := range cells {
@@ -887,7 +890,7 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	if q.Circle != nil && q.Order == georeport.NearestFirst {
 		page = m.nearestInCells(q, &f, cells, want)
 	} else {
-		page = m.newestInCells(q, &f, cells, want)
+		page = m.newestInCells(q, &f, cells, want, scratch)
 	}
 	for _, match := range page[offset:] {
 		result.rowIDs = append(result.rowIDs, int64(match.slot))
@@ -899,8 +902,29 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	return result
 }
 
-// areaCells returns the cells that q's area meets and that have rows in its filing window.
-func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
+// areaScratch holds the slices of an area query that grow with the number of cells it meets,
+// for reuse: a 2 by 2 km box meets about 320 cells, and allocating them anew made most of the
+// garbage of such a query.
+type areaScratch struct {
+	cells        []areaCell
+	heads, order []int
+}
+
+var areaScratches = sync.Pool{New: func() any { return new(areaScratch) }}
+
+// release returns s to areaScratches, without the references to lists that would keep
+// replaced ones alive, unless it grew past what common queries need.
+func (s *areaScratch) release() {
+	if cap(s.cells) > 1<<14 {
+		return
+	}
+	clear(s.cells)
+	areaScratches.Put(s)
+}
+
+// areaCells appends to cells the cells that q's area meets and that have rows in its filing
+// window.
+func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter) []areaCell {
 	var boxes []georeport.BBox
 	if q.Circle != nil {
 		boxes = q.Circle.Bounds()
@@ -910,7 +934,6 @@ func (m *memIndex) areaCells(q *georeport.Query, f memFilter) []areaCell {
 	timeOnly := len(f.codes) == 0 && f.statuses == 0 && !f.hasUpdated[0] && !f.hasUpdated[1] &&
 		!f.hasJurisdiction && !f.hasAgency && !f.hasObject && f.detailed == 0
 
-	var cells []areaCell
 	// halfDiagonals maps a grid row to the distance from a cell's centre to its farthest corner.
 	halfDiagonals := map[int32]float64{}
 	add := func(key cellKey, list []int32) {
@@ -1004,13 +1027,15 @@ func (m *memIndex) areaMatch(q *georeport.Query, f *memFilter, c *areaCell, slot
 
 // newestInCells returns the first want matches in the order of NewestFirst, merging the
 // cells' lists from their newest ends.
-func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaCell, want int) []memMatch {
-	heads := make([]int, len(cells)) // the next, older, position in each cell
-	order := make([]int, 0, len(cells))
+func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaCell, want int, scratch *areaScratch) []memMatch {
+	heads := slices.Grow(scratch.heads[:0], len(cells))[:len(cells)] // the next, older, position in each cell
+	order := slices.Grow(scratch.order[:0], len(cells))
+	scratch.heads = heads
 	for i := range cells {
 		heads[i] = len(cells[i].rows) - 1
 		order = append(order, i)
 	}
+	defer func() { scratch.order = order[:0] }()
 	// order is a heap of cell numbers with the newest head on top.
 	newer := func(a, b int) bool {
 		return m.compareSlots(cells[a].rows[heads[a]], cells[b].rows[heads[b]]) > 0
