@@ -187,6 +187,8 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 		t.Fatalf("Request of an unknown id: %v, want NotFound", err)
 	}
 
+	checkCellTimes(t, s.index)
+
 	matched := 0
 	for i := range queries {
 		q := randomQuery(rng)
@@ -219,6 +221,25 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 		t.Errorf("the queries matched %d requests in all; the test needs queries that match", matched)
 	}
 	t.Logf("%d queries matched %d requests in all", queries, matched)
+}
+
+// checkCellTimes checks that each cell's filing times are those of its rows, in its order.
+func checkCellTimes(t *testing.T, m *memIndex) {
+	t.Helper()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if len(m.cellFiled) != len(m.cells) {
+		t.Errorf("the index has times for %d cells, and %d cells", len(m.cellFiled), len(m.cells))
+	}
+	for key, slots := range m.cells {
+		want := make([]int64, len(slots))
+		for i, slot := range slots {
+			want[i] = m.filed[slot]
+		}
+		if diff := cmp.Diff(want, m.cellFiled[key]); diff != "" {
+			t.Fatalf("cell %v times (-rows +cell):\n%s", key, diff)
+		}
+	}
 }
 
 func pageIDs(p *georeport.Page) []string {
