@@ -52,6 +52,12 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
+		// A valid two-byte sequence, such as ä or ö, needs no check: U+2028 and U+2029 take
+		// three bytes.
+		if c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
