@@ -13,6 +13,8 @@ type requestEncoder struct {
 	lang       string
 	loc        *time.Location
 	extensions bool
+	// items, when set, keeps the encoded items of lists.
+	items *itemCache
 }
 
 // serviceName returns the catalog's localized name when the catalog has the service, else
@@ -83,17 +85,30 @@ func appendListHead(b []byte, f Format) []byte {
 }
 
 func (e *requestEncoder) appendListItem(b []byte, f Format, n int, r *georeport.Request, distance float64) []byte {
+	if n > 0 && f != XML {
+		b = append(b, ',')
+	}
+	// An item with a distance belongs to one query; only the others are kept.
+	if e.items == nil || !math.IsNaN(distance) {
+		return e.appendItem(b, f, r, distance)
+	}
+	key := itemKey{request: r, format: f, extensions: e.extensions, lang: e.lang}
+	if item, ok := e.items.get(key); ok {
+		return append(b, item...)
+	}
+	start := len(b)
+	b = e.appendItem(b, f, r, distance)
+	e.items.put(key, b[start:])
+	return b
+}
+
+// appendItem appends one request as an item of a list in the format.
+func (e *requestEncoder) appendItem(b []byte, f Format, r *georeport.Request, distance float64) []byte {
 	switch f {
 	case XML:
 		return e.appendXMLRequest(b, r, distance)
 	case GeoJSON:
-		if n > 0 {
-			b = append(b, ',')
-		}
 		return e.appendFeature(b, r, distance)
-	}
-	if n > 0 {
-		b = append(b, ',')
 	}
 	return e.appendJSONObject(b, r, distance)
 }

@@ -42,6 +42,13 @@ func (s *Server) encoder(x *exchange, extensions bool) *requestEncoder {
 	return &requestEncoder{catalog: s.catalog, lang: x.lang, loc: s.cfg.Location, extensions: extensions}
 }
 
+// listEncoder returns the encoder of a list, which keeps its items in the server's cache.
+func (s *Server) listEncoder(x *exchange, extensions bool) *requestEncoder {
+	e := s.encoder(x, extensions)
+	e.items = s.items
+	return e
+}
+
 // listRequests serves GET requests: the requests that match the query, one page at a time.
 func (s *Server) listRequests(x *exchange) error {
 	values := x.query
@@ -69,7 +76,7 @@ func (s *Server) listRequests(x *exchange) error {
 		return err
 	}
 	s.setPageHeaders(x, params, page.Total)
-	return s.writeRequests(x, page.Requests, page.Distances, params.extensions)
+	return s.writeRequests(x, s.listEncoder(x, params.extensions), page.Requests, page.Distances)
 }
 
 // listPartSize is how many requests a long list reads and encodes at a time, and
@@ -85,7 +92,7 @@ const (
 // error response, so the connection is cut and the client sees a broken response, never a
 // short list that looks complete.
 func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *listParams) error {
-	e := s.encoder(x, params.extensions)
+	e := s.listEncoder(x, params.extensions)
 	buf := getBuffer()
 	defer putBuffer(buf)
 	b := (*buf)[:0]
@@ -166,8 +173,7 @@ func (s *Server) pageLinks(x *exchange, params *listParams, pageCount int) strin
 	return strings.Join(links, ", ")
 }
 
-func (s *Server) writeRequests(x *exchange, rs []*georeport.Request, distances []float64, extensions bool) error {
-	e := s.encoder(x, extensions)
+func (s *Server) writeRequests(x *exchange, e *requestEncoder, rs []*georeport.Request, distances []float64) error {
 	buf := getBuffer()
 	defer putBuffer(buf)
 	*buf = e.appendList((*buf)[:0], x.format, rs, distances)
@@ -223,7 +229,7 @@ func (s *Server) getRequest(x *exchange) error {
 	if err != nil {
 		return err
 	}
-	return s.writeRequests(x, []*georeport.Request{r.PublicView()}, nil, extensions)
+	return s.writeRequests(x, s.encoder(x, extensions), []*georeport.Request{r.PublicView()}, nil)
 }
 
 // requestIDForToken serves GET tokens/{token}: the id of the request filed under a batch token.

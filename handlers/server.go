@@ -82,6 +82,8 @@ type Server struct {
 	routes   []route
 	services *serviceCache
 	started  time.Time
+	// items keeps encoded list items for pages that are read again.
+	items *itemCache
 
 	postByKey     *limiter
 	postByAddress *limiter
@@ -139,6 +141,7 @@ func New(cfg Config) (*Server, error) {
 		postByKey:     newLimiter(cfg.PostRate),
 		postByAddress: newLimiter(cfg.PostRate),
 		getByAddress:  newLimiter(cfg.GetRate),
+		items:         newItemCache(defaultItemCacheBytes),
 	}
 	s.routes = registry(cfg.Media != nil)
 	s.mux = s.buildMux()
