@@ -951,6 +951,11 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	} else {
 		page = m.newestInCells(q, &f, cells, want, scratch)
 	}
+	result.rowIDs = make([]int64, 0, len(page)-offset)
+	result.versions = make([]uint32, 0, len(page)-offset)
+	if q.Circle != nil {
+		result.distances = make([]float64, 0, len(page)-offset)
+	}
 	for _, match := range page[offset:] {
 		result.rowIDs = append(result.rowIDs, int64(match.slot))
 		result.versions = append(result.versions, m.rows[match.slot].version)

@@ -444,36 +444,39 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResu
 		return page, nil
 	}
 
-	byRowID := make(map[int64]*georeport.Request, len(found.rowIDs))
-	list := make([]byte, 0, 8*len(found.rowIDs)+2)
-	list = append(list, '[')
+	// Take what the cache has, and read the rest from SQLite in one statement.
+	requests := make([]*georeport.Request, len(found.rowIDs))
+	var list []byte
 	for i, id := range found.rowIDs {
 		if r, ok := s.cache.get(cacheKey{id, found.versions[i]}); ok {
-			byRowID[id] = r
+			requests[i] = r
 			continue
 		}
-		if len(list) > 1 {
+		if list == nil {
+			list = append(make([]byte, 0, 8*(len(found.rowIDs)-i)+2), '[')
+		} else {
 			list = append(list, ',')
 		}
 		list = strconv.AppendInt(list, id, 10)
 	}
-	list = append(list, ']')
-	if len(byRowID) < len(found.rowIDs) {
-		if err := s.readRows(ctx, string(list), byRowID); err != nil {
+	if list != nil {
+		byRowID := map[int64]*georeport.Request{}
+		if err := s.readRows(ctx, string(append(list, ']')), byRowID); err != nil {
 			return nil, err
 		}
 		for i, id := range found.rowIDs {
-			if r, ok := byRowID[id]; ok {
+			if r, ok := byRowID[id]; ok && requests[i] == nil {
+				requests[i] = r
 				s.cache.put(cacheKey{id, found.versions[i]}, r)
 			}
 		}
 	}
 
-	page.Requests = make([]*georeport.Request, 0, len(found.rowIDs))
-	for i, id := range found.rowIDs {
-		r, ok := byRowID[id]
-		if !ok {
-			continue // replaced by another process since the index saw it
+	// A row that another process replaced since the index saw it is left out.
+	page.Requests = requests[:0]
+	for i, r := range requests {
+		if r == nil {
+			continue
 		}
 		page.Requests = append(page.Requests, r)
 		if q.Circle != nil {
