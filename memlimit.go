@@ -6,6 +6,22 @@ import (
 	"runtime/debug"
 )
 
+// loadGCPercent is the GOGC setting while the store opens. Loading the SQLite index of
+// 1,000,000 requests makes about 150 MB of live heap and as much garbage; at the default of
+// 100 the heap grew to twice its live size, and the resident size peaked at 295 MB during
+// start-up, against 208 MB at 25.
+const loadGCPercent = 25
+
+// collectOftenWhileLoading sets loadGCPercent until the returned function is called, under
+// the same conditions as setMemoryLimit.
+func collectOftenWhileLoading(env environment, headroom int64) (restore func()) {
+	if env.getenv("GOMEMLIMIT") != "" || env.getenv("GOGC") != "" || headroom <= 0 {
+		return func() {}
+	}
+	previous := debug.SetGCPercent(loadGCPercent)
+	return func() { debug.SetGCPercent(previous) }
+}
+
 // setMemoryLimit sets the Go runtime's soft memory limit to what the process uses once the
 // store is open, the SQLite index included, plus headroom. Without a limit the heap grows to
 // twice its live size before each collection, which with the index of a large store is

@@ -33,6 +33,37 @@ func TestSetMemoryLimit(t *testing.T) {
 	}
 }
 
+// TestCollectOftenWhileLoading checks that the store opens with loadGCPercent and serves
+// with the GOGC it had, unless GOGC or GOMEMLIMIT is set or the headroom is 0.
+func TestCollectOftenWhileLoading(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(before) })
+	env := func(vars map[string]string) environment {
+		return environment{getenv: func(name string) string { return vars[name] }, stdout: io.Discard, stderr: io.Discard}
+	}
+
+	restore := collectOftenWhileLoading(env(nil), 80<<20)
+	if got := debug.SetGCPercent(loadGCPercent); got != loadGCPercent {
+		t.Errorf("while loading, GOGC = %d, want %d", got, loadGCPercent)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after loading, GOGC = %d, want 100 again", got)
+	}
+
+	for _, vars := range []map[string]string{{"GOGC": "200"}, {"GOMEMLIMIT": "1GiB"}} {
+		restore := collectOftenWhileLoading(env(vars), 80<<20)
+		if got := debug.SetGCPercent(100); got != 100 {
+			t.Errorf("with %v, GOGC while loading = %d, want it left at 100", vars, got)
+		}
+		restore()
+	}
+	collectOftenWhileLoading(env(nil), 0)()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with no headroom, GOGC = %d, want it left at 100", got)
+	}
+}
+
 // TestHeadroomFlag checks that -memory-headroom takes sizes and 0.
 func TestHeadroomFlag(t *testing.T) {
 	for text, want := range map[string]int64{"0": 0, "96MiB": 96 << 20, "1048576": 1 << 20} {

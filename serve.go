@@ -53,7 +53,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		maxSpan:   days(georeport.DefaultWindow),
 		maxBody:   1 << 20,
 		maxUpload: 10 << 20,
-		headroom:  headroomSize{64 << 20},
+		headroom:  headroomSize{80 << 20},
 	}
 	defaultAddr := "127.0.0.1:8080"
 	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" {
@@ -122,7 +122,9 @@ func serve(ctx context.Context, env environment, args []string) error {
 	}
 	defer reporter.Flush(5 * time.Second)
 
+	restoreGC := collectOftenWhileLoading(env, int64(cfg.headroom.sizeOrZero))
 	opened, err := openStore(ctx, cfg.db, logger)
+	restoreGC()
 	if err != nil {
 		return err
 	}
