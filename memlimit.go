@@ -7,9 +7,8 @@ import (
 )
 
 // loadGCPercent is the GOGC setting while the store opens. Loading the SQLite index of
-// 1,000,000 requests makes about 150 MB of live heap and as much garbage; at the default of
-// 100 the heap grew to twice its live size, and the resident size peaked at 295 MB during
-// start-up, against 208 MB at 25.
+// 1,000,000 requests makes about 150 MB of live heap and as much garbage. With the default
+// of 100 the resident size peaked at 295 MB during start-up, and with 25 at 208 MB.
 const loadGCPercent = 25
 
 // collectOftenWhileLoading sets loadGCPercent until the returned function is called, under

@@ -88,7 +88,7 @@ func (e *requestEncoder) appendListItem(b []byte, f Format, n int, r *georeport.
 	if n > 0 && f != XML {
 		b = append(b, ',')
 	}
-	// An item with a distance belongs to one query; only the others are kept.
+	// An item with a distance belongs to one query, so only the others are kept.
 	if e.items == nil || !math.IsNaN(distance) {
 		return e.appendItem(b, f, r, distance)
 	}

@@ -56,8 +56,8 @@ func checkJSONString(t *testing.T, s string) {
 	}
 }
 
-// TestAppendJSONString puts each byte that needs care at every position of an eight-byte
-// word, since appendJSONString tests plain ASCII eight bytes at a time.
+// TestAppendJSONString puts each character that needs care after runs of plain ASCII of every
+// length up to 16, then checks random mixes of them.
 func TestAppendJSONString(t *testing.T) {
 	specials := []string{"\"", "\\", "\n", "\r", "\t", "\x00", "\x1f", "\x7f", " ", "~",
 		"ä", "ö", "€", "\u2028", "\u2029", "😀", "\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xc0\xaf", "\xef\xbf\xbd"}

@@ -7,19 +7,17 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// defaultItemCacheBytes is the memory of encoded list items that a server keeps.
+// defaultItemCacheBytes is the memory that a server's encoded list items may take.
 const defaultItemCacheBytes = 4 << 20
 
-// itemCache keeps the encoded bytes of requests in lists, so that a page that clients read
-// again and again, such as a map view or the newest requests of a service, is not encoded
-// anew each time: encoding was the larger part of serving such a page.
+// itemCache keeps the encoded bytes of requests in lists, because encoding was the larger part
+// of serving a page that clients read again and again, such as a map view.
 //
-// Entries are found by the address of the request that a store returned. A store that
-// caches its decoded requests, as the SQLite store does, returns the same request until it
-// changes, and a changed request is a new one, so an entry can never show an older version.
-// The key keeps its request alive, so no other request can take its address. Requests that
-// a store decodes anew for each query never match, and a request enters the cache only when
-// its address is seen a second time, so they rarely take room.
+// An entry is found by the address of the request that the store returned. The SQLite store
+// returns the same cached request until the row changes, and a changed row is a new request,
+// so an entry never shows an older version. The key keeps its request alive, so no other
+// request can take its address. A request enters the cache when its address is seen a second
+// time, so requests that a store decodes anew for each query rarely take room.
 //
 // When the cache is full, it evicts entries at random.
 type itemCache struct {
@@ -27,13 +25,13 @@ type itemCache struct {
 	entries map[itemKey][]byte
 	size    int
 	limit   int
-	// seen records the addresses of requests encoded once since it was last cleared. It
-	// keeps no request alive; an address that a new request reuses only admits it early.
+	// seen contains the addresses of requests encoded once since it was last cleared. It
+	// keeps no request alive, and a new request at a reused address is only admitted early.
 	seen map[uintptr]struct{}
 }
 
-// itemKey is a request and everything besides it that its encoding depends on. The time zone
-// and the catalog are the server's, the same for every item.
+// itemKey is a request with the settings its encoding depends on. The time zone and the
+// catalog are the server's, the same for every item.
 type itemKey struct {
 	request    *georeport.Request
 	format     Format
@@ -44,14 +42,14 @@ type itemKey struct {
 // itemOverhead estimates the memory an entry takes besides its bytes.
 const itemOverhead = 96
 
-// seenLimit is the number of addresses that seen holds before it is cleared.
+// seenLimit is the number of addresses in seen that clears it.
 const seenLimit = 1 << 15
 
 func newItemCache(limit int) *itemCache {
 	return &itemCache{entries: map[itemKey][]byte{}, limit: limit, seen: map[uintptr]struct{}{}}
 }
 
-// get returns the encoded item; callers must not change it.
+// get returns the encoded item, which callers must not change.
 func (c *itemCache) get(key itemKey) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -76,7 +76,7 @@ func TestUnpackedStringsShareThePackedText(t *testing.T) {
 	}
 
 	// Strings with escapes in the JSON of the tasks, attributes and media URLs lie in one
-	// block of their own; every other string lies in the packed text.
+	// block of their own. Every other string lies in the packed text.
 	low := uintptr(unsafe.Pointer(unsafe.StringData(packed)))
 	high := low + uintptr(len(packed))
 	var otherLow, otherHigh uintptr

@@ -35,9 +35,9 @@ type memIndex struct {
 	places []georeport.Point
 	lists  map[listKey][]int32
 	cells  map[cellKey][]int32
-	// cellFiled holds the filing times of each cell's rows, in the order of cells, so that an
-	// area query finds the filing window of each cell it meets in one small array instead of
-	// reading filed at random row ids. Writes rebuild a cell's times with setCell.
+	// cellFiled contains the filing times of each cell's rows in the order of cells. An area
+	// query then searches one small array for a cell's filing window instead of reading
+	// filed at random row ids. setCell rebuilds a cell's times.
 	cellFiled map[cellKey][]int64
 	// cellHidden counts the hidden rows of each cell.
 	cellHidden map[cellKey]int32
@@ -966,9 +966,9 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	return result
 }
 
-// areaScratch holds the slices of an area query that grow with the number of cells it meets,
-// for reuse: a 2 by 2 km box meets about 320 cells, and allocating them anew made most of the
-// garbage of such a query.
+// areaScratch contains the slices of an area query that grow with the number of cells it
+// meets, for reuse. A 2 by 2 km box meets about 320 cells, and allocating them anew made most
+// of the garbage of such a query.
 type areaScratch struct {
 	cells        []areaCell
 	heads, order []int

@@ -14,12 +14,11 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// packedColumns reads a request as three values: lat, long and one text that holds every
-// other column of packedNames, in its order. Each column is its length in bytes, a colon and
-// its text; a NULL is a colon alone. The driver locks the connection for each column it
-// reads, which made reading 33 columns the main cost of a list, so SQLite packs them. The
-// lengths need no escaping on either side, unlike a JSON array, so decoding a row only
-// slices the text. Lat and long stay apart to keep every bit of the float64.
+// packedColumns reads a request as three values: lat, long and one text with every other
+// column of the row. Each column is its length in bytes, a colon and its text, and a NULL is a
+// colon alone. The driver locks the connection for each column it reads, so SQLite packs the
+// columns into one. Lengths need no escapes, unlike a JSON array, so decoding only slices the
+// text. Lat and long stay apart to keep every bit of the float64.
 const packedColumns = `lat, long, concat(
 	octet_length(service_request_id), ':', service_request_id,
 	octet_length(jurisdiction), ':', jurisdiction,
@@ -85,7 +84,7 @@ func unpackColumns(packed string) ([packedFields]jsonValue, error) {
 		for ; at < len(packed) && packed[at] != ':'; at++ {
 			c := packed[at]
 			if c < '0' || c > '9' || digits == 9 {
-				return v, fmt.Errorf("%w: column %d has a bad length at byte %d", errPacked, i+1, at)
+				return v, fmt.Errorf("%w: column %d has an invalid length at byte %d", errPacked, i+1, at)
 			}
 			n = n*10 + int(c-'0')
 			digits++
@@ -110,8 +109,8 @@ func unpackColumns(packed string) ([packedFields]jsonValue, error) {
 	return v, nil
 }
 
-// unpackRequest decodes the text of packedColumns. The request's strings share packed's
-// memory, so a cached request takes one block for them.
+// unpackRequest decodes the text of packedColumns. The request's strings share the memory of
+// packed, so a cached request keeps one block for them.
 func unpackRequest(packed string) (*georeport.Request, error) {
 	v, err := unpackColumns(packed)
 	if err != nil {
@@ -138,8 +137,8 @@ func unpackRequest(packed string) (*georeport.Request, error) {
 	if v[24].text == "1" {
 		r.Visibility = georeport.Hidden
 	}
-	// Unescaped text is never longer than its JSON, so the arena of the nested columns' escaped
-	// strings never grows. It is made only when one has an escape.
+	// Unescaped text is never longer than its JSON, so an arena of that length never grows.
+	// It is made only when the row has an escape.
 	var arena []byte
 	if nested := len(v[19].text) + len(v[22].text) + len(v[23].text); strings.Contains(packed, `\`) {
 		arena = make([]byte, 0, nested)
@@ -181,7 +180,7 @@ type jsonDecoder struct {
 	s string
 	i int
 	// arena, when set, receives the text of strings with escapes, so that the strings of one
-	// row take one allocation. Its capacity is planned so that it does not grow.
+	// row share one allocation. Its capacity is large enough that it does not grow.
 	arena *[]byte
 }
 
