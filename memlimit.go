@@ -13,8 +13,8 @@ const loadGCPercent = 25
 
 // collectOftenWhileLoading sets loadGCPercent until the returned function is called, under
 // the same conditions as setMemoryLimit.
-func collectOftenWhileLoading(env environment, headroom int64) (restore func()) {
-	if env.getenv("GOMEMLIMIT") != "" || env.getenv("GOGC") != "" || headroom <= 0 {
+func collectOftenWhileLoading(env environment, headroom headroomSize) (restore func()) {
+	if env.getenv("GOMEMLIMIT") != "" || env.getenv("GOGC") != "" || headroom.off() {
 		return func() {}
 	}
 	previous := debug.SetGCPercent(loadGCPercent)
@@ -27,14 +27,15 @@ func collectOftenWhileLoading(env environment, headroom int64) (restore func()) 
 // hundreds of megabytes of garbage. A GOMEMLIMIT variable, or a headroom of 0, leaves the
 // runtime's own setting. The limit is soft, so the runtime collects more often as it nears
 // the limit and exceeds it rather than fail.
-func setMemoryLimit(env environment, headroom int64, logger *slog.Logger) {
-	if env.getenv("GOMEMLIMIT") != "" || headroom <= 0 {
+func setMemoryLimit(env environment, headroom headroomSize, logger *slog.Logger) {
+	if env.getenv("GOMEMLIMIT") != "" || headroom.off() {
 		return
 	}
 	debug.FreeOSMemory()
 	var stats runtime.MemStats
 	runtime.ReadMemStats(&stats)
 	used := int64(stats.Sys - stats.HeapReleased)
-	debug.SetMemoryLimit(used + headroom)
-	logger.Info("memory limit set", "in_use_mib", used>>20, "limit_mib", (used+headroom)>>20)
+	limit := used + headroom.bytes(used)
+	debug.SetMemoryLimit(limit)
+	logger.Info("memory limit set", "in_use_mib", used>>20, "limit_mib", limit>>20)
 }

@@ -20,13 +20,13 @@ func TestSetMemoryLimit(t *testing.T) {
 	}
 
 	debug.SetMemoryLimit(math.MaxInt64)
-	setMemoryLimit(env(map[string]string{"GOMEMLIMIT": "1GiB"}), 64<<20, logger)
-	setMemoryLimit(env(nil), 0, logger)
+	setMemoryLimit(env(map[string]string{"GOMEMLIMIT": "1GiB"}), headroomSize{sizeOrZero: 64 << 20}, logger)
+	setMemoryLimit(env(nil), headroomSize{}, logger)
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("with GOMEMLIMIT set or no headroom, the limit became %d", got)
 	}
 
-	setMemoryLimit(env(nil), 64<<20, logger)
+	setMemoryLimit(env(nil), headroomSize{sizeOrZero: 64 << 20}, logger)
 	got := debug.SetMemoryLimit(-1)
 	if got < 64<<20 || got > 64<<20+512<<20 {
 		t.Errorf("limit %d MiB, want 64 MiB above what a test process uses", got>>20)
@@ -42,7 +42,7 @@ func TestCollectOftenWhileLoading(t *testing.T) {
 		return environment{getenv: func(name string) string { return vars[name] }, stdout: io.Discard, stderr: io.Discard}
 	}
 
-	restore := collectOftenWhileLoading(env(nil), 80<<20)
+	restore := collectOftenWhileLoading(env(nil), headroomSize{auto: true})
 	if got := debug.SetGCPercent(loadGCPercent); got != loadGCPercent {
 		t.Errorf("while loading, GOGC = %d, want %d", got, loadGCPercent)
 	}
@@ -52,19 +52,33 @@ func TestCollectOftenWhileLoading(t *testing.T) {
 	}
 
 	for _, vars := range []map[string]string{{"GOGC": "200"}, {"GOMEMLIMIT": "1GiB"}} {
-		restore := collectOftenWhileLoading(env(vars), 80<<20)
+		restore := collectOftenWhileLoading(env(vars), headroomSize{auto: true})
 		if got := debug.SetGCPercent(100); got != 100 {
 			t.Errorf("with %v, GOGC while loading = %d, want it left at 100", vars, got)
 		}
 		restore()
 	}
-	collectOftenWhileLoading(env(nil), 0)()
+	collectOftenWhileLoading(env(nil), headroomSize{})()
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with no headroom, GOGC = %d, want it left at 100", got)
 	}
 }
 
-// TestHeadroomFlag checks that -memory-headroom takes sizes and 0.
+// TestAutoHeadroom checks that the automatic headroom is half the memory in use, within its
+// bounds.
+func TestAutoHeadroom(t *testing.T) {
+	auto := headroomSize{auto: true}
+	for used, want := range map[int64]int64{20 << 20: 64 << 20, 150 << 20: 75 << 20, 145 << 20: 145 << 19, 400 << 20: 96 << 20} {
+		if got := auto.bytes(used); got != want {
+			t.Errorf("auto headroom for %d MiB in use = %d MiB, want %d MiB", used>>20, got>>20, want>>20)
+		}
+	}
+	if got := (headroomSize{sizeOrZero: 64 << 20}).bytes(400 << 20); got != 64<<20 {
+		t.Errorf("a headroom of 64 MiB for 400 MiB in use = %d MiB", got>>20)
+	}
+}
+
+// TestHeadroomFlag checks that -memory-headroom takes auto, sizes and 0.
 func TestHeadroomFlag(t *testing.T) {
 	for text, want := range map[string]int64{"0": 0, "96MiB": 96 << 20, "1048576": 1 << 20} {
 		var s sizeOrZero
@@ -78,10 +92,13 @@ func TestHeadroomFlag(t *testing.T) {
 			t.Errorf("Set(%q) accepted %d", text, s)
 		}
 	}
-	for text, ok := range map[string]bool{"0": true, "16MiB": true, "100": false, "15MiB": false} {
-		var h headroomSize
+	for text, ok := range map[string]bool{"0": true, "16MiB": true, "auto": true, "100": false, "15MiB": false, "automatic": false} {
+		h := headroomSize{auto: true}
 		if err := h.Set(text); (err == nil) != ok {
 			t.Errorf("-memory-headroom %s: error %v, want accepted = %v", text, err, ok)
+		}
+		if ok && h.String() != text {
+			t.Errorf("-memory-headroom %s reads back as %s", text, h.String())
 		}
 	}
 }

@@ -53,7 +53,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		maxSpan:   days(georeport.DefaultWindow),
 		maxBody:   1 << 20,
 		maxUpload: 10 << 20,
-		headroom:  headroomSize{80 << 20},
+		headroom:  headroomSize{auto: true},
 	}
 	defaultAddr := "127.0.0.1:8080"
 	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" {
@@ -82,7 +82,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when SENTRY_DSN is set")
 	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
-	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB); 0, or a GOMEMLIMIT variable, leaves the runtime's default")
+	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB); auto is half of that use, from 64 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
@@ -122,14 +122,14 @@ func serve(ctx context.Context, env environment, args []string) error {
 	}
 	defer reporter.Flush(5 * time.Second)
 
-	restoreGC := collectOftenWhileLoading(env, int64(cfg.headroom.sizeOrZero))
+	restoreGC := collectOftenWhileLoading(env, cfg.headroom)
 	opened, err := openStore(ctx, cfg.db, logger)
 	restoreGC()
 	if err != nil {
 		return err
 	}
 	defer opened.Close()
-	setMemoryLimit(env, int64(cfg.headroom.sizeOrZero), logger)
+	setMemoryLimit(env, cfg.headroom, logger)
 	store := opened
 	if reporter != nil {
 		store = monitor.TraceStore(opened)
