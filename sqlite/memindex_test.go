@@ -307,6 +307,79 @@ func TestIndexSeesOtherProcesses(t *testing.T) {
 	}
 }
 
+// TestRefreshSkipsOwnWrites checks that a refresh does not read again the rows that this
+// process wrote, and still reads those of another process written between them.
+func TestRefreshSkipsOwnWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	server, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	other, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	// Only the refreshes of the test run, so that none falls between the writes.
+	server.stopRefresh()
+	<-server.refreshDone
+	latest := func() int64 {
+		var seq int64
+		if err := server.readers.QueryRowContext(ctx, `SELECT seq FROM request_changes WHERE id = 1`).Scan(&seq); err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	}
+	known := func() int64 {
+		server.refreshMu.Lock()
+		defer server.refreshMu.Unlock()
+		return server.knownChange
+	}
+
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	request := func(id string) georeport.Request {
+		return georeport.Request{ID: id, Status: georeport.StatusOpen, Requested: at, Updated: at, ServiceCode: "171"}
+	}
+	own := request("own-1")
+	if err := server.CreateRequest(ctx, &own); err != nil {
+		t.Fatal(err)
+	}
+	if err := server.ImportRequests(ctx, []georeport.Request{request("own-2"), request("own-3")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := known(), latest(); got != want {
+		t.Fatalf("after this process's writes, the index knows changes up to %d, want %d", got, want)
+	}
+
+	// Another process writes, then this one: the index must not skip the other's row.
+	if err := other.ImportRequests(ctx, []georeport.Request{request("other-1")}); err != nil {
+		t.Fatal(err)
+	}
+	afterOther := known()
+	own = request("own-4")
+	if err := server.CreateRequest(ctx, &own); err != nil {
+		t.Fatal(err)
+	}
+	if got := known(); got != afterOther {
+		t.Fatalf("after a write that follows another process's, the index knows changes up to %d, want %d still", got, afterOther)
+	}
+	if err := server.refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page, err := server.FindRequests(ctx, &georeport.Query{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 5 {
+		t.Errorf("after a refresh the index counts %d requests %v, want 5", page.Total, pageIDs(page))
+	}
+	if got, want := known(), latest(); got != want {
+		t.Errorf("after a refresh the index knows changes up to %d, want %d", got, want)
+	}
+}
+
 // TestNearCheckAgreesWithDistance places points around circles of up to 5 km at latitudes up
 // to 70°, many of them within metres of the edge. Every place that the flat check decides
 // must be decided as the exact distance decides it.

@@ -198,6 +198,7 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 		}
 	}
 	s.index.put(entries)
+	s.sawOwnChanges(seq, len(batch))
 	s.refreshMu.Unlock()
 	for i, p := range batch {
 		p.done <- results[i]
@@ -283,12 +284,23 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 	// As for creates, no refresh may take its snapshot between the commit and the put.
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
-	entries, err := importInTransaction(ctx, conn, rs, prepared)
+	entries, seq, err := importInTransaction(ctx, conn, rs, prepared)
 	if err != nil {
 		return translate(op, err)
 	}
 	s.index.put(entries)
+	s.sawOwnChanges(seq, len(rs))
 	return nil
+}
+
+// sawOwnChanges records that the index has the rows of a write whose change numbers are the
+// n from first, when it had every change before them. The next refresh then does not read
+// this process's own rows again: at 1,000,000 requests, putting them back took 130 ms a
+// second under a load of POSTs. Callers hold refreshMu.
+func (s *Store) sawOwnChanges(first int64, n int) {
+	if s.knownChange == first-1 {
+		s.knownChange = first + int64(n) - 1
+	}
 }
 
 // preparedRow is a request encoded for the upsert, with its search words.
@@ -322,26 +334,27 @@ func prepareImport(rs []georeport.Request) ([]preparedRow, error) {
 	return prepared, errors.Join(errs...)
 }
 
-// importInTransaction writes rs in one transaction on conn and returns their index entries.
-func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Request, prepared []preparedRow) ([]indexEntry, error) {
+// importInTransaction writes rs in one transaction on conn and returns their index entries
+// and the first of their change numbers.
+func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Request, prepared []preparedRow) ([]indexEntry, int64, error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
+		return nil, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
 
 	existing, err := existingRows(ctx, tx, rs)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	upsert, err := tx.PrepareContext(ctx, upsertRequestSQL)
 	if err != nil {
-		return nil, fmt.Errorf("prepare upsert: %w", err)
+		return nil, 0, fmt.Errorf("prepare upsert: %w", err)
 	}
 	defer upsert.Close()
 	seq, err := nextChanges(ctx, tx, len(rs))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 
 	entries := make([]indexEntry, 0, len(rs))
@@ -356,7 +369,7 @@ func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Req
 		var rowID int64
 		var hidden bool
 		if err := upsert.QueryRowContext(ctx, append(prepared[i].values, seq+int64(i))...).Scan(&rowID, &hidden); err != nil {
-			return nil, fmt.Errorf("upsert request %q: %w", r.ID, err)
+			return nil, 0, fmt.Errorf("upsert request %q: %w", r.ID, err)
 		}
 		if last[r.ID] == i {
 			words = append(words, prepared[i].words)
@@ -367,12 +380,12 @@ func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Req
 		entries = append(entries, entry)
 	}
 	if err := writeWords(ctx, tx, wordRowIDs, words, existing); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit %d requests: %w", len(rs), err)
+		return nil, 0, fmt.Errorf("commit %d requests: %w", len(rs), err)
 	}
-	return entries, nil
+	return entries, seq, nil
 }
 
 // existingRows returns the row ids of the requests of rs that are stored already, whose
