@@ -307,6 +307,20 @@ func TestIndexSeesOtherProcesses(t *testing.T) {
 	}
 }
 
+func TestGrownAddsASixteenth(t *testing.T) {
+	s := make([]int64, 1<<20)
+	g := grown(s, 1)
+	if len(g) != len(s) || cap(g) != len(s)+len(s)/16 {
+		t.Errorf("grown of a full slice of %d: len %d, cap %d, want cap %d", len(s), len(g), cap(g), len(s)+len(s)/16)
+	}
+	if g2 := grown(g, 10); cap(g2) != cap(g) {
+		t.Errorf("grown of a slice with room: cap %d, want %d", cap(g2), cap(g))
+	}
+	if g3 := grown([]byte{}, 5000); cap(g3) < 5000 {
+		t.Errorf("grown of an empty slice by 5000: cap %d", cap(g3))
+	}
+}
+
 // TestRefreshSkipsOwnWrites checks that a refresh does not read again the rows that this
 // process wrote, and still reads those of another process written between them.
 func TestRefreshSkipsOwnWrites(t *testing.T) {
