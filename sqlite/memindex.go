@@ -45,7 +45,8 @@ type memIndex struct {
 	// a list's window without them and without visiting its rows.
 	hidden map[listKey][]int32
 	// byID is a hash table from service_request_id to row id, with open addressing, 0 for an
-	// empty place, and at most half full. Lookups skip the stale place of a changed id.
+	// empty place, and at most three quarters full. Lookups skip the stale place of a
+	// changed id.
 	byID      []int32
 	byIDCount int
 	ids       []byte // the service_request_ids, which memRow points into
@@ -386,11 +387,13 @@ func (m *memIndex) set(slot int32, e *indexEntry) {
 
 var idSeed = maphash.MakeSeed()
 
-// addID enters the row's id in byID, growing the table when it would be more than half full.
+// addID enters the row's id in byID. When the table would be more than three quarters full,
+// it first grows to the power of two above twice the entries. At half full, the table of
+// 1,000,000 requests took 16 MB instead of 8 MB, and doubled again at 1,048,576.
 func (m *memIndex) addID(slot int32) {
-	if 2*(m.byIDCount+1) > len(m.byID) {
+	if 4*(m.byIDCount+1) > 3*len(m.byID) {
 		old := m.byID
-		m.byID = make([]int32, max(1024, 1<<bits.Len(uint(4*(m.byIDCount+1))))) // a power of two
+		m.byID = make([]int32, max(1024, 1<<bits.Len(uint(2*(m.byIDCount+1)))))
 		m.byIDCount = 0
 		for _, s := range old {
 			if s != 0 && m.rows[s].flags&rowPresent != 0 {
