@@ -8,6 +8,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestParseDateTime(t *testing.T) {
@@ -115,6 +119,24 @@ func TestFoldTableMatchesTransformation(t *testing.T) {
 	for _, text := range []string{"Töhryjä Åbo", "e\u0301te\u0301", "Straße ΣΊΣΥΦΟΣ Ёлка", "Việt Nam", "ﬁnal 한국어 ＡＢＣ"} {
 		if got, want := strings.Join(SearchWords(text), " "), strings.Join(strings.FieldsFunc(foldSlowly(text), notWordRune), " "); got != want {
 			t.Errorf("SearchWords(%q) = %q, the full transformation gives %q", text, got, want)
+		}
+	}
+}
+
+// TestFoldSlowlyReusesChains folds texts one after another with the pooled chains, and
+// checks each against a chain of its own.
+func TestFoldSlowlyReusesChains(t *testing.T) {
+	texts := []string{"Kuoppa 😀 tiellä", "e\u0301te\u0301 🚲", "ＡＢＣ Ääni 🌧", "漢字 Öljy", "x\u0301"}
+	for range 3 {
+		for _, text := range texts {
+			fresh := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), cases.Fold(), norm.NFC)
+			want, _, err := transform.String(fresh, text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := foldSlowly(text); got != want {
+				t.Errorf("foldSlowly(%q) = %q, want %q", text, got, want)
+			}
 		}
 	}
 }
