@@ -62,19 +62,22 @@ func (b *byteSize) String() string {
 }
 
 func (b *byteSize) Set(s string) error {
-	multiplier := int64(1)
+	number, multiplier := s, int64(1)
 	for _, unit := range []struct {
 		suffix string
 		size   int64
 	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
 		if n, ok := strings.CutSuffix(s, unit.suffix); ok {
-			s, multiplier = n, unit.size
+			number, multiplier = n, unit.size
 			break
 		}
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n <= 0 || n > (1<<40)/multiplier {
+	n, err := strconv.ParseInt(strings.TrimSpace(number), 10, 64)
+	if err != nil || n <= 0 {
 		return fmt.Errorf("%q is not a size in bytes such as 1048576 or 1MiB", s)
+	}
+	if n > (1<<40)/multiplier {
+		return fmt.Errorf("%q is too large: use at most 1TiB, such as 1024GiB", s)
 	}
 	*b = byteSize(n * multiplier)
 	return nil
@@ -86,7 +89,11 @@ type sizeOrZero byteSize
 func (b *sizeOrZero) String() string { return (*byteSize)(b).String() }
 
 func (b *sizeOrZero) Set(s string) error {
-	if strings.TrimSpace(s) == "0" {
+	number := strings.TrimSpace(s)
+	for _, suffix := range []string{"KiB", "MiB", "GiB"} {
+		number = strings.TrimSuffix(number, suffix)
+	}
+	if n, err := strconv.ParseInt(number, 10, 64); err == nil && n == 0 {
 		*b = 0
 		return nil
 	}

@@ -80,7 +80,7 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	for _, path := range fs.Args() {
 		ok, err := importFile(ctx, env, store, path, cfg, loc)
 		if err != nil {
-			fmt.Fprintln(env.stderr, err)
+			fmt.Fprintln(env.stderr, "open311 import:", err)
 			failed = true
 			continue
 		}

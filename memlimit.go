@@ -28,7 +28,12 @@ func collectOftenWhileLoading(env environment, headroom headroomSize) (restore f
 // runtime's own setting. The limit is soft, so the runtime collects more often as it nears
 // the limit and exceeds it rather than fail.
 func setMemoryLimit(env environment, headroom headroomSize, logger *slog.Logger) {
-	if env.getenv("GOMEMLIMIT") != "" || headroom.off() {
+	switch {
+	case env.getenv("GOMEMLIMIT") != "":
+		logger.Info("memory limit left to the Go runtime", "reason", "GOMEMLIMIT is set", "limit_mib", debug.SetMemoryLimit(-1)>>20)
+		return
+	case headroom.off():
+		logger.Info("memory limit left to the Go runtime", "reason", "-memory-headroom is 0")
 		return
 	}
 	debug.FreeOSMemory()

@@ -80,10 +80,19 @@ func TestAutoHeadroom(t *testing.T) {
 
 // TestHeadroomFlag checks that -memory-headroom takes auto, sizes and 0.
 func TestHeadroomFlag(t *testing.T) {
-	for text, want := range map[string]int64{"0": 0, "96MiB": 96 << 20, "1048576": 1 << 20} {
+	for text, want := range map[string]int64{"0": 0, "0MiB": 0, "96MiB": 96 << 20, "1048576": 1 << 20, "1GiB": 1 << 30} {
 		var s sizeOrZero
 		if err := s.Set(text); err != nil || int64(s) != want {
 			t.Errorf("Set(%q) = %d, %v; want %d", text, s, err, want)
+		}
+	}
+	for text, want := range map[string]string{
+		"9999999999MiB": `"9999999999MiB" is too large: use at most 1TiB, such as 1024GiB`,
+		"4TiB":          `"4TiB" is not a size in bytes such as 1048576 or 1MiB`,
+	} {
+		var s sizeOrZero
+		if err := s.Set(text); err == nil || err.Error() != want {
+			t.Errorf("Set(%q) error = %v, want %s", text, err, want)
 		}
 	}
 	for _, text := range []string{"-1", "lots", ""} {

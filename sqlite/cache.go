@@ -7,9 +7,9 @@ import (
 )
 
 // defaultCacheBytes is the memory that a store's request cache may take, as estimated by
-// requestSize. Each collection of garbage marks every cached request, about 30 pointers
-// each, so a larger cache slows every other query: with 16 MiB the load test at 1,000,000
-// requests served 6,560 bboxes and 2,990 POSTs a second, with 8 MiB 8,900 and 4,800.
+// requestSize. Each garbage collection marks every cached request, with up to about 30
+// pointers each, so a larger cache slows every other query. In the load test at 1,000,000
+// requests, 16 MiB served 6,560 bboxes and 2,990 POSTs a second, and 8 MiB 8,900 and 4,800.
 const defaultCacheBytes = 8 << 20
 
 // requestCache keeps decoded requests by row id, so that the pages that clients read again
