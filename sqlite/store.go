@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -67,6 +68,9 @@ type Store struct {
 	// the index, so that a refresh never puts back rows older than the index has.
 	refreshMu   sync.Mutex
 	knownChange int64
+	// bulkWords is set once a large import has paused FTS5's automatic merging of search
+	// words, which closeAll turns back on.
+	bulkWords   atomic.Bool
 	stopRefresh context.CancelFunc
 	refreshDone chan struct{}
 }
@@ -296,6 +300,12 @@ func (s *Store) closeAll() error {
 
 	if s.writer != nil && s.insertRequest != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), busyTimeout)
+		if s.bulkWords.Load() {
+			// Other writers merge search words as they come again.
+			if _, err := s.writer.ExecContext(ctx, setAutomergeSQL+"4)"); err != nil {
+				s.logger.Warn("sqlite could not restore the merging of search words", "path", s.path, "err", err)
+			}
+		}
 		if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {
 			s.logger.Warn("sqlite optimize failed", "path", s.path, "err", err)
 		}

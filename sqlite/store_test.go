@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/open311-to-go/open311/georeport"
 )
@@ -64,5 +65,74 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("database file %q: %v", path, err)
+	}
+}
+
+// TestLargeImportPausesWordMerging imports a batch of bulkImportRequests requests and checks
+// that FTS5's automerge is 0 until the store closes and 4 after, and that search words work
+// in both states.
+func TestLargeImportPausesWordMerging(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulk.db")
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	automerge := func(s *Store) string {
+		t.Helper()
+		var v string
+		err := s.readers.QueryRowContext(ctx, `SELECT v FROM request_words_config WHERE k = 'automerge'`).Scan(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	countWord := func(s *Store, word string) int {
+		t.Helper()
+		page, err := s.FindRequests(ctx, &georeport.Query{Words: []string{word}, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Total
+	}
+
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	batch := make([]georeport.Request, bulkImportRequests)
+	for i := range batch {
+		batch[i] = georeport.Request{ID: fmt.Sprintf("bulk-%d", i), Status: georeport.StatusOpen, Requested: at, Updated: at,
+			Description: fmt.Sprintf("Kuoppa numero %d", i)}
+	}
+	for range 3 {
+		if err := s.ImportRequests(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := automerge(s); got != "0" {
+		t.Errorf("during a large import, automerge = %s, want 0", got)
+	}
+	if got := countWord(s, "kuoppa"); got != bulkImportRequests {
+		t.Errorf("during a large import, %d requests have the word, want %d", got, bulkImportRequests)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := automerge(s); got != "4" {
+		t.Errorf("after the import closed, automerge = %s, want 4", got)
+	}
+	if got := countWord(s, "kuoppa"); got != bulkImportRequests {
+		t.Errorf("after the import, %d requests have the word, want %d", got, bulkImportRequests)
+	}
+	small := []georeport.Request{{ID: "small", Status: georeport.StatusOpen, Requested: at, Updated: at, Description: "Kuoppa"}}
+	if err := s.ImportRequests(ctx, small); err != nil {
+		t.Fatal(err)
+	}
+	if got := automerge(s); got != "4" {
+		t.Errorf("after a small import, automerge = %s, want 4", got)
 	}
 }

@@ -280,6 +280,12 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 		return translate(op, fmt.Errorf("set synchronous: %w", err))
 	}
 	defer conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000")
+	if len(rs) >= bulkImportRequests && !s.bulkWords.Load() {
+		if _, err := conn.ExecContext(ctx, setAutomergeSQL+"0)"); err != nil {
+			return translate(op, fmt.Errorf("pause the merging of search words: %w", err))
+		}
+		s.bulkWords.Store(true)
+	}
 
 	// As for creates, no refresh may take its snapshot between the commit and the put.
 	s.refreshMu.Lock()
@@ -292,6 +298,16 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 	s.sawOwnChanges(seq, len(rs))
 	return nil
 }
+
+// bulkImportRequests is the size of an ImportRequests call from which the store stops
+// FTS5's automatic merging of search words until it closes. Each transaction writes a new
+// segment of words, and merging them four at a time as they come took 5.6 s of a 61 s
+// import of 1,000,000 requests. FTS5 still merges a level that reaches 16 segments.
+const bulkImportRequests = 1000
+
+// setAutomergeSQL sets FTS5's automerge option of request_words, 4 by default, when the
+// number and a closing parenthesis follow.
+const setAutomergeSQL = `INSERT INTO request_words (request_words, rank) VALUES ('automerge', `
 
 // sawOwnChanges records that the index has the rows of a write whose change numbers are the
 // n from first, when it had every change before them. The next refresh then does not read
