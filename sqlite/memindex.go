@@ -34,11 +34,7 @@ type memIndex struct {
 	// area queries read only the 16 bytes they need of each row.
 	places []georeport.Point
 	lists  map[listKey][]int32
-	cells  map[cellKey][]int32
-	// cellFiled contains the filing times of each cell's rows in the order of cells. An area
-	// query then searches one small array for a cell's filing window instead of reading
-	// filed at random row ids. setCell rebuilds a cell's times.
-	cellFiled map[cellKey][]int64
+	cells  map[cellKey]cellRows
 	// cellHidden counts the hidden rows of each cell.
 	cellHidden map[cellKey]int32
 	// hidden lists the hidden rows of each list in the same order, so that a query can count
@@ -99,6 +95,15 @@ const (
 
 type cellKey struct{ lat, long int32 }
 
+// cellRows is the located rows of a grid cell, in filing order, with their filing times. An
+// area query searches the times for a cell's filing window instead of reading filed at
+// random row ids. setCell rebuilds the times; a cell that load filled has none until
+// finishLoad orders it.
+type cellRows struct {
+	slots []int32
+	filed []int64
+}
+
 // listKey names a list of memIndex: every request, or those of one service code, one
 // status, or one pair of them.
 type listKey struct {
@@ -157,8 +162,8 @@ func (in *interner) lookup(s string) (uint32, bool) {
 }
 
 func newMemIndex() *memIndex {
-	return &memIndex{rows: make([]memRow, 1), filed: make([]int64, 1), places: make([]georeport.Point, 1), lists: map[listKey][]int32{}, cells: map[cellKey][]int32{},
-		cellFiled: map[cellKey][]int64{}, cellHidden: map[cellKey]int32{}, hidden: map[listKey][]int32{}}
+	return &memIndex{rows: make([]memRow, 1), filed: make([]int64, 1), places: make([]georeport.Point, 1), lists: map[listKey][]int32{}, cells: map[cellKey]cellRows{},
+		cellHidden: map[cellKey]int32{}, hidden: map[listKey][]int32{}}
 }
 
 // reserve makes room for row ids up to maxRowID and for count requests, so that loading a
@@ -317,7 +322,7 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 		m.hidden[key] = m.insertOrdered(m.hidden[key], slots)
 	}
 	for key, slots := range addedCells {
-		m.setCell(key, m.insertOrdered(m.cells[key], slots))
+		m.setCell(key, m.insertOrdered(m.cells[key].slots, slots))
 	}
 }
 
@@ -325,11 +330,9 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 func (m *memIndex) setCell(key cellKey, slots []int32) {
 	if len(slots) == 0 {
 		delete(m.cells, key)
-		delete(m.cellFiled, key)
 		return
 	}
-	m.cells[key] = slots
-	filed := m.cellFiled[key]
+	filed := m.cells[key].filed
 	if cap(filed) < len(slots) {
 		filed = make([]int64, len(slots), cap(slots))
 	}
@@ -337,7 +340,7 @@ func (m *memIndex) setCell(key cellKey, slots []int32) {
 	for i, slot := range slots {
 		filed[i] = m.filed[slot]
 	}
-	m.cellFiled[key] = filed
+	m.cells[key] = cellRows{slots: slots, filed: filed}
 }
 
 func (m *memIndex) set(slot int32, e *indexEntry) {
@@ -453,7 +456,7 @@ func (m *memIndex) cellOfSlot(slot int32) cellKey {
 // removeFromCell takes the row out of the cell where it was filed.
 func (m *memIndex) removeFromCell(slot int32, row *memRow) {
 	key := m.cellOfSlot(slot)
-	cell := m.cells[key]
+	cell := m.cells[key].slots
 	if i := slices.Index(cell, slot); i >= 0 {
 		m.setCell(key, slices.Delete(cell, i, i+1))
 	}
@@ -532,7 +535,7 @@ func (m *memIndex) load(entries []indexEntry) {
 		}
 		if row.flags&rowLocated != 0 {
 			key := m.cellOfSlot(slot)
-			m.cells[key] = append(m.cells[key], slot)
+			m.cells[key] = cellRows{slots: append(m.cells[key].slots, slot)}
 			if row.flags&rowHidden != 0 {
 				m.cellHidden[key]++
 			}
@@ -553,9 +556,9 @@ func (m *memIndex) finishLoad() {
 		slices.SortFunc(list, m.compareSlots)
 		m.lists[key] = slices.Clip(slices.Clone(list))
 	}
-	for key, list := range m.cells {
-		slices.SortFunc(list, m.compareSlots)
-		m.setCell(key, slices.Clip(slices.Clone(list)))
+	for key, cell := range m.cells {
+		slices.SortFunc(cell.slots, m.compareSlots)
+		m.setCell(key, slices.Clip(slices.Clone(cell.slots)))
 	}
 	for _, list := range m.hidden {
 		slices.SortFunc(list, m.compareSlots)
@@ -1019,15 +1022,15 @@ func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter) 
 	timeOnly := len(f.codes) == 0 && f.statuses == 0 && !f.hasUpdated[0] && !f.hasUpdated[1] &&
 		!f.hasJurisdiction && !f.hasAgency && !f.hasObject && f.detailed == 0
 
-	// halfDiagonals maps a grid row to the distance from a cell's centre to its farthest corner.
-	halfDiagonals := map[int32]float64{}
-	add := func(key cellKey, list []int32) {
+	// add adds a cell that the area may meet. half is the distance from the centre of a cell
+	// of its grid row to the cell's farthest corner, for a circle.
+	add := func(key cellKey, cell cellRows, half float64) {
 		var rows []int32
-		if filed := m.cellFiled[key]; len(filed) == len(list) {
-			lo, hi := timeWindow(filed, f)
-			rows = list[lo:hi]
+		if len(cell.filed) == len(cell.slots) {
+			lo, hi := timeWindow(cell.filed, f)
+			rows = cell.slots[lo:hi]
 		} else {
-			rows = m.window(list, f) // a cell that load filled and finishLoad has not ordered
+			rows = m.window(cell.slots, f) // a cell that load filled and finishLoad has not ordered
 		}
 		if len(rows) == 0 {
 			return
@@ -1038,11 +1041,6 @@ func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter) 
 			MinLong: float64(key.long)*cellLong - cellEpsilon, MaxLong: float64(key.long+1)*cellLong + cellEpsilon,
 		}
 		if q.Circle != nil {
-			half, ok := halfDiagonals[key.lat]
-			if !ok {
-				half = halfDiagonal(rect)
-				halfDiagonals[key.lat] = half
-			}
 			// By the triangle inequality, every point of the cell is within half of its
 			// centre. A centimetre more absorbs rounding.
 			const slack = 0.01
@@ -1069,22 +1067,35 @@ func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter) 
 		span := (int64(high.lat) - int64(low.lat) + 1) * (int64(high.long) - int64(low.long) + 1)
 		if span > int64(len(m.cells)) {
 			// A box larger than the populated grid: walk the cells that exist instead.
-			for key, list := range m.cells {
+			for key, cell := range m.cells {
 				if key.lat >= low.lat && key.lat <= high.lat && key.long >= low.long && key.long <= high.long {
-					add(key, list)
+					add(key, cell, rowHalfDiagonal(key.lat))
 				}
 			}
 			continue
 		}
 		for lat := low.lat; lat <= high.lat; lat++ {
+			half := 0.0
+			if q.Circle != nil {
+				half = rowHalfDiagonal(lat)
+			}
 			for long := low.long; long <= high.long; long++ {
-				if list, ok := m.cells[cellKey{lat, long}]; ok {
-					add(cellKey{lat, long}, list)
+				if cell, ok := m.cells[cellKey{lat, long}]; ok {
+					add(cellKey{lat, long}, cell, half)
 				}
 			}
 		}
 	}
 	return cells
+}
+
+// rowHalfDiagonal returns halfDiagonal of the cells of a grid row, widened by cellEpsilon as
+// areaCells widens them. Cells of one row differ only in longitude, so they share it.
+func rowHalfDiagonal(lat int32) float64 {
+	return halfDiagonal(georeport.BBox{
+		MinLat: float64(lat)*cellLat - cellEpsilon, MaxLat: float64(lat+1)*cellLat + cellEpsilon,
+		MinLong: -cellEpsilon, MaxLong: cellLong + cellEpsilon,
+	})
 }
 
 func rectCentre(rect georeport.BBox) georeport.Point {

@@ -228,15 +228,13 @@ func checkCellTimes(t *testing.T, m *memIndex) {
 	t.Helper()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if len(m.cellFiled) != len(m.cells) {
-		t.Errorf("the index has times for %d cells, and %d cells", len(m.cellFiled), len(m.cells))
-	}
-	for key, slots := range m.cells {
+	for key, cell := range m.cells {
+		slots := cell.slots
 		want := make([]int64, len(slots))
 		for i, slot := range slots {
 			want[i] = m.filed[slot]
 		}
-		if diff := cmp.Diff(want, m.cellFiled[key]); diff != "" {
+		if diff := cmp.Diff(want, cell.filed); diff != "" {
 			t.Fatalf("cell %v times (-rows +cell):\n%s", key, diff)
 		}
 	}
