@@ -97,7 +97,7 @@ type cellKey struct{ lat, long int32 }
 
 // cellRows is the located rows of a grid cell, in filing order, with their filing times. An
 // area query searches the times for a cell's filing window instead of reading filed at
-// random row ids. setCell rebuilds the times; a cell that load filled has none until
+// random row ids. setCell rebuilds the times, and a cell that load filled has none until
 // finishLoad orders it.
 type cellRows struct {
 	slots []int32
