@@ -62,7 +62,7 @@ type Store interface {
 
 // Page is one page of a request query.
 type Page struct {
-	// Requests may be shared with a store's cache: callers must not change them.
+	// Requests may be shared with a store's cache, so callers must not change them.
 	Requests []*Request
 	// Distances holds each request's distance in metres from the query's circle centre, in
 	// the order of Requests; nil without a circle.

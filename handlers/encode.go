@@ -52,8 +52,8 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		// A valid two-byte sequence, such as ä or ö, needs no check: U+2028 and U+2029 take
-		// three bytes.
+		// A valid two-byte sequence, such as ä or ö, needs no check, because U+2028 and U+2029
+		// take three bytes.
 		if c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
 			i += 2
 			continue

@@ -17,8 +17,8 @@ const defaultCacheBytes = 8 << 20
 // each time. When the cache is full, it evicts entries at random, which needs no bookkeeping
 // per read.
 //
-// The cached requests are shared: callers of FindRequests must not change the requests they
-// get, and callers of Request must not change their slices.
+// The cached requests are shared, so callers of FindRequests must not change the requests
+// they get, and callers of Request must not change their slices.
 //
 // A request enters the cache on its second read while missed still records the first. Rows
 // that queries read once, such as those of circles around random points, then do not push

@@ -254,16 +254,8 @@ func pageIDs(p *georeport.Page) []string {
 func TestIndexSeesOtherProcesses(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "shared.db")
-	server, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	importer, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer importer.Close()
+	server := openFile(t, path)
+	importer := openFile(t, path)
 
 	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	first := georeport.Request{ID: "a", Status: georeport.StatusOpen, Requested: at, Updated: at, ServiceCode: "171",
@@ -324,16 +316,9 @@ func TestGrownAddsASixteenth(t *testing.T) {
 func TestRefreshSkipsOwnWrites(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "shared.db")
-	server, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	other, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	server := openFile(t, path)
+	other := openFile(t, path)
+
 	// Only the refreshes of the test run, so that none falls between the writes.
 	server.stopRefresh()
 	<-server.refreshDone

@@ -303,7 +303,7 @@ func (s *Store) closeAll() error {
 		if s.bulkWords.Load() {
 			// Other writers merge search words as they come again.
 			if _, err := s.writer.ExecContext(ctx, setAutomergeSQL+"4)"); err != nil {
-				s.logger.Warn("sqlite could not restore the merging of search words", "path", s.path, "err", err)
+				s.logger.Warn("sqlite restore of search word merging failed", "path", s.path, "err", err)
 			}
 		}
 		if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {

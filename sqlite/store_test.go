@@ -74,10 +74,7 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 func TestLargeImportPausesWordMerging(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "bulk.db")
-	s, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openFile(t, path)
 	automerge := func(s *Store) string {
 		t.Helper()
 		var v string
@@ -117,11 +114,7 @@ func TestLargeImportPausesWordMerging(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, err = Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openFile(t, path)
 	if got := automerge(s); got != "4" {
 		t.Errorf("after the import closed, automerge = %s, want 4", got)
 	}
@@ -135,4 +128,16 @@ func TestLargeImportPausesWordMerging(t *testing.T) {
 	if got := automerge(s); got != "4" {
 		t.Errorf("after a small import, automerge = %s, want 4", got)
 	}
+}
+
+// openFile opens a store on the file at path and closes it when the test ends, unless the
+// test has closed it.
+func openFile(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("Open(%q) error = %v", path, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
