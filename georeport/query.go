@@ -49,6 +49,10 @@ type Query struct {
 	DetailedStatuses []string
 	// IncludeHidden also returns requests that moderation hides.
 	IncludeHidden bool
+	// StandardFields lets a store leave out of the requests it returns what a list without
+	// extensions never shows: the extended attributes, the attribute values, the reporter
+	// and the token. A store may return them anyway.
+	StandardFields bool
 
 	Order  Order
 	Offset int

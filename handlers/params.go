@@ -40,6 +40,7 @@ func parseListParams(values url.Values, rules queryRules) (*listParams, error) {
 	p.page = parsePositive(&ps, "page", get("page"), 1, 0)
 	p.pageSize = parsePositive(&ps, "page_size", get("page_size"), georeport.MaxPageSize, georeport.MaxPageSize)
 	p.extensions = parseExtensions(&ps, get("extensions"))
+	p.query.StandardFields = !p.extensions
 
 	if ids := listValues(values, "service_request_id"); len(ids) > 0 {
 		if len(ids) > georeport.MaxPageSize {

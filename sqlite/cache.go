@@ -36,10 +36,12 @@ type requestCache struct {
 const missedLimit = 1 << 16
 
 // cacheKey is a row id and the version of the row that memIndex counts, so that a write
-// makes every older copy unreachable; eviction frees it later.
+// makes every older copy unreachable; eviction frees it later. standard marks a copy with
+// only the fields that packedStandardColumns reads.
 type cacheKey struct {
-	rowID   int64
-	version uint32
+	rowID    int64
+	version  uint32
+	standard bool
 }
 
 type cachedRequest struct {
@@ -58,6 +60,22 @@ func (c *requestCache) get(key cacheKey) (*georeport.Request, bool) {
 	return e.request, ok
 }
 
+// find returns the cached copy of a row's version with every field, or when standard is set
+// also one with only the standard fields.
+func (c *requestCache) find(rowID int64, version uint32, standard bool) (*georeport.Request, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[cacheKey{rowID: rowID, version: version}]; ok {
+		return e.request, true
+	}
+	if standard {
+		if e, ok := c.entries[cacheKey{rowID: rowID, version: version, standard: true}]; ok {
+			return e.request, true
+		}
+	}
+	return nil, false
+}
+
 func (c *requestCache) put(key cacheKey, r *georeport.Request) {
 	size := requestSize(r)
 	if size > c.limit/16 || !c.admit(key) {
@@ -70,6 +88,15 @@ func (c *requestCache) put(key cacheKey, r *georeport.Request) {
 	}
 	c.entries[key] = cachedRequest{request: r, size: size}
 	c.size += size
+	if !key.standard {
+		// find prefers the copy with every field, so the other is no longer read.
+		standard := key
+		standard.standard = true
+		if old, ok := c.entries[standard]; ok {
+			delete(c.entries, standard)
+			c.size -= old.size
+		}
+	}
 	for id, e := range c.entries { // Go visits a map in random order
 		if c.size <= c.limit {
 			break

@@ -159,3 +159,79 @@ func TestCacheAdmitsRowsReadTwice(t *testing.T) {
 		t.Errorf("the cache holds %d bytes, over its limit of %d", c.size, c.limit)
 	}
 }
+
+// TestStandardFieldsLeaveOutExtensions reads a request with every field through lists with
+// and without StandardFields, often enough for the cache to keep both copies. A list without
+// StandardFields must always get every field, whichever copy the cache holds.
+func TestStandardFieldsLeaveOutExtensions(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	full := &georeport.Request{
+		ID: "sr-1", Jurisdiction: "helsinki", Token: "tok-1", ServiceCode: "2807", ServiceName: "Katu",
+		Status: georeport.StatusOpen, StatusNotes: "Tarkastettu", Description: "Kuoppa pyörätiellä",
+		AgencyResponsible: "Kaupunkiympäristö", ServiceNotice: "Viikon sisällä",
+		Requested: now.Add(-time.Hour), Updated: now.Add(-time.Minute), Expected: now.Add(time.Hour),
+		Address: "Mannerheimintie 1", AddressID: "a-1", Zipcode: "00100", Location: &georeport.Point{Lat: 60.17, Long: 24.94},
+		MediaURL: "https://media.example/1.jpg", Title: "Kuoppa", DetailedStatus: "IN_PROCESS",
+		MediaURLs: []string{"https://media.example/1.jpg"}, ServiceObjectID: "10844", ServiceObjectType: "servicemap",
+		Tasks:      []georeport.Task{{State: "open", Type: "check", OwnerName: "Katu", Created: now.Add(-time.Hour), Modified: now}},
+		Attributes: []georeport.AttributeValue{{Code: "size", Values: []string{"large"}}},
+		Visibility: georeport.Public,
+		Reporter:   georeport.Reporter{Email: "a@example.fi", FirstName: "Aino", LastName: "Virtanen", Phone: "040", DeviceID: "d", AccountID: "u"},
+	}
+	standard := &georeport.Request{
+		ID: full.ID, Jurisdiction: full.Jurisdiction, ServiceCode: full.ServiceCode, ServiceName: full.ServiceName,
+		Status: full.Status, StatusNotes: full.StatusNotes, Description: full.Description,
+		AgencyResponsible: full.AgencyResponsible, ServiceNotice: full.ServiceNotice,
+		Requested: full.Requested, Updated: full.Updated, Expected: full.Expected,
+		Address: full.Address, AddressID: full.AddressID, Zipcode: full.Zipcode, Location: full.Location,
+		MediaURL: full.MediaURL, Visibility: full.Visibility,
+	}
+
+	ctx := context.Background()
+	s, err := Open(ctx, ":memory:", nil)
+	if err != nil {
+		t.Fatalf("Open error = %v", err)
+	}
+	defer s.Close()
+	if err := s.ImportRequests(ctx, []georeport.Request{*full}); err != nil {
+		t.Fatalf("ImportRequests error = %v", err)
+	}
+
+	queries := map[string]georeport.Query{
+		"index": {RequestedFrom: now.AddDate(0, 0, -90), RequestedTo: now, Limit: 10},
+		"words": {Words: []string{"kuoppa"}, Limit: 10},
+	}
+	for name, q := range queries {
+		if name == "index" && !s.index.supports(&q) {
+			t.Fatalf("the index does not run the query %q", name)
+		}
+		read := func(standardFields bool) *georeport.Request {
+			t.Helper()
+			q := q
+			q.StandardFields = standardFields
+			page, err := s.FindRequests(ctx, &q)
+			if err != nil {
+				t.Fatalf("%s: FindRequests error = %v", name, err)
+			}
+			if len(page.Requests) != 1 {
+				t.Fatalf("%s: FindRequests found %d requests, want 1", name, len(page.Requests))
+			}
+			return page.Requests[0]
+		}
+		for range 3 {
+			if diff := cmp.Diff(standard, read(true)); diff != "" {
+				t.Errorf("%s with StandardFields (-want +got):\n%s", name, diff)
+			}
+		}
+		for range 3 {
+			if diff := cmp.Diff(full, read(false)); diff != "" {
+				t.Errorf("%s without StandardFields (-want +got):\n%s", name, diff)
+			}
+		}
+		// Once the cache holds the copy with every field, lists with StandardFields get it.
+		got := read(true)
+		if got.ID != full.ID || got.Description != full.Description {
+			t.Errorf("%s with StandardFields after a full read = %+v", name, got)
+		}
+	}
+}

@@ -12,10 +12,9 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-const (
-	selectRequestSQL = `SELECT ` + packedColumns + ` FROM requests WHERE service_request_id = ?`
-	selectTokenSQL   = `SELECT service_request_id FROM requests WHERE token = ?`
-)
+var selectRequestSQL = `SELECT ` + packedColumns + ` FROM requests WHERE service_request_id = ?`
+
+const selectTokenSQL = `SELECT service_request_id FROM requests WHERE token = ?`
 
 // Request returns the request with the id, hidden or not, with every field that
 // CreateRequest or ImportRequests stored.
@@ -28,13 +27,13 @@ func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, err
 	// A request in the index is read by row id, or from the cache when it is there. One that
 	// another process wrote since the last refresh is looked up by its id.
 	if rowID, version, ok := s.index.lookupID(id); ok {
-		key := cacheKey{rowID, version}
+		key := cacheKey{rowID: rowID, version: version}
 		if r, ok := s.cache.get(key); ok {
 			c := *r
 			return &c, nil
 		}
 		byRowID := map[int64]*georeport.Request{}
-		if err := s.readRows(ctx, "["+strconv.FormatInt(rowID, 10)+"]", byRowID); err != nil {
+		if err := s.readRows(ctx, "["+strconv.FormatInt(rowID, 10)+"]", false, byRowID); err != nil {
 			return nil, translate(op, fmt.Errorf("read request %q: %w", id, err))
 		}
 		if r, ok := byRowID[rowID]; ok && r.ID == id {
@@ -169,7 +168,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 
 // builtQuery is the SQL of a FindRequests call.
 type builtQuery struct {
-	// selectSQL returns packedColumns, the count of all matches, and with a circle the
+	// selectSQL returns packedColumns or packedStandardColumns, the count of all matches, and with a circle the
 	// distance from its centre.
 	selectSQL  string
 	selectArgs []any
@@ -229,7 +228,11 @@ func buildQuery(q *georeport.Query) builtQuery {
 	var sb strings.Builder
 	var args []any
 	sb.WriteString("SELECT ")
-	sb.WriteString(packedColumns)
+	if q.StandardFields {
+		sb.WriteString(packedStandardColumns)
+	} else {
+		sb.WriteString(packedColumns)
+	}
 	sb.WriteString(", (" + b.countSQL + ") AS total")
 	args = append(args, b.countArgs...)
 	if circle != nil {
@@ -395,9 +398,16 @@ func (c *statementCache) closeAll(report func(error)) {
 	c.stmts = nil
 }
 
-// selectByRowIDsSQL reads the requests whose row ids a JSON array lists.
-const selectByRowIDsSQL = `SELECT ` + packedColumns + `, id FROM requests
-	WHERE id IN (SELECT value FROM json_each(?))`
+// selectByRowIDsSQL reads the requests whose row ids a JSON array lists, and
+// selectStandardByRowIDsSQL their standard fields.
+var (
+	selectByRowIDsSQL         = selectByRowIDs(packedColumns)
+	selectStandardByRowIDsSQL = selectByRowIDs(packedStandardColumns)
+)
+
+func selectByRowIDs(columns string) string {
+	return `SELECT ` + columns + `, id FROM requests WHERE id IN (SELECT value FROM json_each(?))`
+}
 
 // FindRequestsInParts runs q as FindRequests does and hands over its page size requests at a
 // time. The index finds the whole page at once; only the reading of the rows is split.
@@ -448,7 +458,7 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResu
 	requests := make([]*georeport.Request, len(found.rowIDs))
 	var list []byte
 	for i, id := range found.rowIDs {
-		if r, ok := s.cache.get(cacheKey{id, found.versions[i]}); ok {
+		if r, ok := s.cache.find(id, found.versions[i], q.StandardFields); ok {
 			requests[i] = r
 			continue
 		}
@@ -461,13 +471,13 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResu
 	}
 	if list != nil {
 		byRowID := map[int64]*georeport.Request{}
-		if err := s.readRows(ctx, string(append(list, ']')), byRowID); err != nil {
+		if err := s.readRows(ctx, string(append(list, ']')), q.StandardFields, byRowID); err != nil {
 			return nil, err
 		}
 		for i, id := range found.rowIDs {
 			if r, ok := byRowID[id]; ok && requests[i] == nil {
 				requests[i] = r
-				s.cache.put(cacheKey{id, found.versions[i]}, r)
+				s.cache.put(cacheKey{rowID: id, version: found.versions[i], standard: q.StandardFields}, r)
 			}
 		}
 	}
@@ -486,9 +496,14 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResu
 	return page, nil
 }
 
-// readRows reads the requests whose row ids the JSON array list names into byRowID.
-func (s *Store) readRows(ctx context.Context, list string, byRowID map[int64]*georeport.Request) error {
-	rows, err := s.query(ctx, selectByRowIDsSQL, list)
+// readRows reads the requests whose row ids the JSON array list names into byRowID, only
+// their standard fields when standard is set.
+func (s *Store) readRows(ctx context.Context, list string, standard bool, byRowID map[int64]*georeport.Request) error {
+	query := selectByRowIDsSQL
+	if standard {
+		query = selectStandardByRowIDsSQL
+	}
+	rows, err := s.query(ctx, query, list)
 	if err != nil {
 		return fmt.Errorf("select page: %w", err)
 	}
