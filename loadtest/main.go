@@ -2,7 +2,9 @@
 //
 // For each store size it seeds a SQLite store with open311 seed, starts open311 serve on
 // loopback, and runs each scenario with wrk (a warm-up, then a measured run) while it samples
-// the server's resident memory. A bare net/http server that returns the bytes of the service
+// the server's resident memory. The scenarios with latency targets then run as long again at
+// their target rate from a sender of its own, which sends on schedule whether or not earlier
+// requests had their responses (-paced). A bare net/http server that returns the bytes of the service
 // list runs the same way, as the baseline of what Go's HTTP stack serves here. Last, it times
 // open311 import of a generated GeoReport v2 JSON file. It prints a Markdown table per size.
 //
@@ -49,6 +51,8 @@ type config struct {
 	dir         string
 	keep        bool
 	logLevel    string
+	paced       bool
+	reuse       bool
 }
 
 func main() {
@@ -140,6 +144,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.dir, "dir", "", "`folder` for stores, scripts and logs (default: a temporary folder, removed at the end)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder")
 	fs.StringVar(&cfg.logLevel, "log-level", "warn", "-log-level of the server; info logs every request")
+	fs.BoolVar(&cfg.reuse, "reuse", false, "use the stores that an earlier run with -keep and the same -dir and -seed left, instead of seeding new ones")
+	fs.BoolVar(&cfg.paced, "paced", true, "after wrk, also send the scenarios with latency targets at a fixed rate (open loop) and report their latency")
 	if err := fs.Parse(args[1:]); err != nil {
 		return config{}, err
 	}
@@ -225,10 +231,12 @@ type sizeResult struct {
 	scenarios []scenarioResult
 }
 
-// scenarioResult is one scenario's wrk result and the server's peak resident memory.
+// scenarioResult is one scenario's wrk result, its paced result when it has a paced run, and
+// the server's peak resident memory over both.
 type scenarioResult struct {
 	scenario scenario
 	wrk      wrkResult
+	paced    *pacedResult
 	peakRSS  int64 // bytes
 }
 
@@ -240,7 +248,22 @@ func (lt *loadTest) selected(name string) bool {
 func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 	result := sizeResult{size: size}
 	db := filepath.Join(lt.dir, fmt.Sprintf("store-%d.db", size))
-	for _, suffix := range []string{"", "-wal", "-shm"} {
+	nowFile := db + ".now"
+	if lt.cfg.reuse {
+		// The seed's time fixes the stored dates, which the scripts' windows follow.
+		text, err := os.ReadFile(nowFile)
+		if err != nil {
+			return result, fmt.Errorf("-reuse: %w; run once with -keep and -dir first", err)
+		}
+		now, err := time.Parse(time.RFC3339, strings.TrimSpace(string(text)))
+		if err != nil {
+			return result, fmt.Errorf("-reuse: %s: %w", nowFile, err)
+		}
+		lt.logf("reusing %s, seeded at %s", db, now.Format(time.RFC3339))
+		result.dbBytes = fileSize(db) + fileSize(db+"-wal")
+		return lt.serveSize(ctx, result, db, now)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm", ".now"} {
 		os.Remove(db + suffix)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
@@ -262,8 +285,16 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 	lt.logf("syncing the file system")
 	syscall.Sync()
 	lt.logf("seeded in %v, %.0f MB", result.seedTime.Round(time.Millisecond), float64(result.dbBytes)/1e6)
+	if err := os.WriteFile(nowFile, []byte(now.Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		return result, err
+	}
+	return lt.serveSize(ctx, result, db, now)
+}
 
-	output, err := lt.open311(ctx, "keys", "create", "-db", db, "loadtest")
+// serveSize serves the seeded store db and runs the scenarios and the baseline on it.
+func (lt *loadTest) serveSize(ctx context.Context, result sizeResult, db string, now time.Time) (sizeResult, error) {
+	size := result.size
+	output, err := lt.open311(ctx, "keys", "create", "-db", db, fmt.Sprintf("loadtest-%d", time.Now().UnixNano()))
 	if err != nil {
 		return result, fmt.Errorf("open311 keys create: %w\n%s", err, output)
 	}
@@ -363,7 +394,24 @@ func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, ba
 	lt.logf("%-16s %9.1f requests/s  p50 %s  p99 %s  p99.9 %s  peak RSS %.1f MB  errors %d", s.name,
 		result.RequestsPerSecond(), formatLatency(result.P50), formatLatency(result.P99), formatLatency(result.P999),
 		float64(peak)/1e6, result.Errors())
-	return scenarioResult{scenario: s, wrk: result, peakRSS: peak}, nil
+	sr := scenarioResult{scenario: s, wrk: result, peakRSS: peak}
+
+	if lt.cfg.paced && s.pacedRate > 0 {
+		memory := startMemorySampler(pid)
+		paced, err := runPaced(ctx, baseURL, s.pacedRate, lt.cfg.duration, lt.cfg.seed, s.paced)
+		sr.peakRSS = max(sr.peakRSS, memory.Stop())
+		if err != nil {
+			return scenarioResult{}, fmt.Errorf("%s at %.0f requests/s: %w", s.name, s.pacedRate, err)
+		}
+		lt.logf("%-16s paced at %.0f/s: %9.1f requests/s  p50 %s  p99 %s  p99.9 %s  errors %d  not sent %d  sender CPU %.0f%%", s.name,
+			paced.rate, paced.RequestsPerSecond(), formatLatency(paced.p50), formatLatency(paced.p99), formatLatency(paced.p999),
+			paced.errors, paced.skipped, 100*paced.senderCPU.Seconds()/paced.duration.Seconds())
+		if paced.firstError != "" {
+			lt.logf("%-16s first error of the paced run: %s", s.name, paced.firstError)
+		}
+		sr.paced = &paced
+	}
+	return sr, nil
 }
 
 // importResult is the timing of open311 import.

@@ -50,6 +50,7 @@ func (r *report) write(w io.Writer) {
 		if s.baseline != nil {
 			writeRow(w, *s.baseline, baselineRate)
 		}
+		writePaced(w, s.scenarios)
 		if peak > 0 {
 			fmt.Fprintf(w, "\nThe server's peak RSS over the scenarios was %.0f MB, SQLite included, against %d MB for Django and its database server (%.2f×). "+
 				"The database file is %.0f MB; the operating system's page cache holds the parts that are read, and is counted for neither.\n",
@@ -65,6 +66,27 @@ func (r *report) write(w io.Writer) {
 			float64(im.fileBytes)/1e6, im.writeTime.Round(100*time.Millisecond), im.wall.Round(100*time.Millisecond),
 			im.user.Round(100*time.Millisecond), im.system.Round(100*time.Millisecond), float64(im.peakRSS)/1e6,
 			thousands(int64(float64(im.size)/im.wall.Seconds())))
+	}
+}
+
+// writePaced writes the table of the paced runs, when there are any.
+func writePaced(w io.Writer, results []scenarioResult) {
+	header := false
+	for _, sr := range results {
+		p := sr.paced
+		if p == nil {
+			continue
+		}
+		if !header {
+			header = true
+			fmt.Fprint(w, "\nAt a fixed rate (open loop): the same scenarios for the same time, each request sent on "+
+				"schedule whether or not earlier ones had their responses, its latency counted from that moment.\n\n")
+			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | errors | not sent |")
+			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", sr.scenario.title, formatRate(p.rate),
+			formatRate(p.RequestsPerSecond()), formatLatency(p.p50), formatLatency(p.p99), formatLatency(p.p999),
+			formatLatency(p.maxLatency), p.errors, p.skipped)
 	}
 }
 

@@ -25,6 +25,10 @@ type scenario struct {
 	// django holds the Django reference throughput as a range of requests/s, zero when
 	// there is none.
 	django [2]float64
+	// pacedRate is the rate of the scenario's paced run in requests/s, zero for none, and
+	// paced draws the path and query of each of its requests as request does for wrk.
+	pacedRate float64
+	paced     func(*rand.Rand) string
 }
 
 // Django reference figures, measured on a machine of this kind with 100,000 requests and
@@ -77,6 +81,11 @@ func newScriptData(ids []string, apiKey string, now time.Time, random *rand.Rand
 	return d
 }
 
+// centreQuery returns the lat and long parameters of the i-th circle centre.
+func (d scriptData) centreQuery(i int) string {
+	return fmt.Sprintf("lat=%.6f&long=%.6f", d.centres[i].Lat, d.centres[i].Long)
+}
+
 // serviceCodes returns the codes of the demo catalog's services.
 func serviceCodes() []string {
 	var codes []string
@@ -102,19 +111,31 @@ func scenarios(root string, d scriptData) []scenario {
 	end := d.now.Format(time.RFC3339)
 	bboxQuery := url.Values{"bbox": {bbox}, "start_date": {start}, "end_date": {end}, "page_size": {"100"}}.Encode()
 
+	pick := func(r *rand.Rand, values []string) string { return values[r.IntN(len(values))] }
+	codes := serviceCodes()
 	return []scenario{
 		{name: "services-json", title: "GET services.json", request: static("GET", root+"/services.json"), django: djangoServices},
 		{name: "services-xml", title: "GET services.xml?locale=fi", request: static("GET", root+"/services.xml?locale=fi"), django: djangoServices},
 		{name: "request-by-id", title: "GET requests/{id}.json?extensions=true",
-			request: fmt.Sprintf(`wrk.format("GET", %q .. pick(ids) .. ".json?extensions=true")`, root+"/requests/"), django: djangoByID},
+			request: fmt.Sprintf(`wrk.format("GET", %q .. pick(ids) .. ".json?extensions=true")`, root+"/requests/"), django: djangoByID,
+			pacedRate: 50 * djangoByID[0],
+			paced:     func(r *rand.Rand) string { return root + "/requests/" + pick(r, d.ids) + ".json?extensions=true" }},
 		{name: "service-status", title: "GET requests.json?service_code=…&status=open&page_size=100",
 			request: fmt.Sprintf(`wrk.format("GET", %q .. pick(codes) .. "&status=open&page_size=100")`, root+"/requests.json?service_code="),
-			django:  djangoServiceStatus},
+			django:  djangoServiceStatus, pacedRate: 100 * djangoServiceStatus[0],
+			paced: func(r *rand.Rand) string {
+				return root + "/requests.json?service_code=" + url.QueryEscape(pick(r, codes)) + "&status=open&page_size=100"
+			}},
 		{name: "radius", title: "GET requests.json?lat=…&long=…&radius=1000&page_size=100",
 			request: fmt.Sprintf(`wrk.format("GET", %q .. pick(centres) .. "&radius=1000&page_size=100")`, root+"/requests.json?"),
-			django:  djangoRadius},
+			django:  djangoRadius, pacedRate: 1000 * djangoRadius[0],
+			paced: func(r *rand.Rand) string {
+				return root + "/requests.json?" + d.centreQuery(r.IntN(len(d.centres))) + "&radius=1000&page_size=100"
+			}},
 		{name: "bbox-30-days", title: "GET requests.json?bbox=…&start_date=…&end_date=…&page_size=100 (2 × 2 km, 30 days)",
-			request: static("GET", root+"/requests.json?"+bboxQuery)},
+			request:   static("GET", root+"/requests.json?"+bboxQuery),
+			pacedRate: 100 * djangoServiceStatus[0],
+			paced:     func(*rand.Rand) string { return root + "/requests.json?" + bboxQuery }},
 		{name: "default-window", title: "GET requests.json (90 days, up to 1,000)", request: static("GET", root+"/requests.json")},
 		{name: "post", title: "POST requests.json (form, durable)",
 			request: fmt.Sprintf(`wrk.format("POST", %q, form_headers, pick(forms))`, root+"/requests.json"), django: djangoPost},
@@ -136,8 +157,8 @@ func writeScript(dir string, s scenario, d scriptData) (string, error) {
 	writeLuaTable(&b, "ids", d.ids)
 	writeLuaTable(&b, "codes", serviceCodes())
 	var centres []string
-	for _, p := range d.centres {
-		centres = append(centres, fmt.Sprintf("lat=%.6f&long=%.6f", p.Lat, p.Long))
+	for i := range d.centres {
+		centres = append(centres, d.centreQuery(i))
 	}
 	writeLuaTable(&b, "centres", centres)
 	writeLuaTable(&b, "forms", d.postForms)
