@@ -935,10 +935,10 @@ const cellEpsilon = 1e-8
 func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	scratch := areaScratches.Get().(*areaScratch)
 	defer scratch.release()
-	scratch.cells = m.areaCells(scratch.cells[:0], q, f)
+	near := newNearCheck(q)
+	scratch.cells = m.areaCells(scratch.cells[:0], q, f, near)
 	cells := scratch.cells
 	total := 0
-	near := newNearCheck(q)
 	for i := range cells {
 		c := &cells[i]
 		if c.simple {
@@ -971,7 +971,7 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 	}
 	var page []memMatch
 	if q.Circle != nil && q.Order == georeport.NearestFirst {
-		page = m.nearestInCells(q, &f, cells, want)
+		page = m.nearestInCells(q, &f, cells, want, near, scratch)
 	} else {
 		page = m.newestInCells(q, &f, cells, want, scratch)
 	}
@@ -1011,8 +1011,9 @@ func (s *areaScratch) release() {
 }
 
 // areaCells appends to cells the cells that q's area meets and that have rows in its filing
-// window.
-func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter) []areaCell {
+// window. near, when not nil, bounds the distances of cell centres instead of measuring them
+// exactly.
+func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter, near *nearCheck) []areaCell {
 	var boxes []georeport.BBox
 	if q.Circle != nil {
 		boxes = q.Circle.Bounds()
@@ -1044,12 +1045,18 @@ func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter) 
 			// By the triangle inequality, every point of the cell is within half of its
 			// centre. A centimetre more absorbs rounding.
 			const slack = 0.01
-			d := georeport.Distance(q.Circle.Center, rectCentre(rect))
-			if d-half-slack > q.Circle.Radius {
+			var low, high float64
+			if near != nil {
+				low, high = near.bounds(rectCentre(rect))
+			} else {
+				low = georeport.Distance(q.Circle.Center, rectCentre(rect))
+				high = low
+			}
+			if low-half-slack > q.Circle.Radius {
 				return
 			}
-			c.nearest = d - half - slack
-			c.inCircle = d+half+slack < q.Circle.Radius
+			c.nearest = low - half - slack
+			c.inCircle = high+half+slack < q.Circle.Radius
 		}
 		if b := q.BBox; b != nil {
 			if rect.MaxLat < b.MinLat || rect.MinLat > b.MaxLat || rect.MaxLong < b.MinLong || rect.MinLong > b.MaxLong {
@@ -1179,9 +1186,33 @@ func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaC
 
 // nearestInCells returns the first want matches in the order of NearestFirst. It visits the
 // cells from the nearest and stops at the first cell that is farther than the want-th match
-// found so far.
-func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []areaCell, want int) []memMatch {
-	slices.SortFunc(cells, func(a, b areaCell) int { return cmp.Compare(a.nearest, b.nearest) })
+// found so far. A heap orders the cells, because a page usually needs only the few nearest of
+// the hundreds that a circle meets.
+func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []areaCell, want int, near *nearCheck, scratch *areaScratch) []memMatch {
+	heap := scratch.order[:0]
+	for i := range cells {
+		heap = append(heap, i)
+	}
+	defer func() { scratch.order = heap[:0] }()
+	down := func(i int) {
+		for {
+			least := i
+			for _, child := range [2]int{2*i + 1, 2*i + 2} {
+				if child < len(heap) && cells[heap[child]].nearest < cells[heap[least]].nearest {
+					least = child
+				}
+			}
+			if least == i {
+				return
+			}
+			heap[i], heap[least] = heap[least], heap[i]
+			i = least
+		}
+	}
+	for i := len(heap)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+
 	before := func(a, b memMatch) int {
 		if a.distance != b.distance {
 			return cmp.Compare(a.distance, b.distance)
@@ -1189,12 +1220,22 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 		return -m.compareSlots(a.slot, b.slot)
 	}
 	var best []memMatch // sorted, at most want long
-	for i := range cells {
-		c := &cells[i]
+	for len(heap) > 0 {
+		c := &cells[heap[0]]
+		heap[0] = heap[len(heap)-1]
+		heap = heap[:len(heap)-1]
+		down(0)
 		if len(best) == want && c.nearest > best[want-1].distance {
 			break
 		}
 		for _, slot := range c.rows {
+			if near != nil && len(best) == want {
+				// A row whose flat distance puts it beyond the last match for sure is not
+				// measured exactly.
+				if low, _ := near.bounds(m.places[slot]); low > best[want-1].distance {
+					continue
+				}
+			}
 			d, ok := m.areaMatch(q, f, c, slot)
 			if !ok {
 				continue
@@ -1244,6 +1285,25 @@ func newNearCheck(q *georeport.Query) *nearCheck {
 		low:           low * low, high: high * high,
 	}
 }
+
+// bounds returns a lower and an upper bound of the distance from the centre to p: the flat
+// distance less and plus the margin of the flat distance's error at that distance, which
+// TestNearBoundsContainDistance checks. Farther away, it measures exactly.
+func (n *nearCheck) bounds(p georeport.Point) (low, high float64) {
+	dy := (p.Lat - n.lat) * metresPerDegree
+	dx := (p.Long - n.long) * n.metresPerLong
+	d := math.Sqrt(dx*dx + dy*dy)
+	if d > maxBoundsDistance {
+		exact := georeport.Distance(georeport.Point{Lat: n.lat, Long: n.long}, p)
+		return exact, exact
+	}
+	margin := 4*d*d/georeport.EarthRadius + 1.5
+	return d - margin, d + margin
+}
+
+// maxBoundsDistance is the largest flat distance that bounds widens by a margin instead of
+// measuring exactly: the corner of the box around the largest circle that nearCheck takes.
+const maxBoundsDistance = maxNearRadius * math.Sqrt2 * 1.01
 
 // check returns whether p is inside the circle, and whether p is far enough from the edge
 // for the flat distance to decide it.

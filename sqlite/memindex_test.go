@@ -418,3 +418,40 @@ func TestNearCheckAgreesWithDistance(t *testing.T) {
 		t.Errorf("the check decided %d points and left %d undecided; the test needs more decided ones", decided, undecided)
 	}
 }
+
+// TestNearBoundsContainDistance checks that the bounds of nearCheck contain the exact
+// distance, for points anywhere in the box around a circle that nearCheck takes and beyond.
+func TestNearBoundsContainDistance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	checked := 0
+	for range 2000 {
+		q := georeport.Query{Circle: &georeport.Circle{
+			Center: georeport.Point{Lat: (rng.Float64()*2 - 1) * maxNearLat, Long: (rng.Float64()*2 - 1) * 170},
+			Radius: 1 + rng.Float64()*(maxNearRadius-1),
+		}}
+		check := newNearCheck(&q)
+		if check == nil {
+			continue
+		}
+		for range 50 {
+			// A bearing and a distance up to beyond maxBoundsDistance, turned into degrees on a
+			// sphere.
+			bearing := rng.Float64() * 2 * math.Pi
+			angle := rng.Float64() * 1.2 * maxBoundsDistance / georeport.EarthRadius
+			lat1 := q.Circle.Center.Lat * math.Pi / 180
+			lat2 := math.Asin(math.Sin(lat1)*math.Cos(angle) + math.Cos(lat1)*math.Sin(angle)*math.Cos(bearing))
+			long2 := q.Circle.Center.Long*math.Pi/180 + math.Atan2(math.Sin(bearing)*math.Sin(angle)*math.Cos(lat1),
+				math.Cos(angle)-math.Sin(lat1)*math.Sin(lat2))
+			p := georeport.Point{Lat: lat2 * 180 / math.Pi, Long: long2 * 180 / math.Pi}
+			low, high := check.bounds(p)
+			exact := georeport.Distance(q.Circle.Center, p)
+			if low > exact || high < exact {
+				t.Fatalf("centre %+v, point %+v: bounds %.4f to %.4f m leave out the distance %.4f m", q.Circle.Center, p, low, high, exact)
+			}
+			checked++
+		}
+	}
+	if checked < 50_000 {
+		t.Errorf("checked %d points; the test needs more", checked)
+	}
+}
