@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -44,8 +45,9 @@ func generatedIndex(b *testing.B) (*memIndex, time.Time) {
 	return benchIndex.m, benchIndex.now
 }
 
-// BenchmarkIndexCircle finds the nearest 100 requests of the last 90 days within 1 km of
-// points drawn as the seed draws request locations, as the load test's circle scenario does.
+// BenchmarkIndexCircle finds the nearest 100 requests of the last 90 days within a radius of
+// points drawn as the seed draws request locations: 1 km as in the load test's circle
+// scenario, and smaller and larger ones.
 func BenchmarkIndexCircle(b *testing.B) {
 	m, now := generatedIndex(b)
 	random := rand.New(rand.NewPCG(1, 2))
@@ -53,10 +55,29 @@ func BenchmarkIndexCircle(b *testing.B) {
 	for i := range centres {
 		centres[i] = seed.Point(random)
 	}
+	for _, radius := range []float64{200, 1000, 3000} {
+		b.Run(fmt.Sprintf("%.0fm", radius), func(b *testing.B) {
+			i, total := 0, 0
+			for b.Loop() {
+				q := georeport.Query{Circle: &georeport.Circle{Center: centres[i%len(centres)], Radius: radius},
+					Order: georeport.NearestFirst, RequestedFrom: now.AddDate(0, 0, -90), RequestedTo: now, Limit: 100}
+				total += m.find(&q).total
+				i++
+			}
+			b.ReportMetric(float64(total)/float64(i), "matches/op")
+		})
+	}
+}
+
+// BenchmarkIndexBox counts and pages the newest 100 requests of 30 days in a box of about
+// 2 by 2 km, as the load test's bbox scenario does.
+func BenchmarkIndexBox(b *testing.B) {
+	m, now := generatedIndex(b)
+	c := seed.Clusters()[1]
+	box := georeport.BBox{MinLong: c.Long - 0.018, MinLat: c.Lat - 0.009, MaxLong: c.Long + 0.018, MaxLat: c.Lat + 0.009}
 	i, total := 0, 0
 	for b.Loop() {
-		q := georeport.Query{Circle: &georeport.Circle{Center: centres[i%len(centres)], Radius: 1000},
-			Order: georeport.NearestFirst, RequestedFrom: now.AddDate(0, 0, -90), RequestedTo: now, Limit: 100}
+		q := georeport.Query{BBox: &box, RequestedFrom: now.AddDate(0, 0, -30), RequestedTo: now, Limit: 100}
 		total += m.find(&q).total
 		i++
 	}
