@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -31,6 +32,10 @@ func statusOf(kind georeport.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// statusClientClosed is the status that the access log records for a request whose client
+// closed the connection before the response, as nginx does. It is never sent.
+const statusClientClosed = 499
+
 // statusError is an error of the HTTP layer with its own status, such as 429, which no
 // domain kind has.
 type statusError struct {
@@ -49,6 +54,14 @@ func (s *Server) writeError(x *exchange, err error) {
 	var se *statusError
 	if errors.As(err, &se) {
 		s.writeProblems(x, se.status, []georeport.Problem{se.problem}, err)
+		return
+	}
+	// A client that closes its connection cancels the request's context, and a store call
+	// then fails with the cancellation. No one reads a response, and the server is not at
+	// fault, so the access log records nginx's 499 at info level, with no error report.
+	if errors.Is(err, context.Canceled) && errors.Is(x.r.Context().Err(), context.Canceled) {
+		x.w.status = statusClientClosed
+		x.w.err = err
 		return
 	}
 	kind := georeport.KindOf(err)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -109,12 +110,14 @@ func reportingServer(t *testing.T, sampleRate float64, store func(georeport.Stor
 	return ts, ingest
 }
 
-// faultyStore fails CreateRequest with err, panics in FindRequests when panics is set, and
-// passes other calls through.
+// faultyStore fails CreateRequest with err, panics in FindRequests when panics is set, waits
+// in FindRequests for the end of the request's context when waits is set, and passes other
+// calls through.
 type faultyStore struct {
 	georeport.Store
 	createErr error
 	panics    bool
+	waits     bool
 }
 
 func (s faultyStore) CreateRequest(ctx context.Context, r *georeport.Request) error {
@@ -127,6 +130,10 @@ func (s faultyStore) CreateRequest(ctx context.Context, r *georeport.Request) er
 func (s faultyStore) FindRequests(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
 	if s.panics {
 		panic("index out of range in the page builder")
+	}
+	if s.waits {
+		<-ctx.Done()
+		return nil, &georeport.Error{Kind: georeport.Unavailable, Op: "sqlite: find requests", Err: ctx.Err()}
 	}
 	return s.Store.FindRequests(ctx, q)
 }
@@ -253,5 +260,47 @@ func TestSentryGetsNoPersonalData(t *testing.T) {
 		if strings.Contains(raw, value) {
 			t.Errorf("Sentry received the posted %s", name)
 		}
+	}
+}
+
+// TestClientCancelIsNotAnError checks that a client that leaves during a slow query is
+// neither reported to Sentry nor logged as an error, and that the access log records 499.
+func TestClientCancelIsNotAnError(t *testing.T) {
+	ts, ingest := reportingServer(t, 0, func(s georeport.Store) georeport.Store { return faultyStore{Store: s, waits: true} })
+	var logs bytes.Buffer
+	ts.log = slog.New(slog.NewJSONHandler(&logs, nil))
+
+	// net/http cancels the context of a request whose client closed the connection.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(20*time.Millisecond, cancel)
+	r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/open311/v2/requests.json", nil)
+	r.Header.Set("X-Request-ID", "req-gone-2")
+	ts.ServeHTTP(httptest.NewRecorder(), r)
+
+	if events := ingest.items(t, "event"); len(events) != 0 {
+		t.Errorf("Sentry got %d events, want none for a client that left", len(events))
+	}
+	var record map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		if r["request_id"] != "req-gone-2" {
+			continue
+		}
+		if r["level"] != "INFO" {
+			t.Errorf("log record %v, want level INFO", r)
+		}
+		if r["msg"] == "request" {
+			record = r
+		}
+	}
+	if record == nil {
+		t.Fatalf("no access log record for the request in:\n%s", logs.String())
+	}
+	if record["status"] != float64(499) {
+		t.Errorf("access log status = %v, want 499", record["status"])
 	}
 }
