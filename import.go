@@ -13,6 +13,7 @@ import (
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/importer"
+	"github.com/open311-to-go/open311/sqlite"
 )
 
 // importBatch is the number of requests written to the store in one transaction.
@@ -115,8 +116,24 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 
 	started := time.Now()
 	progress := newProgress(env.stderr, path, size)
-	result := readRecords(env, reader, progress, cfg.jurisdiction, func(batch []georeport.Request) error {
-		if err := store.ImportRequests(ctx, batch); err != nil {
+	var prepare func([]georeport.Request) (*sqlite.PreparedImport, error)
+	write := func(batch []georeport.Request, _ *sqlite.PreparedImport) error {
+		return store.ImportRequests(ctx, batch)
+	}
+	if p, ok := store.(batchPreparer); ok {
+		prepare = func(batch []georeport.Request) (*sqlite.PreparedImport, error) {
+			prepared, err := p.PrepareImport(batch)
+			if err != nil {
+				return nil, fmt.Errorf("%s: write requests to the store: %w", path, err)
+			}
+			return prepared, nil
+		}
+		write = func(_ []georeport.Request, prepared *sqlite.PreparedImport) error {
+			return p.ImportPrepared(ctx, prepared)
+		}
+	}
+	result := readRecords(env, reader, progress, cfg.jurisdiction, prepare, func(batch []georeport.Request, prepared *sqlite.PreparedImport) error {
+		if err := write(batch, prepared); err != nil {
 			return fmt.Errorf("%s: write requests to the store: %w", path, err)
 		}
 		return nil
@@ -242,6 +259,14 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// batchPreparer is a store that encodes a batch of requests apart from writing it, so that
+// the import encodes the next batch while the store writes one. Encoding took about a fifth
+// of the SQLite writer's time.
+type batchPreparer interface {
+	PrepareImport([]georeport.Request) (*sqlite.PreparedImport, error)
+	ImportPrepared(context.Context, *sqlite.PreparedImport) error
+}
+
 // readResult is what readRecords read and wrote.
 type readResult struct {
 	imported, skipped int
@@ -249,12 +274,21 @@ type readResult struct {
 	err               error
 }
 
+// preparedBatch is a batch of requests, as prepare of readRecords encoded it when it is set.
+type preparedBatch struct {
+	requests []georeport.Request
+	prepared *sqlite.PreparedImport
+}
+
 // readRecords reads every record of a file and hands requests to write in batches, from a
 // goroutine of their own, so that decoding the file and writing the store use two
-// processors. It reports bad records as it meets them and stops at the first error.
+// processors. When prepare is not nil, the reading goroutine also runs it on each batch
+// before write gets the batch. It reports bad records as it meets them and stops at the first
+// error.
 func readRecords(env environment, reader *importer.Reader, progress *progress, jurisdiction string,
-	write func([]georeport.Request) error) readResult {
-	batches := make(chan []georeport.Request, 2)
+	prepare func([]georeport.Request) (*sqlite.PreparedImport, error),
+	write func([]georeport.Request, *sqlite.PreparedImport) error) readResult {
+	batches := make(chan preparedBatch, 1)
 	stop := make(chan struct{})
 	var result readResult
 	var readErr error
@@ -265,8 +299,16 @@ func readRecords(env environment, reader *importer.Reader, progress *progress, j
 			if len(batch) == 0 {
 				return true
 			}
+			b := preparedBatch{requests: batch}
+			if prepare != nil {
+				var err error
+				if b.prepared, err = prepare(batch); err != nil {
+					readErr = err
+					return false
+				}
+			}
 			select {
-			case batches <- batch:
+			case batches <- b:
 				batch = make([]georeport.Request, 0, importBatch)
 				return true
 			case <-stop:
@@ -315,11 +357,11 @@ func readRecords(env environment, reader *importer.Reader, progress *progress, j
 		if writeErr != nil {
 			continue
 		}
-		if writeErr = write(batch); writeErr != nil {
+		if writeErr = write(batch.requests, batch.prepared); writeErr != nil {
 			close(stop)
 			continue
 		}
-		result.imported += len(batch)
+		result.imported += len(batch.requests)
 	}
 	result.err = errors.Join(readErr, writeErr)
 	return result

@@ -252,20 +252,46 @@ func nextChanges(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
 // another, Invalid when a request has no id, Unavailable when the database is locked past
 // the busy timeout or cannot be written, and Internal otherwise.
 func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) error {
-	const op = "sqlite: import requests"
-
 	if len(rs) == 0 {
 		return nil
 	}
+	prepared, err := s.PrepareImport(rs)
+	if err != nil {
+		return err
+	}
+	return s.ImportPrepared(ctx, prepared)
+}
+
+// PreparedImport is a batch of requests that PrepareImport checked and encoded.
+type PreparedImport struct {
+	requests []georeport.Request
+	rows     []preparedRow
+}
+
+// PrepareImport checks and encodes rs for ImportPrepared without touching the database, so
+// that a caller can prepare a batch while the store writes the one before. It returns an
+// error of the kind Invalid for a request without an id.
+func (s *Store) PrepareImport(rs []georeport.Request) (*PreparedImport, error) {
+	const op = "sqlite: import requests"
 	for i := range rs {
 		if rs[i].ID == "" {
-			return newError(georeport.Invalid, op, "request %d of %d has an empty service_request_id", i+1, len(rs))
+			return nil, newError(georeport.Invalid, op, "request %d of %d has an empty service_request_id", i+1, len(rs))
 		}
 	}
-
-	prepared, err := prepareImport(rs)
+	rows, err := prepareImport(rs)
 	if err != nil {
-		return translate(op, err)
+		return nil, translate(op, err)
+	}
+	return &PreparedImport{requests: rs, rows: rows}, nil
+}
+
+// ImportPrepared writes a batch that PrepareImport prepared, as ImportRequests does. The
+// caller must not change the batch's requests in between.
+func (s *Store) ImportPrepared(ctx context.Context, p *PreparedImport) error {
+	const op = "sqlite: import requests"
+	rs, prepared := p.requests, p.rows
+	if len(rs) == 0 {
+		return nil
 	}
 
 	// The import holds the writer's one connection, so that its synchronous setting
