@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -96,5 +98,41 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(nil, 99); got != 0 {
 		t.Errorf("percentile(nil, 99) = %d, want 0", got)
+	}
+}
+
+// TestSenderReadsEveryBody checks the sender's HTTP/1.1 reading: a body of known length, a
+// chunked one, an error status, and a server that closes the connection after a response.
+func TestSenderReadsEveryBody(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/length", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(strings.Repeat("a", 100_000))) })
+	mux.HandleFunc("/chunked", func(w http.ResponseWriter, r *http.Request) {
+		for range 5 {
+			w.Write([]byte(strings.Repeat("b", 30_000)))
+			w.(http.Flusher).Flush()
+		}
+	})
+	mux.HandleFunc("/missing", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	mux.HandleFunc("/close", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.Write([]byte("bye"))
+	})
+	server := httptest.NewServer(mux)
+	defer server.Close()
+
+	c := &senderConn{host: strings.TrimPrefix(server.URL, "http://")}
+	defer c.close()
+	for _, path := range []string{"/length", "/chunked", "/length?again=1", "/close", "/chunked"} {
+		if err := c.get(path); err != nil {
+			t.Errorf("get(%s) error = %v", path, err)
+		}
+	}
+	err := c.get("/missing")
+	var status *statusError
+	if !errors.As(err, &status) || !strings.Contains(err.Error(), "404") {
+		t.Errorf("get(/missing) error = %v, want a 404 status error", err)
+	}
+	if err := c.get("/length"); err != nil {
+		t.Errorf("get(/length) after a 404 error = %v", err)
 	}
 }
