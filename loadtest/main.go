@@ -451,6 +451,10 @@ func (lt *loadTest) runImport(ctx context.Context, size int) (importResult, erro
 	}
 	result.writeTime = time.Since(started)
 	result.fileBytes = fileSize(file)
+	// As after the seed, the kernel would write the new file back to disk during the
+	// import and slow it, while a file to import is usually on disk already.
+	lt.logf("syncing the file system")
+	syscall.Sync()
 
 	lt.logf("open311 import -db %s %s", db, file)
 	cmd := exec.CommandContext(ctx, lt.bin.open311, "import", "-db", db, file)
