@@ -134,7 +134,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	sizes := fs.String("sizes", "10000,1000000", "comma-separated store `sizes` in requests")
 	fs.DurationVar(&cfg.duration, "duration", 15*time.Second, "measured time of each scenario, whole seconds")
 	fs.DurationVar(&cfg.warmup, "warmup", 5*time.Second, "warm-up time before each scenario's measured run, whole seconds; 0 skips it")
-	fs.IntVar(&cfg.connections, "connections", 32, "wrk connections")
+	fs.IntVar(&cfg.connections, "connections", 32, "connections of wrk and of the paced runs")
 	fs.IntVar(&cfg.threads, "threads", 2, "wrk threads")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the generated requests and of the scripts' random values")
 	fs.IntVar(&cfg.importSize, "import", 1_000_000, "requests in the JSON file that open311 import is timed on; 0 skips it")
@@ -398,7 +398,7 @@ func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, ba
 
 	if lt.cfg.paced && s.pacedRate > 0 {
 		memory := startMemorySampler(pid)
-		paced, err := runPaced(ctx, baseURL, s.pacedRate, lt.cfg.duration, lt.cfg.seed, s.paced)
+		paced, err := runPaced(ctx, baseURL, s.pacedRate, lt.cfg.duration, lt.cfg.connections, lt.cfg.seed, s.paced)
 		sr.peakRSS = max(sr.peakRSS, memory.Stop())
 		if err != nil {
 			return scenarioResult{}, fmt.Errorf("%s at %.0f requests/s: %w", s.name, s.pacedRate, err)

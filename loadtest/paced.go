@@ -45,11 +45,6 @@ func (r pacedResult) RequestsPerSecond() float64 {
 	return float64(r.completed) / r.duration.Seconds()
 }
 
-// pacedConnections is the number of connections, each with its own sender, that a paced run
-// sends on. Requests that come due while every sender waits for a response queue for the next
-// free one, and count that wait in their latency.
-const pacedConnections = 64
-
 // maxQueued bounds the requests that wait for a free sender. A server that falls this far
 // behind has a latency of seconds, which the requests the schedule could not queue then
 // report as not sent.
@@ -67,15 +62,18 @@ type scheduledRequest struct {
 }
 
 // runPaced sends GET requests for paths that next draws, at rate a second for duration,
-// whether or not earlier ones have had their responses (an open loop). A closed loop such as wrk's
-// waits for each response before it sends the next request on the connection, so its latency
-// is mostly the queue that its own connections make; a paced run instead shows the latency
-// that clients arriving at the rate would see. A request that waits for a sender or for the
-// server counts that wait in its latency, so a server that cannot keep up shows it.
-func runPaced(ctx context.Context, baseURL string, rate float64, duration time.Duration, seed uint64,
+// whether or not earlier ones have had their responses (an open loop). It sends on
+// connections connections, each with a sender of its own. A request that comes due while
+// every sender waits for a response queues for the next free one, and its latency counts that
+// wait, so a server that cannot keep up shows it.
+//
+// A closed loop such as wrk's waits for each response before it sends the next request on the
+// connection. Its latency is then mostly the queue that its own connections make, while a
+// paced run shows the latency that clients arriving at the rate would see.
+func runPaced(ctx context.Context, baseURL string, rate float64, duration time.Duration, connections int, seed uint64,
 	next func(*rand.Rand) string) (pacedResult, error) {
-	if rate <= 0 || duration <= 0 {
-		return pacedResult{}, fmt.Errorf("paced run: rate %v and duration %v must be positive", rate, duration)
+	if rate <= 0 || duration <= 0 || connections <= 0 {
+		return pacedResult{}, fmt.Errorf("paced run: rate %v, duration %v and connections %d must be positive", rate, duration, connections)
 	}
 	host, ok := strings.CutPrefix(baseURL, "http://")
 	if !ok || strings.Contains(host, "/") {
@@ -88,7 +86,7 @@ func runPaced(ctx context.Context, baseURL string, rate float64, duration time.D
 	var mu sync.Mutex
 	latencies := make([]int64, 0, int(rate*duration.Seconds())+1)
 	var wg sync.WaitGroup
-	for range pacedConnections {
+	for range connections {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

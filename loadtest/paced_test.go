@@ -23,7 +23,7 @@ func TestPacedRunKeepsItsRate(t *testing.T) {
 	defer server.Close()
 
 	paths := 0
-	got, err := runPaced(context.Background(), server.URL, 200, time.Second, 1, func(*rand.Rand) string {
+	got, err := runPaced(context.Background(), server.URL, 200, time.Second, 32, 1, func(*rand.Rand) string {
 		paths++
 		return "/"
 	})
@@ -52,7 +52,7 @@ func TestPacedRunCountsTheQueue(t *testing.T) {
 	}))
 	defer server.Close()
 
-	got, err := runPaced(context.Background(), server.URL, 100, time.Second, 1, func(*rand.Rand) string { return "/" })
+	got, err := runPaced(context.Background(), server.URL, 100, time.Second, 32, 1, func(*rand.Rand) string { return "/" })
 	if err != nil {
 		t.Fatalf("runPaced error = %v", err)
 	}
@@ -71,7 +71,7 @@ func TestPacedRunCountsErrors(t *testing.T) {
 	}))
 	defer server.Close()
 
-	got, err := runPaced(context.Background(), server.URL, 50, time.Second, 1, func(*rand.Rand) string { return "/x" })
+	got, err := runPaced(context.Background(), server.URL, 50, time.Second, 32, 1, func(*rand.Rand) string { return "/x" })
 	if err != nil {
 		t.Fatalf("runPaced error = %v", err)
 	}

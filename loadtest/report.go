@@ -50,7 +50,7 @@ func (r *report) write(w io.Writer) {
 		if s.baseline != nil {
 			writeRow(w, *s.baseline, baselineRate)
 		}
-		writePaced(w, s.scenarios)
+		writePaced(w, s.scenarios, cfg.connections)
 		if peak > 0 {
 			fmt.Fprintf(w, "\nThe server's peak RSS over the scenarios was %.0f MB, SQLite included, against %d MB for Django and its database server (%.2f×). "+
 				"The database file is %.0f MB; the operating system's page cache holds the parts that are read, and is counted for neither.\n",
@@ -70,7 +70,7 @@ func (r *report) write(w io.Writer) {
 }
 
 // writePaced writes the table of the paced runs, when there are any.
-func writePaced(w io.Writer, results []scenarioResult) {
+func writePaced(w io.Writer, results []scenarioResult, connections int) {
 	header := false
 	for _, sr := range results {
 		p := sr.paced
@@ -79,8 +79,8 @@ func writePaced(w io.Writer, results []scenarioResult) {
 		}
 		if !header {
 			header = true
-			fmt.Fprint(w, "\nAt a fixed rate (open loop): the same scenarios for the same time, each request sent on "+
-				"schedule whether or not earlier ones had their responses, its latency counted from that moment.\n\n")
+			fmt.Fprintf(w, "\nAt a fixed rate (open loop): the same scenarios for the same time on %d connections, each request sent on "+
+				"schedule whether or not earlier ones had their responses, its latency counted from that moment.\n\n", connections)
 			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | errors | not sent |")
 			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		}
