@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -126,7 +129,13 @@ func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *
 		if !started {
 			return err
 		}
-		s.log.Warn("list response cut short", "request_id", x.requestID, "err", err)
+		x.w.err = err
+		if clientLeft(x.r, err) {
+			x.w.status = statusClientClosed
+			s.log.Info("list response cut short: the client left", "request_id", x.requestID, "err", err)
+		} else {
+			s.log.Warn("list response cut short", "request_id", x.requestID, "err", err)
+		}
 		panic(http.ErrAbortHandler)
 	}
 
@@ -134,6 +143,13 @@ func (s *Server) streamRequests(x *exchange, parts georeport.PartStore, params *
 	*buf = b
 	x.w.Write(b)
 	return nil
+}
+
+// clientLeft reports whether err comes from a client that closed its connection: the
+// request's context was canceled, or writing to the connection failed.
+func clientLeft(r *http.Request, err error) bool {
+	return errors.Is(r.Context().Err(), context.Canceled) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNRESET)
 }
 
 // setPageHeaders sets the count and paging headers of a list response.

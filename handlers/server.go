@@ -223,6 +223,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
+				// A response cut short still gets its access record and its transaction.
+				s.logAccess(x, started)
+				report.Finish(routePattern(x), rw.status)
 				panic(v)
 			}
 			err := fmt.Errorf("panic: %v", v)

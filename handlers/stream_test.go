@@ -3,10 +3,13 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -85,5 +88,72 @@ func TestStreamedListCutOnFailure(t *testing.T) {
 	var body bytes.Buffer
 	if _, err := body.ReadFrom(resp.Body); err == nil {
 		t.Errorf("the body of %d bytes ended without an error; a cut list must not look complete", body.Len())
+	}
+}
+
+// leavingParts hands over the first part of a page, then cancels the request as net/http
+// does when the client closes its connection, and fails with the cancellation.
+type leavingParts struct {
+	georeport.PartStore
+	cancel context.CancelFunc
+}
+
+func (l leavingParts) FindRequestsInParts(ctx context.Context, q *georeport.Query, size int, part func(*georeport.Page) error) error {
+	calls := 0
+	return l.PartStore.FindRequestsInParts(ctx, q, size, func(p *georeport.Page) error {
+		calls++
+		if calls == 2 {
+			l.cancel()
+			return &georeport.Error{Kind: georeport.Unavailable, Op: "sqlite: find requests", Err: ctx.Err()}
+		}
+		return part(p)
+	})
+}
+
+// TestStreamedListCutByClientLogs499 checks that a long list whose client leaves after the
+// first part still gets its access record, at info level with status 499.
+func TestStreamedListCutByClientLogs499(t *testing.T) {
+	ts := newTestServer(t, "")
+	importHelsinki(t, ts)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs bytes.Buffer
+	leaving := newTestServer(t, "", func(c *Config) {
+		c.Store = leavingParts{PartStore: ts.store, cancel: cancel}
+		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	})
+
+	r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/open311/v2/requests.json?start_date=2015-06-01&end_date=2015-08-29", nil)
+	r.Header.Set("X-Request-ID", "req-left-1")
+	func() {
+		defer func() {
+			if v := recover(); v != http.ErrAbortHandler {
+				t.Errorf("the cut list ended with %v, want the panic http.ErrAbortHandler", v)
+			}
+		}()
+		leaving.ServeHTTP(httptest.NewRecorder(), r)
+	}()
+
+	var access map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var record map[string]any
+		if err := json.Unmarshal([]byte(line), &record); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		if record["request_id"] != "req-left-1" {
+			continue
+		}
+		if record["level"] != "INFO" {
+			t.Errorf("log record %v, want level INFO", record)
+		}
+		if record["msg"] == "request" {
+			access = record
+		}
+	}
+	if access == nil {
+		t.Fatalf("no access record for the cut list in:\n%s", logs.String())
+	}
+	if access["status"] != float64(statusClientClosed) {
+		t.Errorf("access record status = %v, want %d", access["status"], statusClientClosed)
 	}
 }
