@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,6 +60,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -142,7 +146,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.binary, "binary", "", "open311 `binary` to test (default: go build of the current folder)")
 	fs.StringVar(&cfg.wrk, "wrk", "", "wrk `binary` (default: wrk on the PATH, installed with apt-get when missing)")
 	fs.StringVar(&cfg.dir, "dir", "", "`folder` for stores, scripts and logs (default: a temporary folder, removed at the end)")
-	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (a -dir folder is always kept)")
 	fs.StringVar(&cfg.logLevel, "log-level", "warn", "-log-level of the server; info logs every request")
 	fs.BoolVar(&cfg.reuse, "reuse", false, "use the stores that an earlier run with -keep and the same -dir and -seed left, instead of seeding new ones")
 	fs.BoolVar(&cfg.paced, "paced", true, "after wrk, also send the scenarios with latency targets at a fixed rate (open loop) and report their latency")
@@ -168,6 +172,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		if d.value < d.min || d.value%time.Second != 0 {
 			return config{}, fmt.Errorf("%s %v is not valid; use whole seconds, such as 15s", d.name, d.value)
 		}
+	}
+	if cfg.importSize < 0 {
+		return config{}, fmt.Errorf("-import %d is not valid; use a number of requests, or 0 to skip the import", cfg.importSize)
+	}
+	if cfg.reuse && cfg.dir == "" {
+		return config{}, errors.New("-reuse needs the -dir of an earlier run with -keep")
 	}
 	if cfg.connections < cfg.threads || cfg.threads < 1 {
 		return config{}, fmt.Errorf("-connections %d and -threads %d are not valid; use at least one thread and at least one connection per thread", cfg.connections, cfg.threads)
@@ -250,14 +260,23 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 	db := filepath.Join(lt.dir, fmt.Sprintf("store-%d.db", size))
 	nowFile := db + ".now"
 	if lt.cfg.reuse {
-		// The seed's time fixes the stored dates, which the scripts' windows follow.
+		// The seed's time fixes the stored dates, which the scripts' windows follow, and its
+		// -seed the ids that the scripts draw.
 		text, err := os.ReadFile(nowFile)
 		if err != nil {
 			return result, fmt.Errorf("-reuse: %w; run once with -keep and -dir first", err)
 		}
-		now, err := time.Parse(time.RFC3339, strings.TrimSpace(string(text)))
+		var seeded string
+		var seed uint64
+		if _, err := fmt.Sscan(string(text), &seeded, &seed); err != nil {
+			return result, fmt.Errorf("-reuse: %s: %w; run once more with -keep and -dir", nowFile, err)
+		}
+		now, err := time.Parse(time.RFC3339, seeded)
 		if err != nil {
 			return result, fmt.Errorf("-reuse: %s: %w", nowFile, err)
+		}
+		if seed != lt.cfg.seed {
+			return result, fmt.Errorf("-reuse: %s was seeded with -seed %d, not %d; give -seed %d", db, seed, lt.cfg.seed, seed)
 		}
 		lt.logf("reusing %s, seeded at %s", db, now.Format(time.RFC3339))
 		result.dbBytes = fileSize(db) + fileSize(db+"-wal")
@@ -285,7 +304,7 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 	lt.logf("syncing the file system")
 	syscall.Sync()
 	lt.logf("seeded in %v, %.0f MB", result.seedTime.Round(time.Millisecond), float64(result.dbBytes)/1e6)
-	if err := os.WriteFile(nowFile, []byte(now.Format(time.RFC3339)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(nowFile, []byte(fmt.Sprintf("%s %d\n", now.Format(time.RFC3339), lt.cfg.seed)), 0o644); err != nil {
 		return result, err
 	}
 	return lt.serveSize(ctx, result, db, now)

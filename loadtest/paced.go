@@ -45,9 +45,10 @@ func (r pacedResult) RequestsPerSecond() float64 {
 	return float64(r.completed) / r.duration.Seconds()
 }
 
-// maxQueued bounds the requests that wait for a free sender. A server that falls this far
-// behind has a latency of seconds, which the requests the schedule could not queue then
-// report as not sent.
+// maxQueued bounds the requests that wait for a free sender. The schedule drops a request that
+// comes due when this many wait, and counts it as not sent. The queue then holds maxQueued
+// divided by the rate seconds of requests, and the latencies leave the dropped ones out, so
+// they are lower bounds.
 const maxQueued = 4096
 
 // pacedTick is how often the schedule wakes to queue the requests that are due. Each request

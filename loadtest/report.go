@@ -80,7 +80,9 @@ func writePaced(w io.Writer, results []scenarioResult, connections int) {
 		if !header {
 			header = true
 			fmt.Fprintf(w, "\nAt a fixed rate (open loop): the same scenarios for the same time on %d connections, each request sent on "+
-				"schedule whether or not earlier ones had their responses, its latency counted from that moment.\n\n", connections)
+				"schedule whether or not earlier ones had their responses, its latency counted from that moment. "+
+				"Not sent counts the requests dropped because %s were already waiting for a connection; "+
+				"where there are any, the latencies leave them out and are lower bounds.\n\n", connections, thousands(maxQueued))
 			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | errors | not sent |")
 			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		}
