@@ -340,8 +340,8 @@ func (lt *loadTest) serveSize(ctx context.Context, result sizeResult, db string,
 	}
 	defer server.stop()
 	baseURL := "http://" + addr
-	if err := waitHealthy(ctx, baseURL+"/healthz"); err != nil {
-		return result, fmt.Errorf("open311 serve: %w; see %s", err, server.logPath)
+	if err := server.waitHealthy(ctx, baseURL+"/healthz"); err != nil {
+		return result, fmt.Errorf("open311 serve: %w", err)
 	}
 	if status, err := readStatus(server.cmd.Process.Pid); err == nil {
 		result.idleRSS = status["VmRSS"] * 1024
@@ -384,8 +384,8 @@ func (lt *loadTest) runBaseline(ctx context.Context, addr, bodyFile string, data
 	}
 	defer server.stop()
 	baseURL := "http://" + addr
-	if err := waitHealthy(ctx, baseURL+"/"); err != nil {
-		return scenarioResult{}, fmt.Errorf("baseline: %w; see %s", err, server.logPath)
+	if err := server.waitHealthy(ctx, baseURL+"/"); err != nil {
+		return scenarioResult{}, fmt.Errorf("baseline: %w", err)
 	}
 	s := scenario{name: "baseline", title: "baseline: net/http writing the services.json bytes",
 		request: static("GET", "/open311/v2/services.json")}
@@ -413,6 +413,10 @@ func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, ba
 	lt.logf("%-16s %9.1f requests/s  p50 %s  p99 %s  p99.9 %s  peak RSS %.1f MB  errors %d", s.name,
 		result.RequestsPerSecond(), formatLatency(result.P50), formatLatency(result.P99), formatLatency(result.P999),
 		float64(peak)/1e6, result.Errors())
+	// A run where most requests fail measures error responses, not the scenario.
+	if result.Errors() > result.Requests/2 {
+		return scenarioResult{}, fmt.Errorf("%s: %d of %d requests failed; see the server's log in %s", s.name, result.Errors(), result.Requests, lt.dir)
+	}
 	sr := scenarioResult{scenario: s, wrk: result, peakRSS: peak}
 
 	if lt.cfg.paced && s.pacedRate > 0 {
@@ -427,6 +431,9 @@ func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, ba
 			paced.errors, paced.skipped, 100*paced.senderCPU.Seconds()/paced.duration.Seconds())
 		if paced.firstError != "" {
 			lt.logf("%-16s first error of the paced run: %s", s.name, paced.firstError)
+		}
+		if paced.errors > paced.sent/2 {
+			return scenarioResult{}, fmt.Errorf("%s at %.0f requests/s: %d of %d requests failed, the first with %s", s.name, s.pacedRate, paced.errors, paced.sent, paced.firstError)
 		}
 		sr.paced = &paced
 	}
@@ -504,6 +511,9 @@ type process struct {
 	cmd     *exec.Cmd
 	logPath string
 	stopped bool
+	// exited is closed when the process has ended, with waitErr from its Wait.
+	exited  chan struct{}
+	waitErr error
 }
 
 // start starts a server whose output goes to a log file in the load test's folder.
@@ -520,7 +530,12 @@ func (lt *loadTest) start(ctx context.Context, name, binary string, args ...stri
 		return nil, fmt.Errorf("start %s: %w", binary, err)
 	}
 	log.Close()
-	return &process{cmd: cmd, logPath: logPath}, nil
+	p := &process{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	return p, nil
 }
 
 // stop ends the server with SIGTERM, and SIGKILL after 15 s.
@@ -530,29 +545,18 @@ func (p *process) stop() error {
 	}
 	p.stopped = true
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
 	select {
-	case err := <-done:
-		return err
+	case <-p.exited:
 	case <-time.After(15 * time.Second):
 		p.cmd.Process.Kill()
-		return <-done
+		<-p.exited
 	}
+	return p.waitErr
 }
 
-// freeAddress returns a loopback address with a port that is free now.
-func freeAddress() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// waitHealthy waits up to 30 s for url to return 200.
-func waitHealthy(ctx context.Context, url string) error {
+// waitHealthy waits until a GET of url returns 200, for up to 30 s. A server that exits
+// first fails at once. The error quotes the log, whose folder may be removed.
+func (p *process) waitHealthy(ctx context.Context, url string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -563,12 +567,40 @@ func waitHealthy(ctx context.Context, url string) error {
 				return nil
 			}
 		}
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done():
 			return ctx.Err()
+		case <-p.exited:
+			return fmt.Errorf("the server exited (%v) before it served %s; its log begins and ends:\n%s", p.waitErr, url, logEnds(p.logPath, 3))
+		case <-time.After(100 * time.Millisecond):
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("%s did not return 200 within 30 s", url)
+	return fmt.Errorf("%s did not return 200 within 30 s; the server's log begins and ends:\n%s", url, logEnds(p.logPath, 3))
+}
+
+// logEnds returns the first and the last n lines of the file at path: a server that
+// rejects its flags writes the error first and its usage after it, and one that crashes
+// writes the cause last.
+func logEnds(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) <= 2*n {
+		return strings.Join(lines, "\n")
+	}
+	return strings.Join(lines[:n], "\n") + "\n…\n" + strings.Join(lines[len(lines)-n:], "\n")
+}
+
+// freeAddress returns a loopback address with a port that is free now.
+func freeAddress() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 // download writes the body of a GET of url to path.
