@@ -54,7 +54,8 @@ func innerAngle(c *georeport.Circle) float64 {
 
 // findInCircle returns a page of the requests that match filter and lie in the circle, in
 // the order, with their distances, and the count of all matches.
-func (s *Store) findInCircle(ctx context.Context, filter bson.D, c *georeport.Circle, order georeport.Order, offset, limit int) (*georeport.Page, error) {
+func (s *Store) findInCircle(ctx context.Context, filter bson.D, c *georeport.Circle, order georeport.Order, offset, limit int,
+	projection bson.D) (*georeport.Page, error) {
 	candidates := and(filter, bson.D{{Key: "location", Value: capCondition(c.Center, outerAngle(c))}})
 	outside, err := s.outsideCircle(ctx, filter, c)
 	if err != nil {
@@ -66,10 +67,10 @@ func (s *Store) findInCircle(ctx context.Context, filter bson.D, c *georeport.Ci
 	}
 
 	if order == georeport.NearestFirst {
-		return s.findNearest(ctx, filter, exact, c, offset, limit)
+		return s.findNearest(ctx, filter, exact, c, offset, limit, projection)
 	}
 
-	page, err := s.findNewest(ctx, exact, offset, limit)
+	page, err := s.findNewest(ctx, exact, offset, limit, projection)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,8 @@ func (s *Store) outsideCircle(ctx context.Context, filter bson.D, c *georeport.C
 // findNearest returns a page of the requests that match filter and lie in the circle,
 // NearestFirst, and the count of the matches of exact, the filter of the circle's
 // requests.
-func (s *Store) findNearest(ctx context.Context, filter, exact bson.D, c *georeport.Circle, offset, limit int) (*georeport.Page, error) {
+func (s *Store) findNearest(ctx context.Context, filter, exact bson.D, c *georeport.Circle, offset, limit int,
+	projection bson.D) (*georeport.Page, error) {
 	offset = max(offset, 0)
 	need := 0
 	if limit > 0 {
@@ -178,7 +180,7 @@ func (s *Store) findNearest(ctx context.Context, filter, exact bson.D, c *georep
 	}
 
 	chosen := selector.page(offset, limit)
-	page, err := s.requestsByID(ctx, chosen)
+	page, err := s.requestsByID(ctx, chosen, projection)
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +192,9 @@ func (s *Store) findNearest(ctx context.Context, filter, exact bson.D, c *georep
 }
 
 // requestsByID returns a page of the requests of chosen, in that order, with their
-// distances. A request deleted since it was chosen is left out.
-func (s *Store) requestsByID(ctx context.Context, chosen []candidate) (*georeport.Page, error) {
+// distances and the fields that projection leaves. A request deleted since it was chosen
+// is left out.
+func (s *Store) requestsByID(ctx context.Context, chosen []candidate, projection bson.D) (*georeport.Page, error) {
 	page := &georeport.Page{Requests: []*georeport.Request{}, Distances: []float64{}}
 	if len(chosen) == 0 {
 		return page, nil
@@ -201,7 +204,8 @@ func (s *Store) requestsByID(ctx context.Context, chosen []candidate) (*georepor
 	for i, c := range chosen {
 		ids[i] = c.id
 	}
-	cursor, err := s.requests.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	cursor, err := s.requests.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(projection))
 	if err != nil {
 		return nil, fmt.Errorf("find nearest by id: %w", err)
 	}

@@ -338,6 +338,8 @@ func TestGoldenFindRequests(t *testing.T) {
 		q    georeport.Query
 	}{
 		{name: "default window", q: window(georeport.Query{})},
+		{name: "standard fields", q: window(georeport.Query{StandardFields: true})},
+		{name: "lat long radius with standard fields", q: window(georeport.Query{Circle: circle, Order: georeport.NearestFirst, StandardFields: true})},
 		{name: "service_request_id", q: georeport.Query{IDs: []string{"sr-1", "sr-2"}, Limit: georeport.MaxPageSize}},
 		{name: "service_request_id with jurisdiction_id", q: georeport.Query{IDs: []string{"sr-1"}, Jurisdiction: "hel.fi", Limit: georeport.MaxPageSize}},
 		{name: "service_code", q: window(georeport.Query{ServiceCodes: []string{"171"}})},

@@ -93,9 +93,9 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 	var page *georeport.Page
 	var err error
 	if circle == nil {
-		page, err = s.findNewest(ctx, filter, q.Offset, q.Limit)
+		page, err = s.findNewest(ctx, filter, q.Offset, q.Limit, readProjection(q.StandardFields))
 	} else {
-		page, err = s.findInCircle(ctx, filter, circle, q.Order, q.Offset, q.Limit)
+		page, err = s.findInCircle(ctx, filter, circle, q.Order, q.Offset, q.Limit, readProjection(q.StandardFields))
 	}
 	if err != nil {
 		return nil, translate(op, err)
@@ -103,10 +103,23 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 	return page, nil
 }
 
-// findNewest returns a page of the requests that match filter, NewestFirst, and the count
-// of all matches.
-func (s *Store) findNewest(ctx context.Context, filter bson.D, offset, limit int) (*georeport.Page, error) {
-	opts := options.Find().SetSort(newestFirst)
+// readProjection leaves out of the requests that a list reads the fields it never returns:
+// the search words always, and with standard also what lists without extensions never show.
+func readProjection(standard bool) bson.D {
+	projection := bson.D{{Key: "words", Value: 0}}
+	if standard {
+		for _, field := range []string{"token", "title", "detailed_status", "detailed_statuses", "media_urls",
+			"service_object_id", "service_object_type", "tasks", "attributes", "reporter"} {
+			projection = append(projection, bson.E{Key: field, Value: 0})
+		}
+	}
+	return projection
+}
+
+// findNewest returns a page of the requests that match filter, NewestFirst, with the fields
+// that projection leaves, and the count of all matches.
+func (s *Store) findNewest(ctx context.Context, filter bson.D, offset, limit int, projection bson.D) (*georeport.Page, error) {
+	opts := options.Find().SetSort(newestFirst).SetProjection(projection)
 	if offset > 0 {
 		opts.SetSkip(int64(offset))
 	}
