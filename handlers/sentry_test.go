@@ -281,26 +281,34 @@ func TestClientCancelIsNotAnError(t *testing.T) {
 	if events := ingest.items(t, "event"); len(events) != 0 {
 		t.Errorf("Sentry got %d events, want none for a client that left", len(events))
 	}
-	var record map[string]any
-	for line := range strings.Lines(logs.String()) {
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
+	checkClientLeftLogs(t, logs.String(), "req-gone-2")
+}
+
+// checkClientLeftLogs checks the JSON log records of a request whose client left: each is at
+// info level, and the access record has status 499.
+func checkClientLeftLogs(t *testing.T, logs, requestID string) {
+	t.Helper()
+	var access map[string]any
+	for line := range strings.Lines(logs) {
+		var record map[string]any
+		if err := json.Unmarshal([]byte(line), &record); err != nil {
 			t.Fatalf("log line %q is not JSON: %v", line, err)
 		}
-		if r["request_id"] != "req-gone-2" {
+		if record["request_id"] != requestID {
 			continue
 		}
-		if r["level"] != "INFO" {
-			t.Errorf("log record %v, want level INFO", r)
+		if record["level"] != "INFO" {
+			t.Errorf("log record %v, want level INFO", record)
 		}
-		if r["msg"] == "request" {
-			record = r
+		if record["msg"] == "request" {
+			access = record
 		}
 	}
-	if record == nil {
-		t.Fatalf("no access log record for the request in:\n%s", logs.String())
+
+	if access == nil {
+		t.Fatalf("no access record for request %s in:\n%s", requestID, logs)
 	}
-	if record["status"] != float64(499) {
-		t.Errorf("access log status = %v, want 499", record["status"])
+	if access["status"] != float64(statusClientClosed) {
+		t.Errorf("access record status = %v, want %d", access["status"], statusClientClosed)
 	}
 }

@@ -3,13 +3,11 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -134,26 +132,5 @@ func TestStreamedListCutByClientLogs499(t *testing.T) {
 		leaving.ServeHTTP(httptest.NewRecorder(), r)
 	}()
 
-	var access map[string]any
-	for line := range strings.Lines(logs.String()) {
-		var record map[string]any
-		if err := json.Unmarshal([]byte(line), &record); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", line, err)
-		}
-		if record["request_id"] != "req-left-1" {
-			continue
-		}
-		if record["level"] != "INFO" {
-			t.Errorf("log record %v, want level INFO", record)
-		}
-		if record["msg"] == "request" {
-			access = record
-		}
-	}
-	if access == nil {
-		t.Fatalf("no access record for the cut list in:\n%s", logs.String())
-	}
-	if access["status"] != float64(statusClientClosed) {
-		t.Errorf("access record status = %v, want %d", access["status"], statusClientClosed)
-	}
+	checkClientLeftLogs(t, logs.String(), "req-left-1")
 }

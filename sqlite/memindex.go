@@ -1153,24 +1153,7 @@ func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaC
 	newer := func(a, b int) bool {
 		return m.compareSlots(cells[a].rows[heads[a]], cells[b].rows[heads[b]]) > 0
 	}
-	down := func(i int) {
-		for {
-			top := i
-			for _, child := range []int{2*i + 1, 2*i + 2} {
-				if child < len(order) && newer(order[child], order[top]) {
-					top = child
-				}
-			}
-			if top == i {
-				return
-			}
-			order[i], order[top] = order[top], order[i]
-			i = top
-		}
-	}
-	for i := len(order)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
+	heapify(order, newer)
 	page := make([]memMatch, 0, want)
 	for len(page) < want && len(order) > 0 {
 		n := order[0]
@@ -1183,9 +1166,33 @@ func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaC
 			order[0] = order[len(order)-1]
 			order = order[:len(order)-1]
 		}
-		down(0)
+		siftDown(order, 0, newer)
 	}
 	return page
+}
+
+// heapify orders the cell numbers of heap as a binary heap with the first by first on top.
+func heapify(heap []int, first func(a, b int) bool) {
+	for i := len(heap)/2 - 1; i >= 0; i-- {
+		siftDown(heap, i, first)
+	}
+}
+
+// siftDown moves the cell number at i of heap down to its place in the heap.
+func siftDown(heap []int, i int, first func(a, b int) bool) {
+	for {
+		top := i
+		for _, child := range [2]int{2*i + 1, 2*i + 2} {
+			if child < len(heap) && first(heap[child], heap[top]) {
+				top = child
+			}
+		}
+		if top == i {
+			return
+		}
+		heap[i], heap[top] = heap[top], heap[i]
+		i = top
+	}
 }
 
 // nearestInCells returns the first want matches in the order of NearestFirst. It visits the
@@ -1198,24 +1205,8 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 		heap = append(heap, i)
 	}
 	defer func() { scratch.order = heap[:0] }()
-	down := func(i int) {
-		for {
-			least := i
-			for _, child := range [2]int{2*i + 1, 2*i + 2} {
-				if child < len(heap) && cells[heap[child]].nearest < cells[heap[least]].nearest {
-					least = child
-				}
-			}
-			if least == i {
-				return
-			}
-			heap[i], heap[least] = heap[least], heap[i]
-			i = least
-		}
-	}
-	for i := len(heap)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
+	nearer := func(a, b int) bool { return cells[a].nearest < cells[b].nearest }
+	heapify(heap, nearer)
 
 	before := func(a, b memMatch) int {
 		if a.distance != b.distance {
@@ -1228,7 +1219,7 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 		c := &cells[heap[0]]
 		heap[0] = heap[len(heap)-1]
 		heap = heap[:len(heap)-1]
-		down(0)
+		siftDown(heap, 0, nearer)
 		if len(best) == want && c.nearest > best[want-1].distance {
 			break
 		}

@@ -377,6 +377,25 @@ func TestRefreshSkipsOwnWrites(t *testing.T) {
 	}
 }
 
+// randomNearCircle returns a query with a circle of up to 5 km, at a latitude up to 70° and
+// a longitude up to maxLong on either side.
+func randomNearCircle(rng *rand.Rand, maxLong float64) georeport.Query {
+	return georeport.Query{Circle: &georeport.Circle{
+		Center: georeport.Point{Lat: (rng.Float64()*2 - 1) * maxNearLat, Long: (rng.Float64()*2 - 1) * maxLong},
+		Radius: 1 + rng.Float64()*(maxNearRadius-1),
+	}}
+}
+
+// destination returns the point at angle radians from start on a sphere, at bearing
+// radians from north.
+func destination(start georeport.Point, bearing, angle float64) georeport.Point {
+	lat1 := start.Lat * math.Pi / 180
+	lat2 := math.Asin(math.Sin(lat1)*math.Cos(angle) + math.Cos(lat1)*math.Sin(angle)*math.Cos(bearing))
+	long2 := start.Long*math.Pi/180 + math.Atan2(math.Sin(bearing)*math.Sin(angle)*math.Cos(lat1),
+		math.Cos(angle)-math.Sin(lat1)*math.Sin(lat2))
+	return georeport.Point{Lat: lat2 * 180 / math.Pi, Long: long2 * 180 / math.Pi}
+}
+
 // TestNearCheckAgreesWithDistance places points around circles of up to 5 km at latitudes up
 // to 70°, many of them within metres of the edge. Every place that the flat check decides
 // must be decided as the exact distance decides it.
@@ -384,10 +403,7 @@ func TestNearCheckAgreesWithDistance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	decided, undecided := 0, 0
 	for range 2000 {
-		q := georeport.Query{Circle: &georeport.Circle{
-			Center: georeport.Point{Lat: (rng.Float64()*2 - 1) * maxNearLat, Long: (rng.Float64()*2 - 1) * 179},
-			Radius: 1 + rng.Float64()*(maxNearRadius-1),
-		}}
+		q := randomNearCircle(rng, 179)
 		check := newNearCheck(&q)
 		if check == nil {
 			continue
@@ -397,11 +413,7 @@ func TestNearCheckAgreesWithDistance(t *testing.T) {
 			bearing := rng.Float64() * 2 * math.Pi
 			distance := q.Circle.Radius + rng.NormFloat64()*20
 			angle := distance / georeport.EarthRadius
-			lat1 := q.Circle.Center.Lat * math.Pi / 180
-			lat2 := math.Asin(math.Sin(lat1)*math.Cos(angle) + math.Cos(lat1)*math.Sin(angle)*math.Cos(bearing))
-			long2 := q.Circle.Center.Long*math.Pi/180 + math.Atan2(math.Sin(bearing)*math.Sin(angle)*math.Cos(lat1),
-				math.Cos(angle)-math.Sin(lat1)*math.Sin(lat2))
-			p := georeport.Point{Lat: lat2 * 180 / math.Pi, Long: long2 * 180 / math.Pi}
+			p := destination(q.Circle.Center, bearing, angle)
 			inside, ok := check.check(p)
 			if !ok {
 				undecided++
@@ -425,10 +437,7 @@ func TestNearBoundsContainDistance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	checked := 0
 	for range 2000 {
-		q := georeport.Query{Circle: &georeport.Circle{
-			Center: georeport.Point{Lat: (rng.Float64()*2 - 1) * maxNearLat, Long: (rng.Float64()*2 - 1) * 170},
-			Radius: 1 + rng.Float64()*(maxNearRadius-1),
-		}}
+		q := randomNearCircle(rng, 170)
 		check := newNearCheck(&q)
 		if check == nil {
 			continue
@@ -438,11 +447,7 @@ func TestNearBoundsContainDistance(t *testing.T) {
 			// sphere.
 			bearing := rng.Float64() * 2 * math.Pi
 			angle := rng.Float64() * 1.2 * maxBoundsDistance / georeport.EarthRadius
-			lat1 := q.Circle.Center.Lat * math.Pi / 180
-			lat2 := math.Asin(math.Sin(lat1)*math.Cos(angle) + math.Cos(lat1)*math.Sin(angle)*math.Cos(bearing))
-			long2 := q.Circle.Center.Long*math.Pi/180 + math.Atan2(math.Sin(bearing)*math.Sin(angle)*math.Cos(lat1),
-				math.Cos(angle)-math.Sin(lat1)*math.Sin(lat2))
-			p := georeport.Point{Lat: lat2 * 180 / math.Pi, Long: long2 * 180 / math.Pi}
+			p := destination(q.Circle.Center, bearing, angle)
 			low, high := check.bounds(p)
 			exact := georeport.Distance(q.Circle.Center, p)
 			if low > exact || high < exact {
