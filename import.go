@@ -274,7 +274,8 @@ type readResult struct {
 	err               error
 }
 
-// preparedBatch is a batch of requests, as prepare of readRecords encoded it when it is set.
+// preparedBatch is a batch of requests and, when readRecords has a prepare function, the
+// batch as that function encoded it.
 type preparedBatch struct {
 	requests []georeport.Request
 	prepared *sqlite.PreparedImport

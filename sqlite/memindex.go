@@ -1171,7 +1171,8 @@ func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaC
 	return page
 }
 
-// heapify orders the cell numbers of heap as a binary heap with the first by first on top.
+// heapify orders the cell numbers of heap as a binary heap, with the number that first puts
+// before all others on top.
 func heapify(heap []int, first func(a, b int) bool) {
 	for i := len(heap)/2 - 1; i >= 0; i-- {
 		siftDown(heap, i, first)
