@@ -4,10 +4,10 @@ go 1.26.0
 
 require golang.org/x/text v0.44.0
 
-require github.com/getsentry/sentry-go v0.46.2 // indirect
+require github.com/getsentry/sentry-go v0.46.2
 
 require (
-	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3 // indirect
+	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3
 	github.com/Azure/azure-sdk-for-go/sdk/internal v1.13.0 // indirect
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.3
 	github.com/Azure/azure-sdk-for-go/sdk/storage/internal v0.1.0 // indirect
