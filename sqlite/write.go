@@ -301,8 +301,12 @@ func (s *Store) ImportPrepared(ctx context.Context, p *PreparedImport) error {
 		return translate(op, fmt.Errorf("take the writer: %w", err))
 	}
 	defer conn.Close()
-	// A larger WAL between checkpoints saves copying pages that the import writes again.
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384"); err != nil {
+	// A larger WAL between checkpoints saves copying pages that the import writes again,
+	// such as those of the unique indexes, whose random keys touch a large part of them in
+	// every batch. Importing 1,000,000 requests wrote 7.3 GB and took 55.5 s with a
+	// checkpoint every 16,384 pages, and 6.6 GB and 51.9 s with one every 65,536 (256 MiB);
+	// 262,144 pages saved only another 0.6 s.
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 65536"); err != nil {
 		return translate(op, fmt.Errorf("set synchronous: %w", err))
 	}
 	defer conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000")
