@@ -99,13 +99,84 @@ const (
 
 type cellKey struct{ lat, long int32 }
 
-// cellRows is the located rows of a grid cell, in filing order, with their filing times. An
-// area query searches the times for a cell's filing window instead of reading filed at
-// random row ids. setCell rebuilds the times, and a cell that load filled has none until
-// finishLoad orders it.
+// cellRows is the located rows of a grid cell, in filing order, with their filing times and
+// spots. An area query searches the times for a cell's filing window, and tests the spots
+// against its area, instead of reading filed and places at random row ids. setCell rebuilds
+// both, and a cell that load filled has neither until finishLoad orders it.
 type cellRows struct {
 	slots []int32
 	filed []int64
+	spots []cellSpot
+}
+
+// cellSpot is a row's place within its grid cell, in 65,536ths of the cell's height and
+// width. The centre of that part of the cell, which place returns, lies within 1.7 mm
+// north–south and 3.4 mm east–west of the row's place. An area query decides most rows of
+// the cells on the area's edge from their spots, which lie next to each other in memory, and
+// reads the exact places, which lie anywhere in places, only for rows near the edge. On
+// 1,000,000 generated requests, that took a 2 × 2 km box from 31 to 22 µs, and the server's
+// bbox scenario from 11,400 to 13,400 requests a second. A 1 km circle stayed at about
+// 130 µs: the benchmark finds most places in the processor's cache.
+type cellSpot struct{ lat, long uint16 }
+
+// spotOf returns the spot of p in the cell key, which cellOf gives for p.
+func spotOf(key cellKey, p georeport.Point) cellSpot {
+	return cellSpot{lat: spotPart(p.Lat/cellLat - float64(key.lat)), long: spotPart(p.Long/cellLong - float64(key.long))}
+}
+
+// spotPart returns the 65,536th of a cell in which a fraction of the cell lies. Rounding in
+// cellOf may put a place a hair outside its cell, which counts as the nearest part.
+func spotPart(fraction float64) uint16 {
+	return uint16(min(max(fraction*65536, 0), 65535))
+}
+
+// place returns the centre of the spot's part of the cell key.
+func (s cellSpot) place(key cellKey) georeport.Point {
+	return georeport.Point{
+		Lat:  (float64(key.lat) + (float64(s.lat)+0.5)/65536) * cellLat,
+		Long: (float64(key.long) + (float64(s.long)+0.5)/65536) * cellLong,
+	}
+}
+
+// spotError bounds the distance in metres between a row's place and the place of its spot,
+// with a margin of more than twice the largest error.
+const spotError = 0.01
+
+// spotBox is a box in the spot units of one cell. A row whose spot lies within in lies inside
+// the box, and one whose spot lies outside out lies outside it. A spot k is the part of the
+// cell from k to k+1 units, and in and out leave a unit more for rounding.
+type spotBox struct {
+	inLat, inLong, outLat, outLong [2]int32
+}
+
+// spotBoxOf returns b in the spot units of the cell key.
+func spotBoxOf(b *georeport.BBox, key cellKey) spotBox {
+	var s spotBox
+	s.inLat, s.outLat = spotAxis(b.MinLat/cellLat-float64(key.lat), b.MaxLat/cellLat-float64(key.lat))
+	s.inLong, s.outLong = spotAxis(b.MinLong/cellLong-float64(key.long), b.MaxLong/cellLong-float64(key.long))
+	return s
+}
+
+// spotAxis returns the spots within and beyond a range of one axis of a cell, given as
+// fractions of the cell. A range far beyond the cell is clamped, which changes neither.
+func spotAxis(lo, hi float64) (in, out [2]int32) {
+	lo = min(max(lo*65536, -8), 65544)
+	hi = min(max(hi*65536, -8), 65544)
+	in = [2]int32{int32(math.Ceil(lo)) + 1, int32(math.Floor(hi)) - 2}
+	out = [2]int32{int32(math.Floor(lo)) - 1, int32(math.Ceil(hi))}
+	return in, out
+}
+
+// test decides whether the row of spot s lies in the box, unless s lies on its edge.
+func (b *spotBox) test(s cellSpot) (inside, decided bool) {
+	lat, long := int32(s.lat), int32(s.long)
+	if lat < b.outLat[0] || lat > b.outLat[1] || long < b.outLong[0] || long > b.outLong[1] {
+		return false, true
+	}
+	if lat >= b.inLat[0] && lat <= b.inLat[1] && long >= b.inLong[0] && long <= b.inLong[1] {
+		return true, true
+	}
+	return false, false
 }
 
 // listKey names a list of memIndex: every request, or those of one service code, one
@@ -330,21 +401,26 @@ func (m *memIndex) putLocked(entries []indexEntry) {
 	}
 }
 
-// setCell sets the rows of a cell and their filing times.
+// setCell sets the rows of a cell, their filing times and their spots.
 func (m *memIndex) setCell(key cellKey, slots []int32) {
 	if len(slots) == 0 {
 		delete(m.cells, key)
 		return
 	}
-	filed := m.cells[key].filed
+	old := m.cells[key]
+	filed, spots := old.filed, old.spots
 	if cap(filed) < len(slots) {
 		filed = make([]int64, len(slots), cap(slots))
 	}
-	filed = filed[:len(slots)]
+	if cap(spots) < len(slots) {
+		spots = make([]cellSpot, len(slots), cap(slots))
+	}
+	filed, spots = filed[:len(slots)], spots[:len(slots)]
 	for i, slot := range slots {
 		filed[i] = m.filed[slot]
+		spots[i] = spotOf(key, m.places[slot])
 	}
-	m.cells[key] = cellRows{slots: slots, filed: filed}
+	m.cells[key] = cellRows{slots: slots, filed: filed, spots: spots}
 }
 
 func (m *memIndex) set(slot int32, e *indexEntry) {
@@ -915,7 +991,14 @@ func compareInt(a, b int64) int {
 // areaCell is a grid cell that an area query meets: the part of its list within the
 // filing window, and whether every row of the cell lies inside the area.
 type areaCell struct {
+	key  cellKey
 	rows []int32
+	// filed and spots are those of rows, or nil for a cell that finishLoad has not ordered.
+	filed []int64
+	spots []cellSpot
+	// box is the query's box in the spot units of the cell, when the query has one and the
+	// cell has spots.
+	box spotBox
 	// inCircle and inBox are set when the cell lies inside the query's circle or box, or the
 	// query has none. inside is set when both are.
 	inCircle, inBox, inside bool
@@ -949,9 +1032,9 @@ func (m *memIndex) findInArea(q *georeport.Query, f memFilter) memResult {
 			total += len(c.rows)
 			continue
 		}
-		for _, slot := range c.rows {
-			if near != nil && c.plain {
-				if inside, decided := near.check(m.places[slot]); decided {
+		for j, slot := range c.rows {
+			if c.plain {
+				if inside, decided := m.quickMatch(q, near, c, j); decided {
 					if inside {
 						total++
 					}
@@ -1030,17 +1113,16 @@ func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter, 
 	// add adds a cell that the area may meet. half is the distance from the centre of a cell
 	// of its grid row to the cell's farthest corner, for a circle.
 	add := func(key cellKey, cell cellRows, half float64) {
-		var rows []int32
+		c := areaCell{key: key, inCircle: true, inBox: true}
 		if len(cell.filed) == len(cell.slots) {
 			lo, hi := timeWindow(cell.filed, f)
-			rows = cell.slots[lo:hi]
+			c.rows, c.filed, c.spots = cell.slots[lo:hi], cell.filed[lo:hi], cell.spots[lo:hi]
 		} else {
-			rows = m.window(cell.slots, f) // a cell that load filled and finishLoad has not ordered
+			c.rows = m.window(cell.slots, f) // a cell that load filled and finishLoad has not ordered
 		}
-		if len(rows) == 0 {
+		if len(c.rows) == 0 {
 			return
 		}
-		c := areaCell{rows: rows, inCircle: true, inBox: true}
 		rect := georeport.BBox{
 			MinLat: float64(key.lat)*cellLat - cellEpsilon, MaxLat: float64(key.lat+1)*cellLat + cellEpsilon,
 			MinLong: float64(key.long)*cellLong - cellEpsilon, MaxLong: float64(key.long+1)*cellLong + cellEpsilon,
@@ -1067,6 +1149,9 @@ func (m *memIndex) areaCells(cells []areaCell, q *georeport.Query, f memFilter, 
 				return
 			}
 			c.inBox = rect.MinLat >= b.MinLat && rect.MaxLat <= b.MaxLat && rect.MinLong >= b.MinLong && rect.MaxLong <= b.MaxLong
+			if !c.inBox && c.spots != nil {
+				c.box = spotBoxOf(b, key)
+			}
 		}
 		c.inside = c.inCircle && c.inBox
 		c.plain = timeOnly && (f.includeHidden || m.cellHidden[key] == 0)
@@ -1121,6 +1206,27 @@ func halfDiagonal(rect georeport.BBox) float64 {
 		georeport.Distance(centre, georeport.Point{Lat: rect.MaxLat, Long: rect.MinLong}))
 }
 
+// quickMatch decides, for row j of a plain cell c, whether the row lies in q's area, from
+// its spot or else from the flat distance to its place, without measuring a distance on the
+// sphere. decided is false when only areaMatch can tell.
+func (m *memIndex) quickMatch(q *georeport.Query, near *nearCheck, c *areaCell, j int) (inside, decided bool) {
+	switch {
+	case near != nil:
+		if c.spots != nil {
+			if inside, decided := near.checkSpot(c.spots[j].place(c.key)); decided {
+				return inside, true
+			}
+		}
+		return near.check(m.places[c.rows[j]])
+	case q.Circle == nil && c.spots != nil:
+		if c.inBox {
+			return true, true
+		}
+		return c.box.test(c.spots[j])
+	}
+	return false, false
+}
+
 // areaMatch reports whether the row of slot in cell c matches q, and its distance from the
 // circle centre when q has a circle.
 func (m *memIndex) areaMatch(q *georeport.Query, f *memFilter, c *areaCell, slot int32) (float64, bool) {
@@ -1149,16 +1255,33 @@ func (m *memIndex) newestInCells(q *georeport.Query, f *memFilter, cells []areaC
 		order = append(order, i)
 	}
 	defer func() { scratch.order = order[:0] }()
-	// order is a heap of cell numbers with the newest head on top.
+	// order is a heap of cell numbers with the newest head on top. The cells' own filing
+	// times decide, unless they are equal or the cell has none.
 	newer := func(a, b int) bool {
-		return m.compareSlots(cells[a].rows[heads[a]], cells[b].rows[heads[b]]) > 0
+		ca, cb := &cells[a], &cells[b]
+		if ca.filed != nil && cb.filed != nil {
+			if ta, tb := ca.filed[heads[a]], cb.filed[heads[b]]; ta != tb {
+				return ta > tb
+			}
+		}
+		return m.compareSlots(ca.rows[heads[a]], cb.rows[heads[b]]) > 0
 	}
 	heapify(order, newer)
 	page := make([]memMatch, 0, want)
 	for len(page) < want && len(order) > 0 {
 		n := order[0]
-		slot := cells[n].rows[heads[n]]
-		if d, ok := m.areaMatch(q, f, &cells[n], slot); ok {
+		c := &cells[n]
+		slot := c.rows[heads[n]]
+		if q.Circle == nil && c.plain {
+			// Without a circle there is no distance to give, so the spot may decide.
+			inside, decided := m.quickMatch(q, nil, c, heads[n])
+			if !decided {
+				_, inside = m.areaMatch(q, f, c, slot)
+			}
+			if inside {
+				page = append(page, memMatch{slot: slot})
+			}
+		} else if d, ok := m.areaMatch(q, f, c, slot); ok {
 			page = append(page, memMatch{slot: slot, distance: d})
 		}
 		heads[n]--
@@ -1224,11 +1347,15 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 		if len(best) == want && c.nearest > best[want-1].distance {
 			break
 		}
-		for _, slot := range c.rows {
+		for j, slot := range c.rows {
 			if near != nil && len(best) == want {
 				// A row whose flat distance puts it beyond the last match for sure is not
-				// measured exactly.
-				if low, _ := near.bounds(m.places[slot]); low > best[want-1].distance {
+				// measured exactly. Its spot gives that bound without reading its place.
+				if c.spots != nil {
+					if low, _ := near.bounds(c.spots[j].place(c.key)); low-spotError > best[want-1].distance {
+						continue
+					}
+				} else if low, _ := near.bounds(m.places[slot]); low > best[want-1].distance {
 					continue
 				}
 			}
@@ -1258,6 +1385,9 @@ type nearCheck struct {
 	lat, long     float64
 	metresPerLong float64
 	low, high     float64 // squared flat distances below and above which a place is decided
+	// spotLow and spotHigh are low and high for the place of a spot, less and plus
+	// spotError.
+	spotLow, spotHigh float64
 }
 
 const (
@@ -1275,10 +1405,12 @@ func newNearCheck(q *georeport.Query) *nearCheck {
 	}
 	margin := 4*c.Radius*c.Radius/georeport.EarthRadius + 1.5
 	low, high := max(0, c.Radius-margin), c.Radius+margin
+	spotLow, spotHigh := max(0, low-spotError), high+spotError
 	return &nearCheck{
 		lat: c.Center.Lat, long: c.Center.Long,
 		metresPerLong: metresPerDegree * math.Cos(c.Center.Lat*math.Pi/180),
 		low:           low * low, high: high * high,
+		spotLow: spotLow * spotLow, spotHigh: spotHigh * spotHigh,
 	}
 }
 
@@ -1304,13 +1436,24 @@ const maxBoundsDistance = maxNearRadius * math.Sqrt2 * 1.01
 // check returns whether p is inside the circle, and whether p is far enough from the edge
 // for the flat distance to decide it.
 func (n *nearCheck) check(p georeport.Point) (inside, decided bool) {
+	return n.between(p, n.low, n.high)
+}
+
+// checkSpot decides as check does, from the place of a row's spot, with margins that widen
+// by spotError so that the decision holds for the row itself.
+func (n *nearCheck) checkSpot(p georeport.Point) (inside, decided bool) {
+	return n.between(p, n.spotLow, n.spotHigh)
+}
+
+// between decides p by its squared flat distance: inside below low, outside above high.
+func (n *nearCheck) between(p georeport.Point, low, high float64) (inside, decided bool) {
 	dy := (p.Lat - n.lat) * metresPerDegree
 	dx := (p.Long - n.long) * n.metresPerLong
 	d := dx*dx + dy*dy
 	switch {
-	case d < n.low:
+	case d < low:
 		return true, true
-	case d > n.high:
+	case d > high:
 		return false, true
 	}
 	return false, false

@@ -223,7 +223,8 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 	t.Logf("%d queries matched %d requests in all", queries, matched)
 }
 
-// checkCellTimes checks that each cell's filing times are those of its rows, in its order.
+// checkCellTimes checks that each cell's filing times and spots are those of its rows, in
+// its order.
 func checkCellTimes(t *testing.T, m *memIndex) {
 	t.Helper()
 	m.mu.RLock()
@@ -231,11 +232,16 @@ func checkCellTimes(t *testing.T, m *memIndex) {
 	for key, cell := range m.cells {
 		slots := cell.slots
 		want := make([]int64, len(slots))
+		spots := make([]cellSpot, len(slots))
 		for i, slot := range slots {
 			want[i] = m.filed[slot]
+			spots[i] = spotOf(key, m.places[slot])
 		}
 		if diff := cmp.Diff(want, cell.filed); diff != "" {
 			t.Fatalf("cell %v times (-rows +cell):\n%s", key, diff)
+		}
+		if diff := cmp.Diff(spots, cell.spots, cmp.AllowUnexported(cellSpot{})); diff != "" {
+			t.Fatalf("cell %v spots (-rows +cell):\n%s", key, diff)
 		}
 	}
 }
@@ -458,5 +464,78 @@ func TestNearBoundsContainDistance(t *testing.T) {
 	}
 	if checked < 50_000 {
 		t.Errorf("checked %d points; the test needs more", checked)
+	}
+}
+
+// TestSpotsDecideAsPlaces puts points within millimetres to metres of the edges of circles
+// and boxes, and requires every row that a spot decides to be decided as its exact place
+// decides it: for a circle by the distance, for a box by Contains. A spot's place must also
+// lie within spotError of the row's place, and the flat lower bound at the spot, less
+// spotError, must not exceed the distance.
+func TestSpotsDecideAsPlaces(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 17))
+	decided, undecided := 0, 0
+	for range 2000 {
+		q := randomNearCircle(rng, 179)
+		check := newNearCheck(&q)
+		if check == nil {
+			continue
+		}
+		for range 50 {
+			bearing := rng.Float64() * 2 * math.Pi
+			distance := q.Circle.Radius + rng.NormFloat64()*math.Pow(10, -3+4*rng.Float64())
+			p := destination(q.Circle.Center, bearing, distance/georeport.EarthRadius)
+			key := cellOf(p.Lat, p.Long)
+			spot := spotOf(key, p)
+			if d := georeport.Distance(p, spot.place(key)); d > spotError/2 {
+				t.Fatalf("point %+v: the place of its spot is %.4f m away", p, d)
+			}
+			exact := georeport.Distance(q.Circle.Center, p)
+			if low, _ := check.bounds(spot.place(key)); low-spotError > exact {
+				t.Fatalf("circle %+v, point %+v: the lower bound at its spot, %.4f m, exceeds the distance %.4f m", q.Circle, p, low-spotError, exact)
+			}
+			inside, ok := check.checkSpot(spot.place(key))
+			if !ok {
+				undecided++
+				continue
+			}
+			decided++
+			if want := exact <= q.Circle.Radius; inside != want {
+				t.Fatalf("circle %+v, point %+v at %.4f m: its spot says inside = %v, the distance says %v", q.Circle, p, exact, inside, want)
+			}
+		}
+	}
+
+	for range 2000 {
+		lat, long := rng.Float64()*160-80, rng.Float64()*358-179
+		box := georeport.BBox{MinLat: lat, MinLong: long, MaxLat: lat + rng.Float64()*0.02, MaxLong: long + rng.Float64()*0.04}
+		for range 50 {
+			// A point near one of the edges, or anywhere around the box.
+			p := georeport.Point{
+				Lat:  box.MinLat - 0.005 + rng.Float64()*(box.MaxLat-box.MinLat+0.01),
+				Long: box.MinLong - 0.01 + rng.Float64()*(box.MaxLong-box.MinLong+0.02),
+			}
+			offset := rng.NormFloat64() * math.Pow(10, -9+4*rng.Float64())
+			switch rng.IntN(5) {
+			case 0:
+				p.Lat = []float64{box.MinLat, box.MaxLat}[rng.IntN(2)] + offset
+			case 1:
+				p.Long = []float64{box.MinLong, box.MaxLong}[rng.IntN(2)] + offset
+			}
+			key := cellOf(p.Lat, p.Long)
+			sb := spotBoxOf(&box, key)
+			inside, ok := sb.test(spotOf(key, p))
+			if !ok {
+				undecided++
+				continue
+			}
+			decided++
+			if want := box.Contains(p); inside != want {
+				t.Fatalf("box %+v, point %+v: its spot says inside = %v, Contains says %v", box, p, inside, want)
+			}
+		}
+	}
+	if decided < 80_000 {
+		t.Errorf("the spots decided %d points and left %d undecided; the test needs more decided ones", decided, undecided)
 	}
 }
