@@ -68,7 +68,7 @@ func TestCollectOftenWhileLoading(t *testing.T) {
 // bounds.
 func TestAutoHeadroom(t *testing.T) {
 	auto := headroomSize{auto: true}
-	for used, want := range map[int64]int64{20 << 20: 64 << 20, 150 << 20: 75 << 20, 145 << 20: 145 << 19, 400 << 20: 96 << 20} {
+	for used, want := range map[int64]int64{20 << 20: 48 << 20, 150 << 20: 75 << 20, 145 << 20: 145 << 19, 400 << 20: 96 << 20} {
 		if got := auto.bytes(used); got != want {
 			t.Errorf("auto headroom for %d MiB in use = %d MiB, want %d MiB", used>>20, got>>20, want>>20)
 		}

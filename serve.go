@@ -82,7 +82,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when SENTRY_DSN is set")
 	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
-	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB, GiB; at least 16MiB); auto is half of that use, from 64 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
+	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB, GiB; at least 16MiB); auto is half of that use, from 48 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
