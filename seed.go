@@ -60,6 +60,14 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		fmt.Fprintf(env.stderr, "open311 seed: -batch %d is not valid; use 1 or more, such as 5000\n", cfg.batch)
 		return exitError{2}
 	}
+	target, targetFlag := cfg.db, "-db"
+	if cfg.jsonFile != "" {
+		target, targetFlag = cfg.jsonFile, "-json"
+	}
+	if err := checkSeedSpace(targetFlag, target, cfg.count); err != nil {
+		fmt.Fprintf(env.stderr, "open311 seed: %v\n", err)
+		return exitError{2}
+	}
 	now := time.Now()
 	if cfg.now != "" {
 		var ok bool

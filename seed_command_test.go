@@ -97,6 +97,7 @@ func TestSeedCommandBadFlags(t *testing.T) {
 		{name: "zero batch", args: []string{"-n", "5", "-batch", "0"}, wantStderr: "-batch 0 is not valid"},
 		{name: "bad now", args: []string{"-n", "5", "-now", "yesterday"}, wantErr: `-now "yesterday" is not a datetime`},
 		{name: "argument", args: []string{"-n", "5", "extra"}, wantStderr: `unexpected argument "extra"`},
+		{name: "count beyond the disk", args: []string{"-n", "99999999999999"}, wantStderr: "-n 99999999999999 needs about 200.0 PB for -db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,4 +133,32 @@ func mustParse(t *testing.T, date string) time.Time {
 		t.Fatal(err)
 	}
 	return tm
+}
+
+// TestSeedSpaceCheck checks the estimate against a file system of 1 MB free: 400 requests
+// fit, 600 do not, and a JSON file is checked like a store.
+func TestSeedSpaceCheck(t *testing.T) {
+	saved := diskFree
+	t.Cleanup(func() { diskFree = saved })
+	diskFree = func(string) (uint64, bool) { return 1_000_000, true }
+
+	if err := checkSeedSpace("-db", "/tmp/x.db", 400); err != nil {
+		t.Errorf("400 requests in 1 MB: %v", err)
+	}
+	err := checkSeedSpace("-json", "/tmp/x.json", 600)
+	if err == nil {
+		t.Fatal("600 requests in 1 MB: no error")
+	}
+	for _, want := range []string{"-n 600", "1.2 MB", "-json /tmp/x.json", "1.0 MB free"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	if err := checkSeedSpace("-db", "mongodb://127.0.0.1/open311", 1_000_000_000); err != nil {
+		t.Errorf("a MongoDB store is checked: %v", err)
+	}
+	diskFree = func(string) (uint64, bool) { return 0, false }
+	if err := checkSeedSpace("-db", "/tmp/x.db", 1_000_000_000); err != nil {
+		t.Errorf("unknown free space: %v", err)
+	}
 }
