@@ -36,7 +36,7 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	fs.Uint64Var(&cfg.seed, "seed", 1, "`number` that selects the random sequence; the same seed, -n and -now give the same requests")
 	fs.StringVar(&cfg.now, "now", "", "newest requested_datetime, a `datetime` in RFC 3339 or a date such as 2026-03-05 (default the current time)")
 	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of the requests (needed when the catalog has several)")
-	fs.IntVar(&cfg.batch, "batch", 5000, "requests written to the store in one transaction")
+	fs.IntVar(&cfg.batch, "batch", 5000, "requests written to the store in one transaction, 1 to 100000")
 	fs.StringVar(&cfg.jsonFile, "json", "", "write the requests to this GeoReport v2 JSON `file` instead of the store")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this `file`")
 	fs.Usage = func() {
@@ -56,10 +56,11 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		fmt.Fprintf(env.stderr, "open311 seed: -n %d is not valid; give the number of requests to generate, such as -n 10000\n", cfg.count)
 		return exitError{2}
 	}
-	if cfg.batch <= 0 {
-		fmt.Fprintf(env.stderr, "open311 seed: -batch %d is not valid; use 1 or more, such as 5000\n", cfg.batch)
+	if cfg.batch <= 0 || cfg.batch > maxSeedBatch {
+		fmt.Fprintf(env.stderr, "open311 seed: -batch %d is not valid; use 1 to %d, such as 5000\n", cfg.batch, maxSeedBatch)
 		return exitError{2}
 	}
+	cfg.batch = min(cfg.batch, cfg.count)
 	target, targetFlag := cfg.db, "-db"
 	if cfg.jsonFile != "" {
 		target, targetFlag = cfg.jsonFile, "-json"
@@ -113,6 +114,10 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		elapsed.Round(time.Millisecond), float64(cfg.count)/elapsed.Seconds())
 	return nil
 }
+
+// maxSeedBatch bounds -batch. seed holds three batches of decoded requests, at an estimated
+// 2 kB each, so batches of 100,000 take about 600 MB.
+const maxSeedBatch = 100_000
 
 // seedStore imports cfg.count generated requests in batches of cfg.batch. One goroutine
 // generates the next batch while the store writes the last one, so generation costs little

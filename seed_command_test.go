@@ -95,6 +95,7 @@ func TestSeedCommandBadFlags(t *testing.T) {
 		{name: "no count", args: []string{}, wantStderr: "-n 0 is not valid"},
 		{name: "negative count", args: []string{"-n", "-5"}, wantStderr: "-n -5 is not valid"},
 		{name: "zero batch", args: []string{"-n", "5", "-batch", "0"}, wantStderr: "-batch 0 is not valid"},
+		{name: "huge batch", args: []string{"-n", "5", "-batch", "1000000000"}, wantStderr: "-batch 1000000000 is not valid; use 1 to 100000"},
 		{name: "bad now", args: []string{"-n", "5", "-now", "yesterday"}, wantErr: `-now "yesterday" is not a datetime`},
 		{name: "argument", args: []string{"-n", "5", "extra"}, wantStderr: `unexpected argument "extra"`},
 		{name: "count beyond the disk", args: []string{"-n", "99999999999999"}, wantStderr: "-n 99999999999999 needs about 200.0 PB for -db"},
