@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -58,6 +59,59 @@ func TestUnknownSuffixOfResource(t *testing.T) {
 		}
 		if !strings.Contains(body, want) {
 			t.Errorf("GET %s = %s, want a description with %s", target, body, want)
+		}
+	}
+}
+
+// TestCircleLinksKeepNearestFirst follows the next links of a circle without dates, one
+// request a page, and requires every request once, nearest first.
+func TestCircleLinksKeepNearestFirst(t *testing.T) {
+	ts := newTestServer(t, "")
+	// Filed nearest first, so that newest first would be the reverse of nearest first.
+	for _, lat := range []string{"60.1710", "60.1720", "60.1730", "60.1740"} {
+		ts.create(t, url.Values{"service_code": {"171"}, "lat": {lat}, "long": {"24.94"}, "description": {"Kuoppa tiellä " + lat}})
+	}
+
+	target := "requests.json?lat=60.17&long=24.94&radius=1000&page_size=1"
+	var distances []float64
+	seen := map[string]bool{}
+	for target != "" && len(distances) < 10 {
+		resp := ts.get(t, target)
+		body := readBody(t, resp)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %d %s", target, resp.StatusCode, body)
+		}
+		var page []struct {
+			ID       string  `json:"service_request_id"`
+			Distance float64 `json:"distance"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil || len(page) != 1 {
+			t.Fatalf("GET %s: %d requests, %v; want 1", target, len(page), err)
+		}
+		if seen[page[0].ID] {
+			t.Errorf("GET %s repeats request %s", target, page[0].ID)
+		}
+		seen[page[0].ID] = true
+		distances = append(distances, page[0].Distance)
+
+		link := resp.Header.Get("Link")
+		if strings.Contains(link, "end_date") {
+			t.Errorf("Link %q adds an end_date, which would list the next page newest first", link)
+		}
+		target = ""
+		for _, part := range strings.Split(link, ", ") {
+			if strings.HasSuffix(part, `rel="next"`) {
+				target = strings.TrimPrefix(strings.SplitN(part, ">", 2)[0], "<http://open311.test/open311/v2/")
+			}
+		}
+	}
+	if len(distances) != 4 {
+		t.Errorf("the links led to %d requests, want 4", len(distances))
+	}
+	for i := 1; i < len(distances); i++ {
+		if distances[i] < distances[i-1] {
+			t.Errorf("distances %v are not nearest first", distances)
+			break
 		}
 	}
 }

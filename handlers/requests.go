@@ -66,8 +66,11 @@ func (s *Server) listRequests(x *exchange) error {
 	}
 	params.query.Jurisdiction = s.storeJurisdiction(jurisdiction)
 	// A window that ends now ends later for the next page, where newer requests would push
-	// requests of this page onto it, so the page links fix its end.
-	if firstValue(values, "end_date") == "" && params.query.RequestedTo.Equal(now) {
+	// requests of this page onto it, so the page links fix its end. A circle without dates
+	// is listed nearest first, and an end_date in its links would turn the next pages to
+	// newest first, so its links carry none.
+	if firstValue(values, "end_date") == "" && params.query.RequestedTo.Equal(now) &&
+		params.query.Order != georeport.NearestFirst {
 		params.fixedEnd = georeport.FormatDateTime(now, s.cfg.Location)
 	}
 
