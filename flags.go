@@ -77,7 +77,7 @@ func (b *byteSize) Set(s string) error {
 		return fmt.Errorf("%q is not a size in bytes such as 1048576 or 1MiB", s)
 	}
 	if n > (1<<40)/multiplier {
-		return fmt.Errorf("%q is too large: use at most 1TiB, such as 1024GiB", s)
+		return fmt.Errorf("%q is too large: use at most 1024GiB", s)
 	}
 	*b = byteSize(n * multiplier)
 	return nil

@@ -87,7 +87,7 @@ func TestHeadroomFlag(t *testing.T) {
 		}
 	}
 	for text, want := range map[string]string{
-		"9999999999MiB": `"9999999999MiB" is too large: use at most 1TiB, such as 1024GiB`,
+		"9999999999MiB": `"9999999999MiB" is too large: use at most 1024GiB`,
 		"4TiB":          `"4TiB" is not a size in bytes such as 1048576 or 1MiB`,
 	} {
 		var s sizeOrZero
