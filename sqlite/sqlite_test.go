@@ -154,7 +154,7 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{name: "empty path", path: "", wantKind: georeport.Internal, wantText: "path is empty"},
 		{name: "directory", path: dir, wantKind: georeport.Unavailable, wantText: "open"},
-		{name: "missing directory", path: filepath.Join(dir, "missing", "open311.db"), wantKind: georeport.Unavailable, wantText: "open"},
+		{name: "missing directory", path: filepath.Join(dir, "missing", "open311.db"), wantKind: georeport.Unavailable, wantText: "missing does not exist; create it"},
 		{name: "not a database", path: notADatabase, wantKind: georeport.Internal, wantText: "not a database"},
 		{name: "newer schema", path: newer, wantKind: georeport.Internal, wantText: "version 99 is newer"},
 	}

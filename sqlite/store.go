@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -119,6 +120,13 @@ func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Option
 	writerDSN, readerDSN, err := dataSourceNames(path, cmp.Or(opts.WriterCacheKiB, 8<<10))
 	if err != nil {
 		return nil, translate(op, err)
+	}
+	if path != Memory {
+		// SQLite reports a missing folder only as "unable to open database file".
+		dir := filepath.Dir(path)
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			return nil, newError(georeport.Unavailable, op, "cannot open %s: the folder %s does not exist; create it or choose another path", path, dir)
+		}
 	}
 
 	s := &Store{logger: logger, path: path, options: opts}
