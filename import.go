@@ -109,7 +109,7 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 		return false, err
 	}
 	if reader.Kind() == importer.Requests && cfg.jurisdiction != "" {
-		if err := checkJurisdiction(ctx, store, cfg.jurisdiction); err != nil {
+		if err := checkJurisdiction(ctx, store, cfg.jurisdiction, env.stderr, "open311 import"); err != nil {
 			return false, fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -159,10 +159,16 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 }
 
 // checkJurisdiction returns an error when the store has a saved catalog without the
-// jurisdiction, because its requests could then not be read.
-func checkJurisdiction(ctx context.Context, store georeport.Store, id string) error {
+// jurisdiction, because its requests could then not be read. Without a saved catalog it
+// writes a warning to warnings when the demo catalog lacks the jurisdiction too.
+func checkJurisdiction(ctx context.Context, store georeport.Store, id string, warnings io.Writer, command string) error {
 	data, err := store.Catalog(ctx)
 	if georeport.KindOf(err) == georeport.NotFound {
+		// The server may start with a -catalog that has the jurisdiction, so this is no
+		// error, but without one it serves the demo catalog's jurisdictions only.
+		if georeport.DemoCatalog().JurisdictionByID(id) == nil {
+			fmt.Fprintf(warnings, "%s: warning: the store has no saved catalog and the built-in demo catalog has no jurisdiction %q; start the server with a -catalog that has it, or its lists will not show these requests\n", command, id)
+		}
 		return nil
 	}
 	if err != nil {

@@ -101,7 +101,7 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	}
 	defer store.Close()
 	if cfg.jurisdiction != "" {
-		if err := checkJurisdiction(ctx, store, cfg.jurisdiction); err != nil {
+		if err := checkJurisdiction(ctx, store, cfg.jurisdiction, env.stderr, "open311 seed"); err != nil {
 			return err
 		}
 	}

@@ -163,3 +163,26 @@ func TestSeedSpaceCheck(t *testing.T) {
 		t.Errorf("unknown free space: %v", err)
 	}
 }
+
+// TestSeedWarnsOfUnknownJurisdiction seeds a store without a saved catalog for a
+// jurisdiction that the demo catalog lacks, which succeeds with a warning, and for one that
+// it has, which succeeds without.
+func TestSeedWarnsOfUnknownJurisdiction(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	_, stderr, err := runSeed(t, "-db", db, "-n", "5", "-jurisdiction", "nope")
+	if err != nil {
+		t.Fatalf("seed -jurisdiction nope: %v", err)
+	}
+	if !strings.Contains(stderr, `demo catalog has no jurisdiction "nope"; start the server with a -catalog that has it`) {
+		t.Errorf("seed -jurisdiction nope printed %q, want a warning about the catalog", stderr)
+	}
+
+	id := georeport.DemoCatalog().Jurisdictions[0].ID
+	_, stderr, err = runSeed(t, "-db", db, "-n", "5", "-jurisdiction", id)
+	if err != nil {
+		t.Fatalf("seed -jurisdiction %s: %v", id, err)
+	}
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("seed -jurisdiction %s printed %q, want no warning", id, stderr)
+	}
+}
