@@ -525,6 +525,7 @@ func (lt *loadTest) start(ctx context.Context, name, binary string, args ...stri
 	}
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Stdout, cmd.Stderr = log, log
+	endWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		log.Close()
 		return nil, fmt.Errorf("start %s: %w", binary, err)

@@ -83,6 +83,7 @@ func (w wrkSettings) run(ctx context.Context, baseURL, script string, duration t
 		baseURL,
 	}
 	cmd := exec.CommandContext(ctx, w.path, args...)
+	endWithParent(cmd)
 	output, err := cmd.CombinedOutput()
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("wrk %s: %w; its output:\n%s", strings.Join(args, " "), err, output)
