@@ -253,3 +253,32 @@ func (l *stringList) Set(s string) error {
 	}
 	return nil
 }
+
+// wholeNumber is an integer flag whose error names the accepted form, where the flag
+// package's own integers report only "parse error". Commands check the range themselves.
+type wholeNumber int
+
+func (n *wholeNumber) String() string { return strconv.Itoa(int(*n)) }
+
+func (n *wholeNumber) Set(s string) error {
+	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, strconv.IntSize)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number such as 5000", s)
+	}
+	*n = wholeNumber(v)
+	return nil
+}
+
+// seedNumber is a flag of a random seed: a whole number from 0 to 2^64-1.
+type seedNumber uint64
+
+func (n *seedNumber) String() string { return strconv.FormatUint(uint64(*n), 10) }
+
+func (n *seedNumber) Set(s string) error {
+	v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number from 0 to 18446744073709551615", s)
+	}
+	*n = seedNumber(v)
+	return nil
+}

@@ -32,11 +32,13 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	cfg := seedConfig{}
 	fs := flag.NewFlagSet("open311 seed", flag.ContinueOnError)
 	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
-	fs.IntVar(&cfg.count, "n", 0, "`number` of requests to generate (required)")
-	fs.Uint64Var(&cfg.seed, "seed", 1, "`number` that selects the random sequence; the same seed, -n and -now give the same requests")
+	fs.Var((*wholeNumber)(&cfg.count), "n", "`number` of requests to generate (required)")
+	cfg.seed = 1
+	fs.Var((*seedNumber)(&cfg.seed), "seed", "`number` that selects the random sequence; the same seed, -n and -now give the same requests")
 	fs.StringVar(&cfg.now, "now", "", "newest requested_datetime, a `datetime` in RFC 3339 or a date such as 2026-03-05 (default the current time)")
 	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of the requests (needed when the catalog has several)")
-	fs.IntVar(&cfg.batch, "batch", 5000, "requests written to the store in one transaction, 1 to 100000")
+	cfg.batch = 5000
+	fs.Var((*wholeNumber)(&cfg.batch), "batch", "`number` of requests written to the store in one transaction, 1 to 100000")
 	fs.StringVar(&cfg.jsonFile, "json", "", "write the requests to this GeoReport v2 JSON `file` instead of the store")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this `file`")
 	fs.Usage = func() {

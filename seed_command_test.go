@@ -94,6 +94,8 @@ func TestSeedCommandBadFlags(t *testing.T) {
 	}{
 		{name: "no count", args: []string{}, wantStderr: "-n 0 is not valid"},
 		{name: "negative count", args: []string{"-n", "-5"}, wantStderr: "-n -5 is not valid"},
+		{name: "count not a number", args: []string{"-n", "abc"}, wantStderr: `"abc" is not a whole number such as 5000`},
+		{name: "seed not a number", args: []string{"-n", "5", "-seed", "-1"}, wantStderr: `"-1" is not a whole number from 0 to 18446744073709551615`},
 		{name: "zero batch", args: []string{"-n", "5", "-batch", "0"}, wantStderr: "-batch 0 is not valid"},
 		{name: "huge batch", args: []string{"-n", "5", "-batch", "1000000000"}, wantStderr: "-batch 1000000000 is not valid; use 1 to 100000"},
 		{name: "bad now", args: []string{"-n", "5", "-now", "yesterday"}, wantErr: `-now "yesterday" is not a datetime`},

@@ -50,10 +50,11 @@ type serveConfig struct {
 
 func serve(ctx context.Context, env environment, args []string) error {
 	cfg := serveConfig{
-		maxSpan:   days(georeport.DefaultWindow),
-		maxBody:   1 << 20,
-		maxUpload: 10 << 20,
-		headroom:  headroomSize{auto: true},
+		maxSpan:    days(georeport.DefaultWindow),
+		maxBody:    1 << 20,
+		maxUpload:  10 << 20,
+		maxUploads: 5,
+		headroom:   headroomSize{auto: true},
 	}
 	defaultAddr := "127.0.0.1:8080"
 	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" {
@@ -71,7 +72,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Var(&cfg.maxSpan, "max-span", "longest start_date to end_date span, such as 90d or 2160h; 0 disables the limit")
 	fs.Var(&cfg.maxBody, "max-body", "largest form body without files, in bytes (suffixes KiB, MiB)")
 	fs.Var(&cfg.maxUpload, "max-upload", "largest uploaded file, in bytes (suffixes KiB, MiB)")
-	fs.IntVar(&cfg.maxUploads, "max-uploads", 5, "most files in one request")
+	fs.Var((*wholeNumber)(&cfg.maxUploads), "max-uploads", "maximum `number` of files in one request")
 	fs.Var(&cfg.postRate, "post-rate", "POST limit per API key and per client address, as COUNT/DURATION such as 10/1m; 0 means no limit")
 	fs.Var(&cfg.getRate, "get-rate", "GET limit per client address, as COUNT/DURATION such as 600/1m; 0 means no limit")
 	fs.StringVar(&cfg.logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, else JSON)")
