@@ -402,12 +402,10 @@ func destination(start georeport.Point, bearing, angle float64) georeport.Point 
 	return georeport.Point{Lat: lat2 * 180 / math.Pi, Long: long2 * 180 / math.Pi}
 }
 
-// TestNearCheckAgreesWithDistance places points around circles of up to 5 km at latitudes up
-// to 70°, many of them within metres of the edge. Every place that the flat check decides
-// must be decided as the exact distance decides it.
-func TestNearCheckAgreesWithDistance(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 5))
-	decided, undecided := 0, 0
+// visitPointsNearEdges draws 2,000 circles that nearCheck takes, at latitudes up to 70°, and
+// calls visit for 50 points around the edge of each, at a bearing drawn at random and a
+// distance from the edge that offset draws, in metres.
+func visitPointsNearEdges(rng *rand.Rand, offset func() float64, visit func(q georeport.Query, check *nearCheck, p georeport.Point)) {
 	for range 2000 {
 		q := randomNearCircle(rng, 179)
 		check := newNearCheck(&q)
@@ -415,23 +413,32 @@ func TestNearCheckAgreesWithDistance(t *testing.T) {
 			continue
 		}
 		for range 50 {
-			// A bearing and a distance near the radius, turned into degrees on a sphere.
 			bearing := rng.Float64() * 2 * math.Pi
-			distance := q.Circle.Radius + rng.NormFloat64()*20
-			angle := distance / georeport.EarthRadius
-			p := destination(q.Circle.Center, bearing, angle)
-			inside, ok := check.check(p)
-			if !ok {
-				undecided++
-				continue
-			}
-			decided++
-			if want := georeport.Distance(q.Circle.Center, p) <= q.Circle.Radius; inside != want {
-				t.Fatalf("circle %+v, point %+v at %.3f m: check says inside = %v, the distance says %v",
-					q.Circle, p, georeport.Distance(q.Circle.Center, p), inside, want)
-			}
+			distance := q.Circle.Radius + offset()
+			visit(q, check, destination(q.Circle.Center, bearing, distance/georeport.EarthRadius))
 		}
 	}
+}
+
+// TestNearCheckAgreesWithDistance places points around circles of up to 5 km at latitudes up
+// to 70°, many of them within metres of the edge. Every place that the flat check decides
+// must be decided as the exact distance decides it.
+func TestNearCheckAgreesWithDistance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	decided, undecided := 0, 0
+	offset := func() float64 { return rng.NormFloat64() * 20 }
+	visitPointsNearEdges(rng, offset, func(q georeport.Query, check *nearCheck, p georeport.Point) {
+		inside, ok := check.check(p)
+		if !ok {
+			undecided++
+			return
+		}
+		decided++
+		if want := georeport.Distance(q.Circle.Center, p) <= q.Circle.Radius; inside != want {
+			t.Fatalf("circle %+v, point %+v at %.3f m: check says inside = %v, the distance says %v",
+				q.Circle, p, georeport.Distance(q.Circle.Center, p), inside, want)
+		}
+	})
 	if decided < 50_000 {
 		t.Errorf("the check decided %d points and left %d undecided; the test needs more decided ones", decided, undecided)
 	}
@@ -475,36 +482,27 @@ func TestNearBoundsContainDistance(t *testing.T) {
 func TestSpotsDecideAsPlaces(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 17))
 	decided, undecided := 0, 0
-	for range 2000 {
-		q := randomNearCircle(rng, 179)
-		check := newNearCheck(&q)
-		if check == nil {
-			continue
+	offset := func() float64 { return rng.NormFloat64() * math.Pow(10, -3+4*rng.Float64()) }
+	visitPointsNearEdges(rng, offset, func(q georeport.Query, check *nearCheck, p georeport.Point) {
+		key := cellOf(p.Lat, p.Long)
+		spot := spotOf(key, p)
+		if d := georeport.Distance(p, spot.place(key)); d > spotError/2 {
+			t.Fatalf("point %+v: the place of its spot is %.4f m away", p, d)
 		}
-		for range 50 {
-			bearing := rng.Float64() * 2 * math.Pi
-			distance := q.Circle.Radius + rng.NormFloat64()*math.Pow(10, -3+4*rng.Float64())
-			p := destination(q.Circle.Center, bearing, distance/georeport.EarthRadius)
-			key := cellOf(p.Lat, p.Long)
-			spot := spotOf(key, p)
-			if d := georeport.Distance(p, spot.place(key)); d > spotError/2 {
-				t.Fatalf("point %+v: the place of its spot is %.4f m away", p, d)
-			}
-			exact := georeport.Distance(q.Circle.Center, p)
-			if low, _ := check.bounds(spot.place(key)); low-spotError > exact {
-				t.Fatalf("circle %+v, point %+v: the lower bound at its spot, %.4f m, exceeds the distance %.4f m", q.Circle, p, low-spotError, exact)
-			}
-			inside, ok := check.checkSpot(spot.place(key))
-			if !ok {
-				undecided++
-				continue
-			}
-			decided++
-			if want := exact <= q.Circle.Radius; inside != want {
-				t.Fatalf("circle %+v, point %+v at %.4f m: its spot says inside = %v, the distance says %v", q.Circle, p, exact, inside, want)
-			}
+		exact := georeport.Distance(q.Circle.Center, p)
+		if low, _ := check.bounds(spot.place(key)); low-spotError > exact {
+			t.Fatalf("circle %+v, point %+v: the lower bound at its spot, %.4f m, exceeds the distance %.4f m", q.Circle, p, low-spotError, exact)
 		}
-	}
+		inside, ok := check.checkSpot(spot.place(key))
+		if !ok {
+			undecided++
+			return
+		}
+		decided++
+		if want := exact <= q.Circle.Radius; inside != want {
+			t.Fatalf("circle %+v, point %+v at %.4f m: its spot says inside = %v, the distance says %v", q.Circle, p, exact, inside, want)
+		}
+	})
 
 	for range 2000 {
 		lat, long := rng.Float64()*160-80, rng.Float64()*358-179
