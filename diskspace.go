@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 )
 
 // seedBytesPerRequest is about what a generated request takes in a SQLite store (1.94 GB for
@@ -18,7 +17,7 @@ var diskFree = freeBytes
 // checkSeedSpace returns an error when writing count generated requests to path would not fit
 // in its file system's free space. It checks nothing for MongoDB and in-memory stores.
 func checkSeedSpace(flag, path string, count int) error {
-	if path == ":memory:" || strings.HasPrefix(path, "mongodb://") || strings.HasPrefix(path, "mongodb+srv://") {
+	if !isSQLiteFile(path) {
 		return nil
 	}
 	dir := filepath.Dir(path)

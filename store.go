@@ -27,8 +27,19 @@ func openWriter(ctx context.Context, db string, logger *slog.Logger) (georeport.
 	return openStoreWith(ctx, db, logger, sqlite.Options{NoListIndex: true, WriterCacheKiB: 32 << 10})
 }
 
+// isMongoURI reports whether -db names a MongoDB deployment rather than a SQLite file.
+func isMongoURI(db string) bool {
+	return strings.HasPrefix(db, "mongodb://") || strings.HasPrefix(db, "mongodb+srv://")
+}
+
+// isSQLiteFile reports whether -db names a SQLite file, not a MongoDB deployment or an
+// in-memory store.
+func isSQLiteFile(db string) bool {
+	return db != ":memory:" && !isMongoURI(db)
+}
+
 func openStoreWith(ctx context.Context, db string, logger *slog.Logger, options sqlite.Options) (georeport.Store, error) {
-	if strings.HasPrefix(db, "mongodb://") || strings.HasPrefix(db, "mongodb+srv://") {
+	if isMongoURI(db) {
 		store, err := mongo.Open(ctx, db, logger)
 		if err != nil {
 			return nil, fmt.Errorf("open store %s: %w", redactURI(db), err)
@@ -56,7 +67,7 @@ func redactURI(db string) string {
 
 // requireExistingStore returns an error when db names a SQLite file that does not exist.
 func requireExistingStore(db string) error {
-	if db == ":memory:" || strings.HasPrefix(db, "mongodb://") || strings.HasPrefix(db, "mongodb+srv://") {
+	if !isSQLiteFile(db) {
 		return nil
 	}
 	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
