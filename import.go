@@ -165,9 +165,9 @@ func checkJurisdiction(ctx context.Context, store georeport.Store, id string, wa
 	data, err := store.Catalog(ctx)
 	if georeport.KindOf(err) == georeport.NotFound {
 		// The server may start with a -catalog that has the jurisdiction, so this is no
-		// error, but without one it serves the demo catalog's jurisdictions only.
+		// error. Until then it serves the demo catalog, which knows no other jurisdiction.
 		if georeport.DemoCatalog().JurisdictionByID(id) == nil {
-			fmt.Fprintf(warnings, "%s: warning: the store has no saved catalog and the built-in demo catalog has no jurisdiction %q; start the server with a -catalog that has it, or its lists will not show these requests\n", command, id)
+			fmt.Fprintf(warnings, "%s: warning: the store has no saved catalog, and the built-in demo catalog has no jurisdiction %q; until a catalog with it is saved (open311 serve -catalog FILE, or an imported service list), jurisdiction_id=%s gets 404\n", command, id, id)
 		}
 		return nil
 	}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"time"
 
@@ -52,6 +55,10 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.stderr, "open311 seed: unexpected argument %q; flags come before arguments\n", fs.Arg(0))
+		return exitError{2}
+	}
+	if !flagGiven(fs, "n") {
+		fmt.Fprintf(env.stderr, "open311 seed: -n is required; give the number of requests to generate, such as -n 10000\n")
 		return exitError{2}
 	}
 	if cfg.count <= 0 {
@@ -174,6 +181,9 @@ func seedStore(ctx context.Context, env environment, store georeport.Store, gene
 // writeSeedJSON writes count generated requests to a new file at path.
 func writeSeedJSON(path string, generator *seed.Generator, count int) error {
 	f, err := os.Create(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("-json %s: the folder %s does not exist; create it or choose another path", path, filepath.Dir(path))
+	}
 	if err != nil {
 		return fmt.Errorf("-json: %w", err)
 	}
@@ -217,4 +227,15 @@ func printFlagsExcept(fs *flag.FlagSet, hidden ...string) {
 		visible.Var(f.Value, f.Name, f.Usage)
 	})
 	visible.PrintDefaults()
+}
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(flags *flag.FlagSet, name string) bool {
+	given := false
+	flags.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			given = true
+		}
+	})
+	return given
 }

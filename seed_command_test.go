@@ -92,7 +92,9 @@ func TestSeedCommandBadFlags(t *testing.T) {
 		wantStderr string
 		wantErr    string
 	}{
-		{name: "no count", args: []string{}, wantStderr: "-n 0 is not valid"},
+		{name: "no count", args: []string{}, wantStderr: "-n is required"},
+		{name: "zero count", args: []string{"-n", "0"}, wantStderr: "-n 0 is not valid"},
+		{name: "json in a missing folder", args: []string{"-n", "5", "-json", "/nonexistent-folder/r.json"}, wantErr: "the folder /nonexistent-folder does not exist; create it"},
 		{name: "negative count", args: []string{"-n", "-5"}, wantStderr: "-n -5 is not valid"},
 		{name: "count not a number", args: []string{"-n", "abc"}, wantStderr: `"abc" is not a whole number such as 5000`},
 		{name: "seed not a number", args: []string{"-n", "5", "-seed", "-1"}, wantStderr: `"-1" is not a whole number from 0 to 18446744073709551615`},
@@ -175,7 +177,7 @@ func TestSeedWarnsOfUnknownJurisdiction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("seed -jurisdiction nope: %v", err)
 	}
-	if !strings.Contains(stderr, `demo catalog has no jurisdiction "nope"; start the server with a -catalog that has it`) {
+	if !strings.Contains(stderr, `demo catalog has no jurisdiction "nope"; until a catalog with it is saved`) {
 		t.Errorf("seed -jurisdiction nope printed %q, want a warning about the catalog", stderr)
 	}
 
