@@ -165,7 +165,7 @@ func checkJurisdiction(ctx context.Context, store georeport.Store, id string, wa
 	data, err := store.Catalog(ctx)
 	if georeport.KindOf(err) == georeport.NotFound {
 		// The server may start with a -catalog that has the jurisdiction, so this is no
-		// error. Until then it serves the demo catalog, which knows no other jurisdiction.
+		// error. Until then it serves the demo catalog, which has no other jurisdiction.
 		if georeport.DemoCatalog().JurisdictionByID(id) == nil {
 			fmt.Fprintf(warnings, "%s: warning: the store has no saved catalog, and the built-in demo catalog has no jurisdiction %q; until a catalog with it is saved (open311 serve -catalog FILE, or an imported service list), jurisdiction_id=%s gets 404\n", command, id, id)
 		}
