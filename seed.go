@@ -231,11 +231,11 @@ func printFlagsExcept(fs *flag.FlagSet, hidden ...string) {
 
 // flagGiven reports whether the command line set the flag name.
 func flagGiven(flags *flag.FlagSet, name string) bool {
-	given := false
+	set := false
 	flags.Visit(func(f *flag.Flag) {
 		if f.Name == name {
-			given = true
+			set = true
 		}
 	})
-	return given
+	return set
 }

@@ -30,8 +30,8 @@ type requestCache struct {
 	limit   int
 	// seen has one bit per hash of a cache key, set by a row's first read since seen was
 	// last cleared. Two keys may share a bit, so up to one row in sixteen enters on its first
-	// read. With a map of the keys instead, put took 3.4% of the CPU of circles at 1,000,000
-	// requests, and with the bits 1.9%.
+	// read. The bits cut put from 3.4% to 1.9% of the CPU of circles at 1,000,000 requests,
+	// against a map of the keys.
 	seen      []uint64
 	seenCount int
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/storetest"
 )
 
 // TestUnpackedStringsShareThePackedText fills every string of a request, those in its slices
@@ -178,14 +179,8 @@ func TestStandardFieldsLeaveOutExtensions(t *testing.T) {
 		Visibility: georeport.Public,
 		Reporter:   georeport.Reporter{Email: "a@example.fi", FirstName: "Aino", LastName: "Virtanen", Phone: "040", DeviceID: "d", AccountID: "u"},
 	}
-	standard := &georeport.Request{
-		ID: full.ID, Jurisdiction: full.Jurisdiction, ServiceCode: full.ServiceCode, ServiceName: full.ServiceName,
-		Status: full.Status, StatusNotes: full.StatusNotes, Description: full.Description,
-		AgencyResponsible: full.AgencyResponsible, ServiceNotice: full.ServiceNotice,
-		Requested: full.Requested, Updated: full.Updated, Expected: full.Expected,
-		Address: full.Address, AddressID: full.AddressID, Zipcode: full.Zipcode, Location: full.Location,
-		MediaURL: full.MediaURL, Visibility: full.Visibility,
-	}
+	standardCopy := storetest.StandardFields(*full)
+	standard := &standardCopy
 
 	ctx := context.Background()
 	s, err := Open(ctx, ":memory:", nil)

@@ -475,10 +475,10 @@ func TestNearBoundsContainDistance(t *testing.T) {
 }
 
 // TestSpotsDecideAsPlaces puts points within millimetres to metres of the edges of circles
-// and boxes, and requires every row that a spot decides to be decided as its exact place
-// decides it: for a circle by the distance, for a box by Contains. A spot's place must also
-// lie within spotError of the row's place, and the flat lower bound at the spot, less
-// spotError, must not exceed the distance.
+// and boxes. Every row that a spot decides must be decided as its exact place decides it,
+// by the distance for a circle and by Contains for a box. A spot's place must lie within
+// spotError of the row's place, and the flat lower bound at the spot, less spotError, must
+// not exceed the distance.
 func TestSpotsDecideAsPlaces(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 17))
 	decided, undecided := 0, 0
@@ -500,7 +500,7 @@ func TestSpotsDecideAsPlaces(t *testing.T) {
 		}
 		decided++
 		if want := exact <= q.Circle.Radius; inside != want {
-			t.Fatalf("circle %+v, point %+v at %.4f m: its spot says inside = %v, the distance says %v", q.Circle, p, exact, inside, want)
+			t.Fatalf("circle %+v, point %+v at %.4f m: its spot gives inside = %v, the distance gives %v", q.Circle, p, exact, inside, want)
 		}
 	})
 
@@ -529,7 +529,7 @@ func TestSpotsDecideAsPlaces(t *testing.T) {
 			}
 			decided++
 			if want := box.Contains(p); inside != want {
-				t.Fatalf("box %+v, point %+v: its spot says inside = %v, Contains says %v", box, p, inside, want)
+				t.Fatalf("box %+v, point %+v: its spot gives inside = %v, Contains returns %v", box, p, inside, want)
 			}
 		}
 	}

@@ -394,8 +394,8 @@ func (s *suite) testStandardFields(t *testing.T) {
 			if len(page.Requests) != 1 {
 				t.Fatalf("%s with StandardFields found %d requests, want 1", name, len(page.Requests))
 			}
-			got := standardFields(*page.Requests[0])
-			if diff := cmp.Diff(standardFields(want), got, compareRequests); diff != "" {
+			got := StandardFields(*page.Requests[0])
+			if diff := cmp.Diff(StandardFields(want), got, compareRequests); diff != "" {
 				t.Errorf("%s with StandardFields: standard fields differ (-want +got):\n%s", name, diff)
 			}
 		}
@@ -411,9 +411,9 @@ func (s *suite) testStandardFields(t *testing.T) {
 	}
 }
 
-// standardFields returns r with only the fields that a list without extensions shows, and
-// the visibility.
-func standardFields(r georeport.Request) georeport.Request {
+// StandardFields returns r with only the fields that a list without extensions shows, and
+// the visibility: what a store returns for a query with StandardFields.
+func StandardFields(r georeport.Request) georeport.Request {
 	return georeport.Request{
 		ID: r.ID, Jurisdiction: r.Jurisdiction, ServiceCode: r.ServiceCode, ServiceName: r.ServiceName,
 		Status: r.Status, StatusNotes: r.StatusNotes, Description: r.Description,
