@@ -197,7 +197,7 @@ func TestStandardFieldsLeaveOutExtensions(t *testing.T) {
 		"words": {Words: []string{"kuoppa"}, Limit: 10},
 	}
 	for name, q := range queries {
-		if name == "index" && !s.index.supports(&q) {
+		if name == "index" && !s.current().index.supports(&q) {
 			t.Fatalf("the index does not run the query %q", name)
 		}
 		read := func(standardFields bool) *georeport.Request {

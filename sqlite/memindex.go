@@ -503,6 +503,9 @@ func (m *memIndex) placeID(slot int32) {
 
 // lookupID returns the row id and version of the request with the id.
 func (m *memIndex) lookupID(id string) (rowID int64, version uint32, ok bool) {
+	if m == nil {
+		return 0, 0, false
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if len(m.byID) == 0 {
@@ -516,6 +519,19 @@ func (m *memIndex) lookupID(id string) (rowID int64, version uint32, ok bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// dropOthers deletes from byRowID each request whose id is not the one that the index has
+// under its row id.
+func (m *memIndex) dropOthers(byRowID map[int64]*georeport.Request) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for rowID, r := range byRowID {
+		if rowID <= 0 || rowID >= int64(len(m.rows)) || m.rows[rowID].flags&rowPresent == 0 ||
+			string(m.idOf(&m.rows[rowID])) != r.ID {
+			delete(byRowID, rowID)
+		}
+	}
 }
 
 func objectKey(objectType, objectID string) string {

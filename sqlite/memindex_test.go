@@ -187,12 +187,12 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 		t.Fatalf("Request of an unknown id: %v, want NotFound", err)
 	}
 
-	checkCellTimes(t, s.index)
+	checkCellTimes(t, s.current().index)
 
 	matched := 0
 	for i := range queries {
 		q := randomQuery(rng)
-		if !s.index.supports(&q) {
+		if !s.current().index.supports(&q) {
 			t.Fatalf("query %d %+v is not one the index runs", i, q)
 		}
 		fromIndex, err := s.findInIndex(ctx, &q)

@@ -26,9 +26,10 @@ func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, err
 
 	// A request in the index is read by row id, or from the cache when it is there. One that
 	// another process wrote since the last refresh is looked up by its id.
-	if rowID, version, ok := s.index.lookupID(id); ok {
+	view := s.current()
+	if rowID, version, ok := view.index.lookupID(id); ok {
 		key := cacheKey{rowID: rowID, version: version}
-		if r, ok := s.cache.get(key); ok {
+		if r, ok := view.cache.get(key); ok {
 			c := *r
 			return &c, nil
 		}
@@ -37,7 +38,7 @@ func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, err
 			return nil, translate(op, fmt.Errorf("read request %q: %w", id, err))
 		}
 		if r, ok := byRowID[rowID]; ok && r.ID == id {
-			s.cache.put(key, r)
+			view.cache.put(key, r)
 			c := *r
 			return &c, nil
 		}
@@ -88,7 +89,7 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 
 	var page *georeport.Page
 	var err error
-	if s.index.supports(q) {
+	if s.current().index.supports(q) {
 		page, err = s.findInIndex(ctx, q)
 	} else {
 		page, err = s.findInSQL(ctx, q)
@@ -413,21 +414,22 @@ func selectByRowIDs(columns string) string {
 // time. The index finds the whole page at once; only the reading of the rows is split.
 func (s *Store) FindRequestsInParts(ctx context.Context, q *georeport.Query, size int, part func(*georeport.Page) error) error {
 	const op = "sqlite: find requests"
-	if !s.index.supports(q) || size <= 0 {
+	view := s.current()
+	if !view.index.supports(q) || size <= 0 {
 		page, err := s.FindRequests(ctx, q)
 		if err != nil {
 			return err
 		}
 		return part(page)
 	}
-	found := s.index.find(q)
+	found := view.index.find(q)
 	for from := 0; from == 0 || from < len(found.rowIDs); from += size {
 		to := min(from+size, len(found.rowIDs))
 		piece := memResult{rowIDs: found.rowIDs[from:to], versions: found.versions[from:to], total: found.total}
 		if found.distances != nil {
 			piece.distances = found.distances[from:to]
 		}
-		page, err := s.readFound(ctx, q, piece)
+		page, err := s.readFound(ctx, q, view, piece)
 		if err != nil {
 			return translate(op, err)
 		}
@@ -441,11 +443,13 @@ func (s *Store) FindRequestsInParts(ctx context.Context, q *georeport.Query, siz
 // findInIndex finds the page and the count in the in-memory index, then reads the page's
 // requests.
 func (s *Store) findInIndex(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
-	return s.readFound(ctx, q, s.index.find(q))
+	view := s.current()
+	return s.readFound(ctx, q, view, view.index.find(q))
 }
 
-// readFound reads the requests of rows that the index found, from the cache or SQLite.
-func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResult) (*georeport.Page, error) {
+// readFound reads the requests of rows that the index of view found, from its cache or
+// SQLite.
+func (s *Store) readFound(ctx context.Context, q *georeport.Query, view *storeView, found memResult) (*georeport.Page, error) {
 	page := &georeport.Page{Total: found.total}
 	if q.Circle != nil {
 		page.Distances = []float64{}
@@ -458,7 +462,7 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResu
 	requests := make([]*georeport.Request, len(found.rowIDs))
 	var list []byte
 	for i, id := range found.rowIDs {
-		if r, ok := s.cache.find(id, found.versions[i], q.StandardFields); ok {
+		if r, ok := view.cache.find(id, found.versions[i], q.StandardFields); ok {
 			requests[i] = r
 			continue
 		}
@@ -474,15 +478,18 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, found memResu
 		if err := s.readRows(ctx, string(append(list, ']')), q.StandardFields, byRowID); err != nil {
 			return nil, err
 		}
+		// Until a refresh loads the index again, the rows that Cluster renumbered contain other
+		// requests than the index has under their row ids.
+		view.index.dropOthers(byRowID)
 		for i, id := range found.rowIDs {
 			if r, ok := byRowID[id]; ok && requests[i] == nil {
 				requests[i] = r
-				s.cache.put(cacheKey{rowID: id, version: found.versions[i], standard: q.StandardFields}, r)
+				view.cache.put(cacheKey{rowID: id, version: found.versions[i], standard: q.StandardFields}, r)
 			}
 		}
 	}
 
-	// A row that another process replaced since the index saw it is left out.
+	// A row that another process replaced or renumbered since the index saw it is left out.
 	page.Requests = requests[:0]
 	for i, r := range requests {
 		if r == nil {

@@ -20,7 +20,9 @@ const indexColumns = `id, service_request_id, requested_at, updated_at, lat, lon
 
 // refresh puts into the in-memory index every request whose change number is above the last
 // one seen. It reads the numbers and the rows in one read transaction, so that it sees every
-// row up to the number it records.
+// row up to the number it records. The first refresh, and one that finds the layout number
+// changed because Cluster renumbered the rows, load a new index from every row and replace
+// the view with it and an empty cache.
 func (s *Store) refresh(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
@@ -31,31 +33,35 @@ func (s *Store) refresh(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 
-	var latest int64
-	if err := tx.QueryRowContext(ctx, `SELECT seq FROM request_changes WHERE id = 1`).Scan(&latest); err != nil {
+	var latest, layout int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq, layout FROM request_changes WHERE id = 1`).Scan(&latest, &layout); err != nil {
 		return fmt.Errorf("read the change number: %w", err)
 	}
-	if latest == s.knownChange {
+	if latest == s.knownChange && layout == s.knownLayout {
 		return nil
 	}
-	if s.knownChange < 0 {
-		// The first load sizes the index once instead of letting it grow by doubling.
+	reload := s.knownChange < 0 || layout != s.knownLayout
+	index := s.current().index
+	since := s.knownChange
+	if reload {
+		// A load sizes the index once instead of letting it grow by doubling.
 		var maxRowID, count sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT max(id), count(*) FROM requests`).Scan(&maxRowID, &count); err != nil {
 			return fmt.Errorf("count requests: %w", err)
 		}
-		s.index.reserve(int(maxRowID.Int64), int(count.Int64))
+		index = newMemIndex()
+		index.reserve(int(maxRowID.Int64), int(count.Int64))
+		since = -1
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+indexColumns+` FROM requests WHERE change_seq > ?`, s.knownChange)
+	rows, err := tx.QueryContext(ctx, `SELECT `+indexColumns+` FROM requests WHERE change_seq > ?`, since)
 	if err != nil {
 		return fmt.Errorf("read changed requests: %w", err)
 	}
 	defer rows.Close()
 
-	first := s.knownChange < 0
-	put := s.index.put
-	if first {
-		put = s.index.load
+	put := index.put
+	if reload {
+		put = index.load
 	}
 	const batch = 10_000
 	entries := make([]indexEntry, 0, batch)
@@ -76,15 +82,20 @@ func (s *Store) refresh(ctx context.Context) error {
 		return fmt.Errorf("read changed requests: %w", err)
 	}
 	put(entries)
-	if first {
-		s.index.finishLoad()
+	if reload {
+		index.finishLoad()
+		if s.knownChange >= 0 {
+			s.logger.Info("the store's rows were renumbered by a cluster run; the request index was loaded again",
+				"path", s.path, "requests", read)
+		}
+		s.view.Store(&storeView{index: index, cache: newRequestCache(defaultCacheBytes)})
 	}
-	if first && read > 100_000 {
+	if reload && read > 100_000 {
 		// The load leaves behind garbage about the size of the index. It goes back to the
 		// operating system now, so the heap does not keep it until it grows into it.
 		debug.FreeOSMemory()
 	}
-	s.knownChange = latest
+	s.knownChange, s.knownLayout = latest, layout
 	return nil
 }
 

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the PRAGMA user_version of the schema that this package writes. Open
 // brings an older database up to it and rejects a newer one.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // migrations[i] brings a database from user_version i to i+1. Each step runs in one
 // transaction with the version update, and uses IF NOT EXISTS so that a step that ran
@@ -86,8 +86,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS request_points
 -- joined by spaces, keyed by requests.id. Those words contain letters and digits only, and
 -- the ascii tokenizer splits at ASCII characters other than letters and digits, so each
 -- indexed token is exactly one search word.
-CREATE VIRTUAL TABLE IF NOT EXISTS request_words
-	USING fts5 (words, content='', contentless_delete=1, tokenize='ascii', detail=none);
+` + createWordsSQL + `;
 
 CREATE TABLE IF NOT EXISTS api_keys (
 	name       TEXT PRIMARY KEY,
@@ -135,7 +134,18 @@ DROP INDEX IF EXISTS requests_service_object;
 DROP INDEX IF EXISTS requests_agency;
 DROP TABLE IF EXISTS request_points;
 `,
+	// Version 5: a layout number, which Cluster increases when it renumbers the rows. A server
+	// that has the file open then loads its index again instead of reading other requests
+	// under the row ids in its index.
+	`
+ALTER TABLE request_changes ADD COLUMN layout INTEGER NOT NULL DEFAULT 0;
+`,
 }
+
+// createWordsSQL creates request_words, which migrations[0] describes. Cluster creates it
+// again.
+const createWordsSQL = `CREATE VIRTUAL TABLE IF NOT EXISTS request_words
+	USING fts5 (words, content='', contentless_delete=1, tokenize='ascii', detail=none)`
 
 // migrate brings the database behind db up to schemaVersion. It returns an error when the
 // database has a newer version, which an older server must not write.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -55,10 +56,11 @@ type Store struct {
 
 	queries statementCache // FindRequests statements on readers, by SQL text
 
-	// index answers most list queries from memory; refresh keeps it up to date with the
-	// writes of other processes, whose change numbers are above knownChange.
-	index *memIndex
-	cache *requestCache
+	// view is the in-memory index, which runs most list queries, and the request cache.
+	// refresh keeps the index up to date with the writes of other processes, whose change
+	// numbers are above knownChange. It replaces both when the layout number in
+	// request_changes shows that Cluster renumbered the rows.
+	view atomic.Pointer[storeView]
 
 	// creates queues the requests of CreateRequest for commitLoop; closing ends the loop,
 	// and commitDone is closed when it has ended.
@@ -69,6 +71,7 @@ type Store struct {
 	// the index, so that a refresh never puts back rows older than the index has.
 	refreshMu   sync.Mutex
 	knownChange int64
+	knownLayout int64
 	// bulkWords is set once a large import has paused FTS5's automatic merging of search
 	// words, which closeAll turns back on.
 	bulkWords   atomic.Bool
@@ -78,10 +81,36 @@ type Store struct {
 
 var _ georeport.Store = (*Store)(nil)
 
+// storeView is an in-memory index and the cache of the rows it numbers. A query takes both
+// from one view, so that a cache never mixes rows of two numberings.
+type storeView struct {
+	index *memIndex // nil with Options.NoListIndex
+	cache *requestCache
+}
+
+// current returns the view that queries use now.
+func (s *Store) current() *storeView {
+	return s.view.Load()
+}
+
 // registerFunctions registers the SQL functions of this package with the driver once per
 // process, because the driver keeps them for every connection it opens.
 var registerFunctions = sync.OnceValue(func() error {
-	return sqlite.RegisterDeterministicScalarFunction("open311_distance", 4, distanceFunction)
+	functions := []struct {
+		name  string
+		nArgs int32
+		f     func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error)
+	}{
+		{"open311_distance", 4, distanceFunction},
+		{"open311_place_order", 2, placeOrder},
+		{"open311_search_text", 4, searchTextFunction},
+	}
+	for _, fn := range functions {
+		if err := sqlite.RegisterDeterministicScalarFunction(fn.name, fn.nArgs, fn.f); err != nil {
+			return err
+		}
+	}
+	return nil
 })
 
 // Open opens the SQLite database at path, creates it when it does not exist, and brings its
@@ -93,6 +122,11 @@ var registerFunctions = sync.OnceValue(func() error {
 // schema newer than this package writes.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
 	return OpenWith(ctx, path, logger, Options{})
+}
+
+// cacheKiB returns the writer's page cache in KiB for Options.WriterCacheKiB.
+func cacheKiB(option int) int {
+	return cmp.Or(option, 8<<10)
 }
 
 // Options adjust a store to its use.
@@ -117,7 +151,7 @@ func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Option
 		return nil, translate(op, fmt.Errorf("register sql functions: %w", err))
 	}
 
-	writerDSN, readerDSN, err := dataSourceNames(path, cmp.Or(opts.WriterCacheKiB, 8<<10))
+	writerDSN, readerDSN, err := dataSourceNames(path, cacheKiB(opts.WriterCacheKiB))
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -177,12 +211,11 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
-	s.cache = newRequestCache(defaultCacheBytes)
+	s.view.Store(&storeView{cache: newRequestCache(defaultCacheBytes)})
 	s.creates = make(chan *pendingCreate, maxCommitBatch)
 	s.closing, s.commitDone = make(chan struct{}), make(chan struct{})
 	go s.commitLoop()
 	if !s.options.NoListIndex {
-		s.index = newMemIndex()
 		s.knownChange = -1
 		if err := s.refresh(ctx); err != nil {
 			return fmt.Errorf("load the request index: %w", err)

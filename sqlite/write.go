@@ -197,7 +197,7 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 			entries = append(entries, entryOf(rowIDs[i], p.request))
 		}
 	}
-	s.index.put(entries)
+	s.current().index.put(entries)
 	s.sawOwnChanges(seq, len(batch))
 	s.refreshMu.Unlock()
 	for i, p := range batch {
@@ -324,7 +324,7 @@ func (s *Store) ImportPrepared(ctx context.Context, p *PreparedImport) error {
 	if err != nil {
 		return translate(op, err)
 	}
-	s.index.put(entries)
+	s.current().index.put(entries)
 	s.sawOwnChanges(seq, len(rs))
 	return nil
 }
