@@ -35,6 +35,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, env, rest)
 	case "seed":
 		return seedCommand(ctx, env, rest)
+	case "cluster":
+		return clusterCommand(ctx, env, rest)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -47,6 +49,7 @@ const usage = `Usage:
   open311 [serve] [flags]              run the server (the default command)
   open311 import [flags] FILE...       import GeoReport v2 requests and service lists
   open311 seed [flags] -n N            generate N requests like Helsinki's feedback, for load tests
+  open311 cluster [flags]              store requests in the order of their places (SQLite)
   open311 keys create [flags] NAME     create an API key and print it once
   open311 keys list [flags]            list API keys (never the keys themselves)
   open311 keys revoke [flags] NAME     revoke an API key

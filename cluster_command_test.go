@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCluster runs open311 cluster with args and returns its output.
+func runCluster(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := environment{getenv: func(string) string { return "" }, stdout: &out, stderr: &errOut}
+	err = clusterCommand(context.Background(), env, args)
+	return out.String(), errOut.String(), err
+}
+
+func TestClusterCommandBadInput(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-db", filepath.Join(dir, "missing.db")}, "does not exist"},
+		{[]string{"-db", dir}, "is a folder"},
+		{[]string{"-db", "mongodb://127.0.0.1/open311"}, "is not a SQLite file"},
+		{[]string{"-db", ":memory:"}, "is not a SQLite file"},
+		{[]string{"-db", "x.db", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, c := range cases {
+		_, stderr, err := runCluster(t, c.args...)
+		if exit, ok := err.(exitError); !ok || exit.code != 2 {
+			t.Errorf("cluster %v: error %v, want exit status 2", c.args, err)
+		}
+		if !strings.Contains(stderr, c.want) {
+			t.Errorf("cluster %v: output %q, want it to contain %q", c.args, stderr, c.want)
+		}
+	}
+
+	db := filepath.Join(dir, "small.db")
+	if _, _, err := runSeed(t, "-db", db, "-n", "10", "-now", "2026-03-05"); err != nil {
+		t.Fatal(err)
+	}
+	saved := diskFree
+	t.Cleanup(func() { diskFree = saved })
+	diskFree = func(string) (uint64, bool) { return 1000, true }
+	_, stderr, err := runCluster(t, "-db", db)
+	if exit, ok := err.(exitError); !ok || exit.code != 2 || !strings.Contains(stderr, "twice its size") {
+		t.Errorf("cluster with 1000 bytes free: %v, %q; want exit status 2 and the space it needs", err, stderr)
+	}
+}
+
+// TestClusterBesideServer clusters the store of a running server, and requires the server's
+// circle, box and list pages and a request by id to read the same afterwards.
+func TestClusterBesideServer(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "open311.db")
+	now := time.Now().UTC()
+	if _, _, err := runSeed(t, "-db", db, "-n", "3000", "-now", now.Format(time.RFC3339)); err != nil {
+		t.Fatal(err)
+	}
+	from, to := now.AddDate(0, 0, -60).Format(time.DateOnly), now.Format(time.DateOnly)
+	_, base, output := startServer(t, dir, "-db", db)
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s %s", path, resp.Status, body)
+		}
+		return string(body)
+	}
+	paths := []string{
+		"/open311/v2/requests.json?lat=60.17&long=24.94&radius=1000&page_size=100",
+		"/open311/v2/requests.json?bbox=24.90,60.15,24.98,60.19&start_date=" + from + "&end_date=" + to + "&page_size=100",
+		"/open311/v2/requests.xml?start_date=" + from + "&end_date=" + to + "&page_size=50&extensions=true",
+	}
+	before := make([]string, len(paths))
+	for i, path := range paths {
+		before[i] = get(path)
+		if !strings.Contains(before[i], "service_request_id") {
+			t.Fatalf("GET %s has no requests: %s", path, before[i])
+		}
+	}
+	var page []struct {
+		ID string `json:"service_request_id"`
+	}
+	if err := json.Unmarshal([]byte(before[0]), &page); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, "/open311/v2/requests/"+page[len(page)-1].ID+".json?extensions=true")
+	before = append(before, get(paths[len(paths)-1]))
+
+	out, _, err := runCluster(t, "-db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "clustered 3000 requests") {
+		t.Errorf("cluster output %q, want it to count 3000 requests", out)
+	}
+
+	// The server looks for other processes' writes every second.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(output.String(), "renumbered") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(output.String(), "renumbered") {
+		t.Fatalf("the server did not log that it loaded its index again; output:\n%s", output.String())
+	}
+	for i, path := range paths {
+		if after := get(path); after != before[i] {
+			t.Errorf("GET %s changed after cluster:\nbefore %.300s\nafter  %.300s", path, before[i], after)
+		}
+	}
+}
