@@ -1,6 +1,7 @@
 // Command loadtest measures the open311 server under load with wrk, on this machine.
 //
-// For each store size it seeds a SQLite store with open311 seed, starts open311 serve on
+// For each store size it seeds a SQLite store with open311 seed, stores its requests in
+// place order with open311 cluster (unless -cluster=false), starts open311 serve on
 // loopback, and runs each scenario with wrk (a warm-up, then a measured run) while it samples
 // the server's resident memory. The scenarios with latency targets then run as long again at
 // their target rate from a sender of its own, which sends on schedule whether or not earlier
@@ -54,6 +55,7 @@ type config struct {
 	logLevel    string
 	paced       bool
 	reuse       bool
+	cluster     bool
 }
 
 func main() {
@@ -149,6 +151,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (a -dir folder is always kept)")
 	fs.StringVar(&cfg.logLevel, "log-level", "warn", "-log-level of the server; info logs every request")
 	fs.BoolVar(&cfg.reuse, "reuse", false, "use the stores that an earlier run with -keep and the same -dir and -seed left, instead of seeding new ones")
+	fs.BoolVar(&cfg.cluster, "cluster", true, "run open311 cluster on each seeded store, which stores its requests in the order of their places")
 	fs.BoolVar(&cfg.paced, "paced", true, "after wrk, also send the scenarios with latency targets at a fixed rate (open loop) and report their latency")
 	if err := fs.Parse(args[1:]); err != nil {
 		return config{}, err
@@ -233,12 +236,14 @@ type loadTest struct {
 
 // sizeResult holds the measurements on one store.
 type sizeResult struct {
-	size      int
-	seedTime  time.Duration
-	dbBytes   int64
-	idleRSS   int64
-	baseline  *scenarioResult
-	scenarios []scenarioResult
+	size     int
+	seedTime time.Duration
+	// clusterTime is the time of open311 cluster after the seed, 0 when -cluster=false.
+	clusterTime time.Duration
+	dbBytes     int64
+	idleRSS     int64
+	baseline    *scenarioResult
+	scenarios   []scenarioResult
 }
 
 // scenarioResult is one scenario's wrk result, its paced result when it has a paced run, and
@@ -297,6 +302,14 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 		return result, fmt.Errorf("open311 seed: %w\n%s", err, output)
 	}
 	result.seedTime = time.Since(started)
+	if lt.cfg.cluster {
+		lt.logf("clustering %s", db)
+		started := time.Now()
+		if output, err := lt.open311(ctx, "cluster", "-db", db); err != nil {
+			return result, fmt.Errorf("open311 cluster: %w\n%s", err, output)
+		}
+		result.clusterTime = time.Since(started)
+	}
 	result.dbBytes = fileSize(db) + fileSize(db+"-wal")
 
 	// The kernel writes the seeded file back to disk for a while after the seed ends, and

@@ -34,8 +34,11 @@ func (r *report) write(w io.Writer) {
 
 	for _, s := range r.sizes {
 		fmt.Fprintf(w, "\n### Store of %s requests\n\n", thousands(int64(s.size)))
-		fmt.Fprintf(w, "open311 seed took %v; the database is %.0f MB; the idle server's RSS was %.1f MB.\n\n",
-			s.seedTime.Round(100*time.Millisecond), float64(s.dbBytes)/1e6, float64(s.idleRSS)/1e6)
+		fmt.Fprintf(w, "open311 seed took %v", s.seedTime.Round(100*time.Millisecond))
+		if s.clusterTime > 0 {
+			fmt.Fprintf(w, " and open311 cluster %v", s.clusterTime.Round(100*time.Millisecond))
+		}
+		fmt.Fprintf(w, "; the database is %.0f MB; the idle server's RSS was %.1f MB.\n\n", float64(s.dbBytes)/1e6, float64(s.idleRSS)/1e6)
 		fmt.Fprintln(w, "| scenario | requests/s | p50 | p99 | p99.9 | peak RSS | of the baseline | vs Django | errors |")
 		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		var baselineRate float64
