@@ -70,21 +70,21 @@ func TestClusterKeepsResults(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cluster.db")
 	s := openFile(t, path)
 	server := openFile(t, path)
-	requests := clusterRequests(rng, 3000)
+	requests := clusterRequests(rng, 1500)
 	if err := s.ImportRequests(ctx, requests); err != nil {
 		t.Fatal(err)
 	}
 	if err := server.refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	queries := clusterQueries(rng, 300)
+	queries := clusterQueries(rng, 150)
 	var ids []string
 	for _, r := range requests[:200] {
 		ids = append(ids, r.ID)
 	}
 	want := resultsOf(t, s, queries, ids)
 	// The server reads these only after Cluster, so their rows are not in its cache.
-	unread := clusterQueries(rng, 100)
+	unread := clusterQueries(rng, 60)
 	wantUnread := resultsOf(t, s, unread, nil)
 	// Read everything twice, so that the server's cache holds rows under the old row ids.
 	for range 2 {

@@ -24,8 +24,15 @@ const indexColumns = `id, service_request_id, requested_at, updated_at, lat, lon
 // changed because Cluster renumbered the rows, load a new index from every row and replace
 // the view with it and an empty cache.
 func (s *Store) refresh(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
 	s.refreshMu.Lock()
-	defer s.refreshMu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			s.refreshMu.Unlock()
+		}
+	}()
 
 	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -52,6 +59,13 @@ func (s *Store) refresh(ctx context.Context) error {
 		index = newMemIndex()
 		index.reserve(int(maxRowID.Int64), int(count.Int64))
 		since = -1
+		if s.knownChange >= 0 {
+			// Loading a million rows took 12 s beside a cluster run, and writes need not wait
+			// for it. The snapshot is taken, so a write that commits meanwhile has a change
+			// number above latest, and the next refresh puts it into the new index.
+			s.refreshMu.Unlock()
+			locked = false
+		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+indexColumns+` FROM requests WHERE change_seq > ?`, since)
 	if err != nil {
@@ -84,6 +98,10 @@ func (s *Store) refresh(ctx context.Context) error {
 	put(entries)
 	if reload {
 		index.finishLoad()
+		if !locked {
+			s.refreshMu.Lock()
+			locked = true
+		}
 		if s.knownChange >= 0 {
 			s.logger.Info("the store's rows were renumbered by a cluster run; the request index was loaded again",
 				"path", s.path, "requests", read)

@@ -72,6 +72,9 @@ type Store struct {
 	refreshMu   sync.Mutex
 	knownChange int64
 	knownLayout int64
+	// loadMu makes refreshes run one at a time, also while a reload of the whole index
+	// leaves refreshMu to the writes.
+	loadMu sync.Mutex
 	// bulkWords is set once a large import has paused FTS5's automatic merging of search
 	// words, which closeAll turns back on.
 	bulkWords   atomic.Bool
