@@ -85,6 +85,11 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
 	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB, GiB; at least 16MiB); auto is half of that use, from 48 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: open311 [serve] [flags]\n\n"+
+			"Runs the GeoReport v2 server. open311 help lists the other commands.\n\n")
+		fs.PrintDefaults()
+	}
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -92,24 +97,29 @@ func serve(ctx context.Context, env environment, args []string) error {
 		fmt.Fprintf(env.stderr, "open311 serve: unexpected argument %q; flags come before arguments\n", fs.Arg(0))
 		return exitError{2}
 	}
+	// Flag values that parse but are out of range exit with status 2, as parse errors do.
+	invalid := func(err error) error {
+		fmt.Fprintf(env.stderr, "open311 serve: %v\n", err)
+		return exitError{2}
+	}
 
 	root, err := handlers.NormalizeRoot(cfg.root)
 	if err != nil {
-		return fmt.Errorf("-root: %w", err)
+		return invalid(fmt.Errorf("-root: %w", err))
 	}
 	if err := checkBaseURL(cfg.baseURL); err != nil {
-		return err
+		return invalid(err)
 	}
 	if cfg.maxUploads < 1 {
-		return fmt.Errorf("-max-uploads %d is not valid; use 1 or more", cfg.maxUploads)
+		return invalid(fmt.Errorf("-max-uploads %d is not valid; use 1 or more", cfg.maxUploads))
 	}
 	logger, err := newLogger(env.stderr, cfg.logFormat, cfg.logLevel.level)
 	if err != nil {
-		return err
+		return invalid(err)
 	}
 	loc, err := time.LoadLocation(cfg.tz)
 	if err != nil {
-		return fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
+		return invalid(fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err))
 	}
 
 	reporter, err := monitor.New(monitor.Options{
@@ -119,7 +129,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		TracesSampleRate: cfg.tracesRate,
 	})
 	if err != nil {
-		return fmt.Errorf("SENTRY_DSN or -sentry-traces-sample-rate: %w", err)
+		return invalid(fmt.Errorf("SENTRY_DSN or -sentry-traces-sample-rate: %w", err))
 	}
 	defer reporter.Flush(5 * time.Second)
 
