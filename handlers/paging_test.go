@@ -40,6 +40,26 @@ func TestPageLinksFixWindowEnd(t *testing.T) {
 	}
 }
 
+// TestPageLinksPastLastPage checks that a page past the last links back: the page right after
+// the last one with rel="prev", and a page further on with rel="last".
+func TestPageLinksPastLastPage(t *testing.T) {
+	ts := newTestServer(t, "")
+	for _, description := range []string{"Ensimmäinen kuoppa", "Toinen kuoppa tiellä", "Kolmas kuoppa tiellä"} {
+		ts.create(t, url.Values{"service_code": {"171"}, "lat": {"60.17"}, "long": {"24.94"}, "description": {description}})
+	}
+	for page, want := range map[string]string{"4": `page=3&page_size=1>; rel="prev"`, "9": `page=3&page_size=1>; rel="last"`} {
+		resp := ts.get(t, "requests.json?page_size=1&page="+page)
+		readBody(t, resp)
+		link := resp.Header.Get("Link")
+		if !strings.Contains(link, want) {
+			t.Errorf("page %s of 3: Link %q, want it to contain %q", page, link, want)
+		}
+		if strings.Contains(link, `rel="next"`) {
+			t.Errorf("page %s of 3: Link %q has a next page", page, link)
+		}
+	}
+}
+
 // TestUnknownSuffixOfResource checks that a service or request asked for in a format the
 // server does not have gets that error, and an unknown one still gets not found.
 func TestUnknownSuffixOfResource(t *testing.T) {

@@ -167,7 +167,8 @@ func (s *Server) setPageHeaders(x *exchange, params *listParams, total int) {
 	}
 }
 
-// pageLinks returns the Link header with the next and previous pages, if there are any.
+// pageLinks returns the Link header with the next and previous pages, if there are any, and
+// the last page for a page past it, so that a client that overshot can go back.
 func (s *Server) pageLinks(x *exchange, params *listParams, pageCount int) string {
 	page := params.page
 	link := func(n int, rel string) string {
@@ -188,6 +189,9 @@ func (s *Server) pageLinks(x *exchange, params *listParams, pageCount int) strin
 	}
 	if page > 1 && page-1 <= pageCount {
 		links = append(links, link(page-1, "prev"))
+	}
+	if page > pageCount+1 && pageCount > 0 {
+		links = append(links, link(pageCount, "last"))
 	}
 	return strings.Join(links, ", ")
 }
