@@ -126,3 +126,24 @@ func TestClusterBesideServer(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestClusterAfterLargeWrites(t *testing.T) {
+	cases := []struct {
+		db       string
+		requests int
+		want     bool
+	}{
+		{"city.db", clusterHintRequests - 1, false},
+		{"city.db", clusterHintRequests, true},
+		{"mongodb://127.0.0.1/open311", 1_000_000, false},
+		{":memory:", 1_000_000, false},
+	}
+	for _, c := range cases {
+		var errOut bytes.Buffer
+		env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &errOut}
+		suggestCluster(env, c.db, c.requests, "open311 import")
+		if got := strings.Contains(errOut.String(), "open311 cluster -db "+c.db); got != c.want {
+			t.Errorf("%d requests into %s: output %q, want a suggestion: %v", c.requests, c.db, errOut.String(), c.want)
+		}
+	}
+}

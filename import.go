@@ -78,8 +78,10 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	defer store.Close()
 
 	failed := false
+	total := 0
 	for _, path := range fs.Args() {
-		ok, err := importFile(ctx, env, store, path, cfg, loc)
+		ok, imported, err := importFile(ctx, env, store, path, cfg, loc)
+		total += imported
 		if err != nil {
 			fmt.Fprintln(env.stderr, "open311 import:", err)
 			failed = true
@@ -87,17 +89,19 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		}
 		failed = failed || !ok
 	}
+	suggestCluster(env, cfg.db, total, "open311 import")
 	if failed {
 		return exitError{1}
 	}
 	return nil
 }
 
-// importFile imports one file. It reports false when it skipped bad records.
-func importFile(ctx context.Context, env environment, store georeport.Store, path string, cfg importConfig, loc *time.Location) (bool, error) {
+// importFile imports one file and returns the number of requests it imported. It reports
+// false when it skipped bad records.
+func importFile(ctx context.Context, env environment, store georeport.Store, path string, cfg importConfig, loc *time.Location) (bool, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	defer f.Close()
 	size := int64(0)
@@ -106,11 +110,11 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	}
 	reader, err := importer.Open(f, path, importer.Options{Location: loc, Charset: cfg.charset})
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	if reader.Kind() == importer.Requests && cfg.jurisdiction != "" {
 		if err := checkJurisdiction(ctx, store, cfg.jurisdiction, env.stderr, "open311 import"); err != nil {
-			return false, fmt.Errorf("%s: %w", path, err)
+			return false, 0, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 
@@ -141,21 +145,35 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	progress.clear()
 	imported, skipped, services := result.imported, result.skipped, result.services
 	if result.err != nil {
-		return false, result.err
+		return false, imported, result.err
 	}
 
 	elapsed := time.Since(started).Round(time.Millisecond)
 	if reader.Kind() == importer.Services {
 		if err := mergeServices(ctx, store, services, cfg); err != nil {
-			return false, fmt.Errorf("%s: %w", path, err)
+			return false, imported, fmt.Errorf("%s: %w", path, err)
 		}
 		fmt.Fprintf(env.stdout, "%s: imported %s, skipped %s (%s)\n", path, plural(len(services), "service"),
 			plural(skipped, "bad entry"), elapsed)
-		return skipped == 0, nil
+		return skipped == 0, imported, nil
 	}
 	fmt.Fprintf(env.stdout, "%s: imported %s, skipped %s (%s)\n", path, plural(imported, "request"),
 		plural(skipped, "bad record"), elapsed)
-	return skipped == 0, nil
+	return skipped == 0, imported, nil
+}
+
+// clusterHintRequests is the number of requests written by one command from which it
+// suggests open311 cluster.
+const clusterHintRequests = 100_000
+
+// suggestCluster prints a hint to run open311 cluster when command wrote at least
+// clusterHintRequests requests into the SQLite file db.
+func suggestCluster(env environment, db string, requests int, command string) {
+	if requests < clusterHintRequests || !isSQLiteFile(db) {
+		return
+	}
+	fmt.Fprintf(env.stderr, "%s: open311 cluster -db %s stores the requests in the order of their places, which makes circle and box lists of a large store faster\n",
+		command, db)
 }
 
 // checkJurisdiction returns an error when the store has a saved catalog without the
