@@ -141,10 +141,11 @@ func (s *Store) Cluster(ctx context.Context, progress func(step string)) (Cluste
 		return result, translate(op, fmt.Errorf("commit: %w", err))
 	}
 	// The transaction wrote the whole table to the WAL, and a checkpoint now moves it into
-	// the file and truncates the WAL. Readers that still use older pages leave the rest to
-	// later checkpoints.
-	if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		s.logger.Warn("checkpoint after cluster failed", "path", s.path, "err", err)
+	// the file and truncates the WAL. It cannot finish while a reader uses the WAL, such as
+	// a server that loads its index again after this run, so it is tried for a while.
+	progress("moving the new table from the WAL into the file")
+	if err := s.truncateWAL(ctx, conn, walWait); err != nil {
+		s.logger.Warn("the WAL stays large until a later write after a checkpoint; "+err.Error(), "path", s.path)
 	}
 	if s.current().index != nil {
 		if err := s.refresh(ctx); err != nil {
@@ -153,6 +154,33 @@ func (s *Store) Cluster(ctx context.Context, progress func(step string)) (Cluste
 	}
 	result.Total = time.Since(start)
 	return result, nil
+}
+
+// walWait is how long Cluster tries to truncate the WAL while readers use it: longer than a
+// server takes to load the index of 1,000,000 requests again (12 to 15 s).
+const walWait = 30 * time.Second
+
+// truncateWAL runs checkpoints in TRUNCATE mode until one finishes or wait has passed.
+func (s *Store) truncateWAL(ctx context.Context, conn *sql.Conn, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		var busy, frames, moved int
+		err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &moved)
+		if err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("readers kept the WAL in use for %s", wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // copiedColumns returns the names of the columns of requests other than id and change_seq.

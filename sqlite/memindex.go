@@ -534,6 +534,20 @@ func (m *memIndex) dropOthers(byRowID map[int64]*georeport.Request) {
 	}
 }
 
+// idsOf returns the service_request_id that the index has under each row id, or "" for a
+// row id that it does not have.
+func (m *memIndex) idsOf(rowIDs []int64) []string {
+	ids := make([]string, len(rowIDs))
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i, rowID := range rowIDs {
+		if rowID > 0 && rowID < int64(len(m.rows)) && m.rows[rowID].flags&rowPresent != 0 {
+			ids[i] = string(m.idOf(&m.rows[rowID]))
+		}
+	}
+	return ids
+}
+
 func objectKey(objectType, objectID string) string {
 	if objectType == "" && objectID == "" {
 		return ""

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -406,6 +407,13 @@ var (
 	selectStandardByRowIDsSQL = selectByRowIDs(packedStandardColumns)
 )
 
+// selectByIDsSQL and selectStandardByIDsSQL read requests by the service_request_ids of a
+// JSON array.
+var (
+	selectByIDsSQL         = `SELECT ` + packedColumns + `, id FROM requests WHERE service_request_id IN (SELECT value FROM json_each(?))`
+	selectStandardByIDsSQL = `SELECT ` + packedStandardColumns + `, id FROM requests WHERE service_request_id IN (SELECT value FROM json_each(?))`
+)
+
 func selectByRowIDs(columns string) string {
 	return `SELECT ` + columns + `, id FROM requests WHERE id IN (SELECT value FROM json_each(?))`
 }
@@ -487,9 +495,12 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, view *storeVi
 				view.cache.put(cacheKey{rowID: id, version: found.versions[i], standard: q.StandardFields}, r)
 			}
 		}
+		if err := s.readMoved(ctx, q.StandardFields, view, found.rowIDs, requests); err != nil {
+			return nil, err
+		}
 	}
 
-	// A row that another process replaced or renumbered since the index saw it is left out.
+	// A row that another process deleted since the index saw it is left out.
 	page.Requests = requests[:0]
 	for i, r := range requests {
 		if r == nil {
@@ -501,6 +512,59 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, view *storeVi
 		}
 	}
 	return page, nil
+}
+
+// readMoved fills in the requests that are still nil by their service_request_ids, which
+// the index has under their row ids. Their rows moved: Cluster renumbered them, and the
+// refresh that loads the index again has not swapped it in yet. Reading them by id keeps
+// the pages whole in the meantime, at the cost of a lookup in the index of ids per row.
+func (s *Store) readMoved(ctx context.Context, standard bool, view *storeView, rowIDs []int64, requests []*georeport.Request) error {
+	var missing []int64
+	for i, r := range requests {
+		if r == nil {
+			missing = append(missing, rowIDs[i])
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	ids := view.index.idsOf(missing)
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("select moved rows: %w", err)
+	}
+	query := selectByIDsSQL
+	if standard {
+		query = selectStandardByIDsSQL
+	}
+	rows, err := s.query(ctx, query, string(list))
+	if err != nil {
+		return fmt.Errorf("select moved rows: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[string]*georeport.Request, len(ids))
+	for rows.Next() {
+		var rowID int64
+		r, err := scanPacked(rows, &rowID)
+		if err != nil {
+			return fmt.Errorf("read request: %w", err)
+		}
+		byID[r.ID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("select moved rows: %w", err)
+	}
+	next := 0
+	for i, r := range requests {
+		if r != nil {
+			continue
+		}
+		if found, ok := byID[ids[next]]; ok && ids[next] != "" {
+			requests[i] = found
+		}
+		next++
+	}
+	return nil
 }
 
 // readRows reads the requests whose row ids the JSON array list names into byRowID, only

@@ -36,6 +36,10 @@ const Memory = ":memory:"
 // the kind Unavailable.
 const busyTimeout = 5 * time.Second
 
+// walSizeLimit is the size in bytes to which a write truncates the WAL when it starts it
+// again after a checkpoint: twice the WAL that an import lets grow between checkpoints.
+const walSizeLimit = 512 << 20
+
 // Store is a georeport.Store on an SQLite database. Its methods are safe for concurrent
 // use.
 type Store struct {
@@ -295,6 +299,9 @@ func dataSourceNames(path string, writerCacheKiB int) (writer, reader string, er
 	w.Add("_pragma", "journal_mode(WAL)")
 	w.Add("_pragma", "synchronous(FULL)")
 	w.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
+	// A checkpoint leaves the WAL at its largest size, which a cluster run makes as large as
+	// the table, unless the limit truncates it when a later write starts it again.
+	w.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	r := url.Values{"mode": {"ro"}}
 	r.Add("_pragma", "query_only(1)")
 	for _, p := range pragmas["_pragma"] {
