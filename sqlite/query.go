@@ -528,11 +528,13 @@ func (s *Store) readMoved(ctx context.Context, standard bool, view *storeView, r
 	if len(missing) == 0 {
 		return nil
 	}
+
 	ids := view.index.idsOf(missing)
 	list, err := json.Marshal(ids)
 	if err != nil {
 		return fmt.Errorf("select moved rows: %w", err)
 	}
+
 	query := selectByIDsSQL
 	if standard {
 		query = selectStandardByIDsSQL
@@ -554,6 +556,7 @@ func (s *Store) readMoved(ctx context.Context, standard bool, view *storeView, r
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("select moved rows: %w", err)
 	}
+
 	next := 0
 	for i, r := range requests {
 		if r != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
+	"path/filepath"
 )
 
 // schemaVersion is the PRAGMA user_version of the schema that this package writes. Open
@@ -196,4 +198,32 @@ func migrateStep(ctx context.Context, db *sql.DB, from int) error {
 		return fmt.Errorf("commit schema version %d: %w", from+1, err)
 	}
 	return nil
+}
+
+// SchemaVersion is the schema version that this package writes.
+const SchemaVersion = schemaVersion
+
+// InspectFile reads the schema version of the SQLite database at path, and whether it has
+// the requests table of a store, without changing the file. It returns an error when the
+// file cannot be opened or is not a SQLite database.
+func InspectFile(ctx context.Context, path string) (version int, hasRequests bool, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, false, err
+	}
+	name := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro"}).String()
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return 0, false, err
+	}
+	defer db.Close()
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, false, err
+	}
+	var tables int
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'requests'`).Scan(&tables)
+	if err != nil {
+		return 0, false, err
+	}
+	return version, tables > 0, nil
 }
