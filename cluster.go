@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/sqlite"
 )
 
@@ -23,9 +24,9 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 		fmt.Fprint(fs.Output(), "Usage: open311 cluster [flags]\n\n"+
 			"Rewrites the requests of a SQLite store in the order of their places, so that the\n"+
 			"requests near a place lie together in the file and circle and box lists read fewer\n"+
-			"pages of it. Run it after a large import or seed. It holds the store's write lock\n"+
-			"while it runs, so POSTs to a server on the same file fail with 503 after 5 seconds\n"+
-			"(about a minute at 1,000,000 requests); reads go on.\n\n")
+			"pages of it. Run it after a large import or seed. While it runs, which takes about a\n"+
+			"minute at 1,000,000 requests, it holds the store's write lock: a server on the same\n"+
+			"file goes on serving reads, but its POSTs fail with 503 after 5 seconds.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := env.parseFlags(fs, args); err != nil {
@@ -35,6 +36,10 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 		fmt.Fprintf(env.stderr, "open311 cluster: unexpected argument %q; flags come before arguments\n", fs.Arg(0))
 		return exitError{2}
 	}
+	if *db == "" {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db is empty; give the file of a store\n")
+		return exitError{2}
+	}
 	if !isSQLiteFile(*db) {
 		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a SQLite file; cluster rewrites the file of the embedded store\n", redactURI(*db))
 		return exitError{2}
@@ -42,6 +47,20 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 	if err := checkClusterFile(*db); err != nil {
 		fmt.Fprintf(env.stderr, "open311 cluster: %v\n", err)
 		return exitError{2}
+	}
+
+	version, hasRequests, err := sqlite.InspectFile(ctx, *db)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a SQLite database that can be read: %v\n", *db, err)
+		return exitError{2}
+	}
+	if version == 0 || !hasRequests {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a store of open311: it has no requests table; give a file that open311 serve, import or seed made\n", *db)
+		return exitError{2}
+	}
+	if version < sqlite.SchemaVersion {
+		fmt.Fprintf(env.stderr, "open311 cluster: upgrading the store's schema from version %d to %d; open311 builds older than this one cannot open it afterwards\n",
+			version, sqlite.SchemaVersion)
 	}
 
 	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -54,7 +73,14 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 	result, err := store.Cluster(ctx, func(step string) {
 		fmt.Fprintf(env.stderr, "open311 cluster: %s (%s)\n", step, time.Since(started).Round(100*time.Millisecond))
 	})
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		fmt.Fprintf(env.stderr, "open311 cluster: stopped before the end; the store is unchanged\n")
+		return exitError{1}
+	case georeport.KindOf(err) == georeport.Unavailable:
+		fmt.Fprintf(env.stderr, "open311 cluster: the store stayed locked by another writer, such as an import or another cluster run; run cluster again when it has ended (%v)\n", err)
+		return exitError{1}
+	case err != nil:
 		return err
 	}
 	fmt.Fprintf(env.stdout, "%s: clustered %s by place (rows %s, search words %s, total %s)\n", *db,

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,16 +45,87 @@ func TestClusterCommandBadInput(t *testing.T) {
 		}
 	}
 
+	empty := filepath.Join(dir, "empty.db")
+	notDatabase := filepath.Join(dir, "notes.db")
+	foreign := filepath.Join(dir, "foreign.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notDatabase, []byte(strings.Repeat("not a database\n", 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, foreign, "CREATE TABLE photos (name TEXT)")
+	for path, want := range map[string]string{
+		"":          "-db is empty",
+		empty:       "is not a store of open311",
+		notDatabase: "is not a SQLite database",
+		foreign:     "is not a store of open311",
+	} {
+		_, stderr, err := runCluster(t, "-db", path)
+		if exit, ok := err.(exitError); !ok || exit.code != 2 {
+			t.Errorf("cluster -db %q: error %v, want exit status 2", path, err)
+		}
+		if !strings.Contains(stderr, want) {
+			t.Errorf("cluster -db %q: output %q, want it to contain %q", path, stderr, want)
+		}
+	}
+	if info, err := os.Stat(empty); err != nil || info.Size() != 0 {
+		t.Errorf("cluster changed the empty file: %v, %v", info, err)
+	}
+
 	db := filepath.Join(dir, "small.db")
 	if _, _, err := runSeed(t, "-db", db, "-n", "10", "-now", "2026-03-05"); err != nil {
 		t.Fatal(err)
 	}
+
+	// A store of schema version 4 has no layout number, and cluster prints that it upgrades it.
+	execSQL(t, db, "ALTER TABLE request_changes DROP COLUMN layout; PRAGMA user_version = 4")
+	out, stderr, err := runCluster(t, "-db", db)
+	if err != nil || !strings.Contains(out, "clustered 10 requests") {
+		t.Fatalf("cluster of a version 4 store: %v, %q, %q", err, out, stderr)
+	}
+	if !strings.Contains(stderr, "upgrading the store's schema from version 4 to") {
+		t.Errorf("cluster of a version 4 store does not say that it upgrades it: %q", stderr)
+	}
+
+	// Another writer holds the lock past the busy timeout.
+	locker, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	conn, err := locker.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err = runCluster(t, "-db", db)
+	if exit, ok := err.(exitError); !ok || exit.code != 1 || !strings.Contains(stderr, "locked by another writer") {
+		t.Errorf("cluster of a locked store: %v, %q; want exit status 1 and that it is locked", err, stderr)
+	}
+	conn.ExecContext(context.Background(), "ROLLBACK")
+	conn.Close()
 	saved := diskFree
 	t.Cleanup(func() { diskFree = saved })
 	diskFree = func(string) (uint64, bool) { return 1000, true }
-	_, stderr, err := runCluster(t, "-db", db)
+	_, stderr, err = runCluster(t, "-db", db)
 	if exit, ok := err.(exitError); !ok || exit.code != 2 || !strings.Contains(stderr, "twice its size") {
 		t.Errorf("cluster with 1000 bytes free: %v, %q; want exit status 2 and the space it needs", err, stderr)
+	}
+}
+
+// execSQL runs statements on the SQLite file at path, which it creates when it is missing.
+func execSQL(t *testing.T, path, statements string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(statements); err != nil {
+		t.Fatal(err)
 	}
 }
 

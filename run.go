@@ -38,6 +38,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "cluster":
 		return clusterCommand(ctx, env, rest)
 	case "help":
+		if len(rest) > 0 && rest[0] != "help" {
+			// open311 help CMD prints the flags of CMD, as CMD -h does.
+			return run(ctx, []string{args[0], rest[0], "-h"}, getenv, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -56,7 +60,7 @@ const usage = `Usage:
   open311 media gc [flags]             delete uploads that a crash left without a request
   open311 healthcheck [flags]          exit 0 when the server's /healthz returns 200 OK
 
-Run a command with -h for its flags. Every flag also reads the environment
+Run a command with -h, or open311 help COMMAND, for its flags. Every flag also reads the environment
 variable OPEN311_<FLAG>, such as OPEN311_DB for -db; a flag on the command line wins.
 `
 
