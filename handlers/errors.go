@@ -76,6 +76,11 @@ func (s *Server) writeError(x *exchange, err error) {
 	if len(problems) == 0 {
 		problems = []georeport.Problem{genericProblem(kind)}
 	}
+	if kind == georeport.Unavailable {
+		// A store is unavailable for seconds at a time: locked by a long write, such as an
+		// open311 cluster run, or between MongoDB primaries.
+		x.w.Header().Set("Retry-After", unavailableRetrySeconds)
+	}
 	if status >= 500 {
 		s.log.LogAttrs(x.r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", x.requestID), slog.String("route", routePattern(x)), slog.Any("err", err))
@@ -87,6 +92,9 @@ func (s *Server) writeError(x *exchange, err error) {
 	}
 	s.writeProblems(x, status, problems, err)
 }
+
+// unavailableRetrySeconds is the Retry-After of a response for an unavailable store.
+const unavailableRetrySeconds = "5"
 
 func genericProblem(kind georeport.Kind) georeport.Problem {
 	switch kind {

@@ -39,7 +39,7 @@ func TestServerFaults(t *testing.T) {
 		wantText   string
 	}{
 		{"internal", errors.New("sqlite: disk I/O error near SELECT secret_column"), 500, "try again later"},
-		{"unavailable", &georeport.Error{Kind: georeport.Unavailable, Err: errors.New("connection refused 10.0.0.5:27017")}, 503, "not reachable"},
+		{"unavailable", &georeport.Error{Kind: georeport.Unavailable, Err: errors.New("connection refused 10.0.0.5:27017")}, 503, "busy or not reachable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +51,13 @@ func TestServerFaults(t *testing.T) {
 				body := string(readBody(t, resp))
 				if resp.StatusCode != tt.wantStatus || !strings.Contains(body, tt.wantText) {
 					t.Errorf("GET %s = %d %s, want %d with %q", target, resp.StatusCode, body, tt.wantStatus, tt.wantText)
+				}
+				wantRetry := ""
+				if tt.wantStatus == 503 {
+					wantRetry = "5"
+				}
+				if got := resp.Header.Get("Retry-After"); got != wantRetry {
+					t.Errorf("GET %s: Retry-After %q, want %q", target, got, wantRetry)
 				}
 				for _, secret := range []string{"secret_column", "10.0.0.5", "sqlite"} {
 					if strings.Contains(body, secret) {

@@ -316,9 +316,9 @@ var (
 	}
 	// (none)
 	MsgUnavailable = Message{
-		en: "the data store is not reachable; try again later",
-		fi: "tietovarasto ei ole tavoitettavissa; yritä myöhemmin uudelleen",
-		sv: "datalagret kan inte nås; försök igen senare",
+		en: "the data store is busy or not reachable; try again shortly",
+		fi: "tietovarasto on varattu tai ei ole tavoitettavissa; yritä hetken kuluttua uudelleen",
+		sv: "datalagret är upptaget eller kan inte nås; försök igen om en stund",
 	}
 	// service request id
 	MsgConflict = Message{
