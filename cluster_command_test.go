@@ -17,10 +17,7 @@ import (
 // runCluster runs open311 cluster with args and returns its output.
 func runCluster(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	env := environment{getenv: func(string) string { return "" }, stdout: &out, stderr: &errOut}
-	err = clusterCommand(context.Background(), env, args)
-	return out.String(), errOut.String(), err
+	return runCommand(clusterCommand, args...)
 }
 
 func TestClusterCommandBadInput(t *testing.T) {

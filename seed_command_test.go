@@ -13,13 +13,19 @@ import (
 	"github.com/open311-to-go/open311/sqlite"
 )
 
+// runCommand runs a command of open311, such as seedCommand, with args and an empty
+// environment, and returns its output.
+func runCommand(command func(context.Context, environment, []string) error, args ...string) (stdout, stderr string, err error) {
+	var out, errOut bytes.Buffer
+	env := environment{getenv: func(string) string { return "" }, stdout: &out, stderr: &errOut}
+	err = command(context.Background(), env, args)
+	return out.String(), errOut.String(), err
+}
+
 // runSeed runs open311 seed with args and returns its output.
 func runSeed(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	env := environment{getenv: func(string) string { return "" }, stdout: &out, stderr: &errOut}
-	err = seedCommand(context.Background(), env, args)
-	return out.String(), errOut.String(), err
+	return runCommand(seedCommand, args...)
 }
 
 // openSeeded opens the SQLite store at path and returns its requests of the ten years before
