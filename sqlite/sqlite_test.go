@@ -302,6 +302,48 @@ func TestLockedDatabaseIsUnavailable(t *testing.T) {
 	}
 }
 
+// TestQueuedCreatesFailTogether holds the write lock from another connection, and checks
+// that creates which queue while the first batch waits for the lock fail with that batch,
+// instead of waiting the busy timeout of 5 s once more each.
+func TestQueuedCreatesFailTogether(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "open311.db")
+	s := openStore(t, path)
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatalf("BEGIN IMMEDIATE error = %v", err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	started := time.Now()
+	errs := make(chan error, 7)
+	create := func(id string) {
+		errs <- s.CreateRequest(context.Background(), &georeport.Request{ID: id})
+	}
+	go create("first")
+	time.Sleep(time.Second)
+	for i := range 6 {
+		go create(fmt.Sprintf("queued-%d", i))
+	}
+	for range 7 {
+		if err := <-errs; georeport.KindOf(err) != georeport.Unavailable {
+			t.Errorf("CreateRequest on a locked database error = %v, want kind unavailable", err)
+		}
+	}
+	// The first batch fails after the busy timeout of 5 s; a second wait would end after 10.
+	if elapsed := time.Since(started); elapsed > 8*time.Second {
+		t.Errorf("the creates took %v to fail, want the one busy timeout of the first batch", elapsed)
+	}
+}
+
 // crashEnv names the database file in which the child process of TestCreateSurvivesKill
 // creates requests.
 const crashEnv = "OPEN311_SQLITE_CRASH_DB"

@@ -138,12 +138,31 @@ func (s *Store) commitLoop() {
 				break drain
 			}
 		}
-		s.commitBatch(batch)
+		if err := s.commitBatch(batch); err != nil {
+			s.failQueued(err)
+		}
 	}
 }
 
-// commitBatch writes a batch in one transaction and sends each caller its result.
-func (s *Store) commitBatch(batch []*pendingCreate) {
+// failQueued sends err to every create waiting in the queue. When a batch could not begin
+// because another process holds the lock past the busy timeout, such as an open311 cluster
+// run, each batch queued behind it would wait that timeout again, and a burst of POSTs would
+// get its 503s after 10 s or more instead of 5.
+func (s *Store) failQueued(err error) {
+	for {
+		select {
+		case p := <-s.creates:
+			p.done <- err
+		default:
+			return
+		}
+	}
+}
+
+// commitBatch writes a batch in one transaction and sends each caller its result. It
+// returns the error that kept the transaction from beginning, which every caller of the
+// batch got.
+func (s *Store) commitBatch(batch []*pendingCreate) error {
 	ctx := context.Background()
 	results := make([]error, len(batch))
 	rowIDs := make([]int64, len(batch))
@@ -155,14 +174,15 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		fail(fmt.Errorf("begin: %w", err))
-		return
+		err = fmt.Errorf("begin: %w", err)
+		fail(err)
+		return err
 	}
 	defer tx.Rollback()
 	seq, err := nextChanges(ctx, tx, len(batch))
 	if err != nil {
 		fail(err)
-		return
+		return nil
 	}
 
 	var created []string
@@ -180,7 +200,7 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 	}
 	if err := writeWords(ctx, tx, createdIDs, created, nil); err != nil {
 		fail(err)
-		return
+		return nil
 	}
 	// A refresh must not take its snapshot between the commit and the put, or it would put
 	// the rows' older versions back after this put.
@@ -188,7 +208,7 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 	if err := tx.Commit(); err != nil {
 		s.refreshMu.Unlock()
 		fail(fmt.Errorf("commit %d requests: %w", len(batch), err))
-		return
+		return nil
 	}
 
 	var entries []indexEntry
@@ -203,6 +223,7 @@ func (s *Store) commitBatch(batch []*pendingCreate) {
 	for i, p := range batch {
 		p.done <- results[i]
 	}
+	return nil
 }
 
 // createInSavepoint inserts one request inside a savepoint, and rolls back to it when the
