@@ -20,6 +20,11 @@ func (s *Store) ReserveMedia(ctx context.Context, m georeport.MediaReservation) 
 	if m.Name == "" {
 		return newError(georeport.Invalid, op, "the file name is empty")
 	}
+	// Reservations queue for the one writer connection, and each waits up to the busy
+	// timeout for a lock that another process holds. The deadline keeps the uploads of a
+	// burst from waiting for it one after another.
+	ctx, cancel := context.WithTimeout(ctx, busyTimeout)
+	defer cancel()
 	_, err := s.writer.ExecContext(ctx, `INSERT INTO media_reservations (name, url, reserved_at) VALUES (?, ?, ?)`,
 		m.Name, m.URL, m.Reserved.Unix())
 	if err != nil {

@@ -344,6 +344,45 @@ func TestQueuedCreatesFailTogether(t *testing.T) {
 	}
 }
 
+// TestQueuedReservationsFailTogether holds the write lock from another connection and
+// reserves media names at once, as the uploads of a burst of POSTs do. Each must fail within
+// about one busy timeout, not one after another.
+func TestQueuedReservationsFailTogether(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "open311.db")
+	s := openStore(t, path)
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatalf("BEGIN IMMEDIATE error = %v", err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	started := time.Now()
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			m := georeport.MediaReservation{Name: fmt.Sprintf("photo-%d.jpg", i), URL: "http://example.test/m", Reserved: time.Now()}
+			errs <- s.ReserveMedia(context.Background(), m)
+		}()
+	}
+	for range 4 {
+		if err := <-errs; georeport.KindOf(err) != georeport.Unavailable {
+			t.Errorf("ReserveMedia on a locked database error = %v, want kind unavailable", err)
+		}
+	}
+	if elapsed := time.Since(started); elapsed > 8*time.Second {
+		t.Errorf("the reservations took %v to fail, want about the busy timeout of 5 s", elapsed)
+	}
+}
+
 // crashEnv names the database file in which the child process of TestCreateSurvivesKill
 // creates requests.
 const crashEnv = "OPEN311_SQLITE_CRASH_DB"
