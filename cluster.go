@@ -24,9 +24,10 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 		fmt.Fprint(fs.Output(), "Usage: open311 cluster [flags]\n\n"+
 			"Rewrites the requests of a SQLite store in the order of their places, so that the\n"+
 			"requests near a place lie together in the file and circle and box lists read fewer\n"+
-			"pages of it. Run it after a large import or seed. While it runs, which takes about a\n"+
-			"minute at 1,000,000 requests, it holds the store's write lock: a server on the same\n"+
-			"file goes on serving reads, but its POSTs fail with 503 after 5 seconds.\n\n")
+			"pages of it. Run it after a large import or seed. It needs free space of about twice\n"+
+			"the file. While it runs, which takes one to two minutes at 1,000,000 requests, it\n"+
+			"holds the store's write lock: a server on the same file goes on serving reads, but\n"+
+			"its POSTs fail with 503 after 5 seconds.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := env.parseFlags(fs, args); err != nil {
@@ -49,13 +50,18 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 
-	version, hasRequests, err := sqlite.InspectFile(ctx, *db)
+	version, isStore, err := sqlite.InspectFile(ctx, *db)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a SQLite database that can be read: %v\n", *db, err)
 		return exitError{2}
 	}
-	if version == 0 || !hasRequests {
-		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a store of open311: it has no requests table; give a file that open311 serve, import or seed made\n", *db)
+	if !isStore {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a store of open311: it lacks the schema version, tables or columns of one; give a file that open311 serve, import or seed made\n", *db)
+		return exitError{2}
+	}
+	if version > sqlite.SchemaVersion {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s has schema version %d, newer than version %d of this build; use the open311 build that wrote it\n",
+			*db, version, sqlite.SchemaVersion)
 		return exitError{2}
 	}
 	if version < sqlite.SchemaVersion {
@@ -82,6 +88,14 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 		return exitError{1}
 	case err != nil:
 		return err
+	}
+	if result.WALError != nil {
+		size := "large"
+		if info, err := os.Stat(*db + "-wal"); err == nil {
+			size = formatBytes(uint64(info.Size()))
+		}
+		fmt.Fprintf(env.stderr, "open311 cluster: the store is clustered, but its WAL (%s) stays %s, because %v; it shrinks at a checkpoint that finds no readers, such as at the next cluster run or when the server on the file restarts\n",
+			*db+"-wal", size, result.WALError)
 	}
 	fmt.Fprintf(env.stdout, "%s: clustered %s by place (rows %s, search words %s, total %s)\n", *db,
 		plural(result.Requests, "request"), result.Copy.Round(time.Millisecond), result.Words.Round(time.Millisecond),

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/open311-to-go/open311/sqlite"
 )
 
 // runCluster runs open311 cluster with args and returns its output.
@@ -52,11 +54,21 @@ func TestClusterCommandBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	execSQL(t, foreign, "CREATE TABLE photos (name TEXT)")
+	// Another program's file with a table named requests and a schema version.
+	lookalike := filepath.Join(dir, "lookalike.db")
+	execSQL(t, lookalike, "CREATE TABLE requests (id INTEGER PRIMARY KEY, body TEXT); PRAGMA user_version = 2")
+	newer := filepath.Join(dir, "newer.db")
+	if _, _, err := runSeed(t, "-db", newer, "-n", "1"); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, newer, "PRAGMA user_version = 99")
 	for path, want := range map[string]string{
 		"":          "-db is empty",
 		empty:       "is not a store of open311",
 		notDatabase: "is not a SQLite database",
 		foreign:     "is not a store of open311",
+		lookalike:   "is not a store of open311",
+		newer:       "has schema version 99, newer than version",
 	} {
 		_, stderr, err := runCluster(t, "-db", path)
 		if exit, ok := err.(exitError); !ok || exit.code != 2 {
@@ -68,6 +80,12 @@ func TestClusterCommandBadInput(t *testing.T) {
 	}
 	if info, err := os.Stat(empty); err != nil || info.Size() != 0 {
 		t.Errorf("cluster changed the empty file: %v, %v", info, err)
+	}
+	if version, _, err := sqlite.InspectFile(context.Background(), lookalike); err != nil || version != 2 {
+		t.Errorf("cluster changed the schema version of another program's file to %d (%v)", version, err)
+	}
+	if _, err := os.Stat(lookalike + "-wal"); err == nil {
+		t.Errorf("cluster switched another program's file to WAL mode")
 	}
 
 	db := filepath.Join(dir, "small.db")

@@ -20,6 +20,9 @@ type ClusterResult struct {
 	Copy     time.Duration // copying the rows in place order
 	Words    time.Duration // writing the search words again
 	Total    time.Duration
+	// WALError is the error of truncating the WAL after the commit, nil when the WAL, which
+	// took the whole table, was truncated.
+	WALError error
 }
 
 // Cluster rewrites the requests table so that requests whose places lie near each other lie
@@ -68,6 +71,17 @@ func (s *Store) Cluster(ctx context.Context, progress func(step string)) (Cluste
 	if err != nil {
 		return result, translate(op, fmt.Errorf("begin: %w", err))
 	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// A run that failed or was interrupted may have spilled pages of its transaction to
+		// the WAL, which the rollback, deferred after this, leaves at that size.
+		if err := s.truncateWAL(context.Background(), conn, walWait/3); err != nil {
+			s.logger.Warn("truncating the WAL after a failed cluster run failed", "path", s.path, "err", err)
+		}
+	}()
 	defer tx.Rollback()
 
 	var create string
@@ -142,13 +156,12 @@ func (s *Store) Cluster(ctx context.Context, progress func(step string)) (Cluste
 	if err := tx.Commit(); err != nil {
 		return result, translate(op, fmt.Errorf("commit: %w", err))
 	}
+	committed = true
 	// The transaction wrote the whole table to the WAL, and a checkpoint now moves it into
 	// the file and truncates the WAL. It cannot finish while a reader uses the WAL, such as
 	// a server that loads its index again after this run, so it is tried for a while.
 	progress("moving the new table from the WAL into the file")
-	if err := s.truncateWAL(ctx, conn, walWait); err != nil {
-		s.logger.Warn("the WAL stays large until a later write after a checkpoint; "+err.Error(), "path", s.path)
-	}
+	result.WALError = s.truncateWAL(ctx, conn, walWait)
 	if s.current().index != nil {
 		if err := s.refresh(ctx); err != nil {
 			return result, translate(op, fmt.Errorf("load the request index: %w", err))

@@ -204,9 +204,9 @@ func migrateStep(ctx context.Context, db *sql.DB, from int) error {
 const SchemaVersion = schemaVersion
 
 // InspectFile reads the schema version of the SQLite database at path, and whether it has
-// the requests table of a store, without changing the file. It returns an error when the
-// file cannot be opened or is not a SQLite database.
-func InspectFile(ctx context.Context, path string) (version int, hasRequests bool, err error) {
+// the tables and columns of a store of this package, without changing the file. It returns
+// an error when the file cannot be opened or is not a SQLite database.
+func InspectFile(ctx context.Context, path string) (version int, isStore bool, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return 0, false, err
@@ -220,10 +220,13 @@ func InspectFile(ctx context.Context, path string) (version int, hasRequests boo
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return 0, false, err
 	}
-	var tables int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'requests'`).Scan(&tables)
+	// Every schema version has these tables, and requests has these columns.
+	var found int
+	err = db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('requests', 'api_keys', 'catalog')) +
+		(SELECT count(*) FROM pragma_table_info('requests') WHERE name IN ('service_request_id', 'token', 'detailed_status_list', 'hidden'))`).Scan(&found)
 	if err != nil {
 		return 0, false, err
 	}
-	return version, tables > 0, nil
+	return version, version >= 1 && found == 7, nil
 }

@@ -358,7 +358,9 @@ func (s *Store) closeAll() error {
 			}
 		}
 		if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {
-			s.logger.Warn("sqlite optimize failed", "path", s.path, "err", err)
+			// The statistics only guide query plans, and the next close updates them, so a
+			// store locked by another writer at close is no cause for a warning.
+			s.logger.Info("sqlite optimize failed", "path", s.path, "err", err)
 		}
 		cancel()
 	}
