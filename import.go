@@ -84,6 +84,13 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		total += imported
 		if err != nil {
 			fmt.Fprintln(env.stderr, "open311 import:", err)
+			if georeport.KindOf(err) == georeport.Unavailable {
+				fmt.Fprintf(env.stderr, "open311 import: %s: the store stayed locked by another writer, such as open311 cluster; import the file again when it has ended", path)
+				if imported > 0 {
+					fmt.Fprintf(env.stderr, ", which replaces the %s imported before the lock", plural(imported, "request"))
+				}
+				fmt.Fprintln(env.stderr)
+			}
 			failed = true
 			continue
 		}
@@ -172,7 +179,7 @@ func suggestCluster(env environment, db string, requests int, command string) {
 	if requests < clusterHintRequests || !isSQLiteFile(db) {
 		return
 	}
-	fmt.Fprintf(env.stderr, "%s: open311 cluster -db %s stores the requests in the order of their places, which makes circle and box lists of a large store faster\n",
+	fmt.Fprintf(env.stderr, "%s: run open311 cluster -db %s to store the requests in the order of their places, which makes circle and box lists of a large store faster\n",
 		command, db)
 }
 

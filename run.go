@@ -39,8 +39,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return clusterCommand(ctx, env, rest)
 	case "help":
 		if len(rest) > 0 && rest[0] != "help" {
-			// open311 help CMD prints the flags of CMD, as CMD -h does.
-			return run(ctx, []string{args[0], rest[0], "-h"}, getenv, stdout, stderr)
+			// open311 help CMD prints the flags of CMD, as CMD -h does, but to stdout like
+			// open311 help.
+			return run(ctx, []string{args[0], rest[0], "-h"}, getenv, stdout, stdout)
 		}
 		fmt.Fprint(stdout, usage)
 		return nil
