@@ -37,36 +37,8 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 		fmt.Fprintf(env.stderr, "open311 cluster: unexpected argument %q; flags come before arguments\n", fs.Arg(0))
 		return exitError{2}
 	}
-	if *db == "" {
-		fmt.Fprintf(env.stderr, "open311 cluster: -db is empty; give the file of a store\n")
-		return exitError{2}
-	}
-	if !isSQLiteFile(*db) {
-		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a SQLite file; cluster rewrites the file of the embedded store\n", redactURI(*db))
-		return exitError{2}
-	}
-	if err := checkClusterFile(*db); err != nil {
-		fmt.Fprintf(env.stderr, "open311 cluster: %v\n", err)
-		return exitError{2}
-	}
-
-	version, isStore, err := sqlite.InspectFile(ctx, *db)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a SQLite database that can be read: %v\n", *db, err)
-		return exitError{2}
-	}
-	if !isStore {
-		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a store of open311: it lacks the schema version, tables or columns of one; give a file that open311 serve, import or seed made\n", *db)
-		return exitError{2}
-	}
-	if version > sqlite.SchemaVersion {
-		fmt.Fprintf(env.stderr, "open311 cluster: -db %s has schema version %d, newer than version %d of this build; use the open311 build that wrote it\n",
-			*db, version, sqlite.SchemaVersion)
-		return exitError{2}
-	}
-	if version < sqlite.SchemaVersion {
-		fmt.Fprintf(env.stderr, "open311 cluster: upgrading the store's schema from version %d to %d; open311 builds older than this one cannot open it afterwards\n",
-			version, sqlite.SchemaVersion)
+	if err := checkClusterTarget(ctx, env, *db); err != nil {
+		return err
 	}
 
 	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -100,6 +72,44 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 	fmt.Fprintf(env.stdout, "%s: clustered %s by place (rows %s, search words %s, total %s)\n", *db,
 		plural(result.Requests, "request"), result.Copy.Round(time.Millisecond), result.Words.Round(time.Millisecond),
 		result.Total.Round(time.Millisecond))
+	return nil
+}
+
+// checkClusterTarget prints why db cannot be clustered and returns exitError 2: an empty or
+// non-SQLite -db, a missing file or too little room (checkClusterFile), a file that is not
+// a store, or a store of a newer schema. It prints that an older schema will be upgraded.
+func checkClusterTarget(ctx context.Context, env environment, db string) error {
+	if db == "" {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db is empty; give the file of a store\n")
+		return exitError{2}
+	}
+	if !isSQLiteFile(db) {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a SQLite file; cluster rewrites the file of the embedded store\n", redactURI(db))
+		return exitError{2}
+	}
+	if err := checkClusterFile(db); err != nil {
+		fmt.Fprintf(env.stderr, "open311 cluster: %v\n", err)
+		return exitError{2}
+	}
+
+	version, isStore, err := sqlite.InspectFile(ctx, db)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a SQLite database that can be read: %v\n", db, err)
+		return exitError{2}
+	}
+	if !isStore {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s is not a store of open311: it lacks the schema version, tables or columns of one; give a file that open311 serve, import or seed made\n", db)
+		return exitError{2}
+	}
+	if version > sqlite.SchemaVersion {
+		fmt.Fprintf(env.stderr, "open311 cluster: -db %s has schema version %d, newer than version %d of this build; use the open311 build that wrote it\n",
+			db, version, sqlite.SchemaVersion)
+		return exitError{2}
+	}
+	if version < sqlite.SchemaVersion {
+		fmt.Fprintf(env.stderr, "open311 cluster: upgrading the store's schema from version %d to %d; open311 builds older than this one cannot open it afterwards\n",
+			version, sqlite.SchemaVersion)
+	}
 	return nil
 }
 

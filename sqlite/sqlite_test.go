@@ -274,29 +274,37 @@ func TestErrorOps(t *testing.T) {
 	}
 }
 
-func TestLockedDatabaseIsUnavailable(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "open311.db")
-	s := openStore(t, path)
-
-	// A second connection, as another process would, holds the write lock until the end.
+// holdWriteLock takes the write lock of the database at path on a second connection, as
+// another process would, and keeps it until the test ends.
+func holdWriteLock(t *testing.T, path string) {
+	t.Helper()
 	other, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer other.Close()
 	conn, err := other.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
 	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 		t.Fatalf("BEGIN IMMEDIATE error = %v", err)
 	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	t.Cleanup(func() {
+		conn.ExecContext(context.Background(), "ROLLBACK")
+		conn.Close()
+		other.Close()
+	})
+}
+
+func TestLockedDatabaseIsUnavailable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "open311.db")
+	s := openStore(t, path)
+
+	holdWriteLock(t, path)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	err = s.CreateRequest(ctx, &georeport.Request{ID: "sr-1"})
+	err := s.CreateRequest(ctx, &georeport.Request{ID: "sr-1"})
 	if georeport.KindOf(err) != georeport.Unavailable {
 		t.Errorf("CreateRequest on a locked database error = %v, want kind unavailable", err)
 	}
@@ -308,20 +316,7 @@ func TestLockedDatabaseIsUnavailable(t *testing.T) {
 func TestQueuedCreatesFailTogether(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "open311.db")
 	s := openStore(t, path)
-	other, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conn, err := other.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatalf("BEGIN IMMEDIATE error = %v", err)
-	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	holdWriteLock(t, path)
 
 	started := time.Now()
 	errs := make(chan error, 7)
@@ -350,20 +345,7 @@ func TestQueuedCreatesFailTogether(t *testing.T) {
 func TestQueuedReservationsFailTogether(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "open311.db")
 	s := openStore(t, path)
-	other, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conn, err := other.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatalf("BEGIN IMMEDIATE error = %v", err)
-	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	holdWriteLock(t, path)
 
 	started := time.Now()
 	errs := make(chan error, 4)

@@ -144,10 +144,10 @@ func (s *Store) commitLoop() {
 	}
 }
 
-// failQueued sends err to every create waiting in the queue. When a batch could not begin
-// because another process holds the lock past the busy timeout, such as an open311 cluster
-// run, each batch queued behind it would wait that timeout again, and a burst of POSTs would
-// get its 503s after 10 s or more instead of 5.
+// failQueued sends err to every create waiting in the queue. It runs when a batch could not
+// begin because another process, such as an open311 cluster run, held the lock past the busy
+// timeout. Each batch queued behind it would wait that timeout again, so a burst of POSTs got
+// its 503s after 10 s or more instead of 5.
 func (s *Store) failQueued(err error) {
 	for {
 		select {
