@@ -56,6 +56,7 @@ type config struct {
 	paced       bool
 	reuse       bool
 	cluster     bool
+	addr        string
 }
 
 func main() {
@@ -74,6 +75,10 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
+		return err
+	}
+	// A taken -addr fails now rather than after minutes of building and seeding.
+	if _, err := (&loadTest{cfg: cfg}).address(); err != nil {
 		return err
 	}
 	logf := func(format string, a ...any) {
@@ -152,6 +157,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.logLevel, "log-level", "warn", "-log-level of the server; info logs every request")
 	fs.BoolVar(&cfg.reuse, "reuse", false, "use the stores that an earlier run with -keep and the same -dir and -seed left, instead of seeding new ones")
 	fs.BoolVar(&cfg.cluster, "cluster", true, "run open311 cluster on each seeded store, which stores its requests in the order of their places")
+	fs.StringVar(&cfg.addr, "addr", "", "loopback `address` such as 127.0.0.1:8311 that the server under test and then the baseline listen on (default: a port that the kernel picks)")
 	fs.BoolVar(&cfg.paced, "paced", true, "after wrk, also send the scenarios with latency targets at a fixed rate (open loop) and report their latency")
 	if err := fs.Parse(args[1:]); err != nil {
 		return config{}, err
@@ -184,6 +190,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.connections < cfg.threads || cfg.threads < 1 {
 		return config{}, fmt.Errorf("-connections %d and -threads %d are not valid; use at least one thread and at least one connection per thread", cfg.connections, cfg.threads)
+	}
+	if cfg.addr != "" {
+		if err := checkLoopback(cfg.addr); err != nil {
+			return config{}, err
+		}
 	}
 	if *only != "" {
 		cfg.only = map[string]bool{}
@@ -342,7 +353,7 @@ func (lt *loadTest) serveSize(ctx context.Context, result sizeResult, db string,
 	}
 	data := newScriptData(ids, apiKey, now, rand.New(rand.NewPCG(lt.cfg.seed, 2)))
 
-	addr, err := freeAddress()
+	addr, err := lt.address()
 	if err != nil {
 		return result, err
 	}
@@ -607,13 +618,40 @@ func logEnds(path string, n int) string {
 	return strings.Join(lines[:n], "\n") + "\n…\n" + strings.Join(lines[len(lines)-n:], "\n")
 }
 
-// freeAddress returns a loopback address with a port that is free now.
-func freeAddress() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// checkLoopback reports whether addr is a host and port on a loopback interface, as the
+// load must not leave the machine.
+func checkLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
+		return fmt.Errorf("-addr %q is not a host and port; use a loopback address such as 127.0.0.1:8311 or [::1]:8311", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("-addr %q: port %q is not a number from 1 to 65535", addr, port)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-addr %q: %q is not a loopback address; use 127.0.0.1, [::1] or localhost", addr, host)
+	}
+	return nil
+}
+
+// address returns the -addr flag once it checked that the port is free, or else a loopback
+// address with a port that the kernel picked and that is free now.
+func (lt *loadTest) address() (string, error) {
+	addr := lt.cfg.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		if lt.cfg.addr != "" {
+			return "", fmt.Errorf("-addr %s is not free: %w; stop what listens there or pick another port", lt.cfg.addr, err)
+		}
 		return "", err
 	}
 	defer l.Close()
+	if lt.cfg.addr != "" {
+		return lt.cfg.addr, nil
+	}
 	return l.Addr().String(), nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -100,6 +101,10 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"threads above connections", []string{"-threads", "4", "-connections", "2"}, "-connections 2"},
 		{"unknown scenario", []string{"-scenarios", "radius,nearest"}, `unknown scenario "nearest"`},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
+		{"address without port", []string{"-addr", "127.0.0.1"}, "not a host and port"},
+		{"port out of range", []string{"-addr", "127.0.0.1:70000"}, "from 1 to 65535"},
+		{"address not loopback", []string{"-addr", "192.0.2.1:8311"}, "not a loopback address"},
+		{"host name", []string{"-addr", "example.org:8311"}, "not a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +113,12 @@ func TestParseFlagsRejects(t *testing.T) {
 				t.Errorf("parseFlags(%q) = %v, want an error with %q", tt.args, err, tt.wantErr)
 			}
 		})
+	}
+
+	for _, addr := range []string{"127.0.0.1:8311", "[::1]:8311", "localhost:8311"} {
+		if _, err := parseFlags([]string{"loadtest", "-addr", addr}, io.Discard); err != nil {
+			t.Errorf("parseFlags(-addr %s) = %v, want no error", addr, err)
+		}
 	}
 
 	cfg, err := parseFlags([]string{"loadtest", "-sizes", "10_000, 20000", "-scenarios", "radius,import"}, io.Discard)
@@ -162,5 +173,25 @@ func TestWriteScript(t *testing.T) {
 	}
 	if !strings.Contains(data.postForms[0], "api_key=key123") {
 		t.Errorf("POST form %q has no api_key", data.postForms[0])
+	}
+}
+
+// TestAddressTaken checks that an -addr whose port is in use is refused with the address in
+// the message, and that without -addr the port that the kernel picks is on 127.0.0.1.
+func TestAddressTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	lt := &loadTest{cfg: config{addr: l.Addr().String()}}
+	if _, err := lt.address(); err == nil || !strings.Contains(err.Error(), "is not free") {
+		t.Errorf("address() with %s taken = %v, want an error that it is not free", l.Addr(), err)
+	}
+
+	lt.cfg.addr = ""
+	addr, err := lt.address()
+	if err != nil || !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Errorf("address() = %q, %v; want a free port on 127.0.0.1", addr, err)
 	}
 }
