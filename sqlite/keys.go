@@ -21,7 +21,11 @@ func (s *Store) Catalog(ctx context.Context) ([]byte, error) {
 	const op = "sqlite: catalog"
 
 	var data []byte
+	if err := s.beginRead(ctx); err != nil {
+		return nil, translate(op, fmt.Errorf("read catalog: %w", err))
+	}
 	err := s.readers.QueryRowContext(ctx, `SELECT data FROM catalog WHERE id = 1`).Scan(&data)
+	s.endRead()
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, newError(georeport.NotFound, op, "no catalog is saved")
 	}
@@ -79,7 +83,11 @@ func (s *Store) CreateKey(ctx context.Context, k *georeport.Key) error {
 func (s *Store) KeyByHash(ctx context.Context, hash string) (*georeport.Key, error) {
 	const op = "sqlite: key by hash"
 
+	if err := s.beginRead(ctx); err != nil {
+		return nil, translate(op, fmt.Errorf("read key: %w", err))
+	}
 	k, err := scanKey(s.selectKey.QueryRowContext(ctx, hash))
+	s.endRead()
 	if errors.Is(err, sql.ErrNoRows) {
 		// The hash identifies a secret, so the message leaves it out.
 		return nil, newError(georeport.NotFound, op, "no key has the hash")
@@ -97,6 +105,10 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (*georeport.Key, err
 func (s *Store) Keys(ctx context.Context) ([]georeport.Key, error) {
 	const op = "sqlite: keys"
 
+	if err := s.beginRead(ctx); err != nil {
+		return nil, translate(op, fmt.Errorf("select keys: %w", err))
+	}
+	defer s.endRead()
 	rows, err := s.readers.QueryContext(ctx, `SELECT name, role, hash, active, created_at FROM api_keys ORDER BY name`)
 	if err != nil {
 		return nil, translate(op, fmt.Errorf("select keys: %w", err))

