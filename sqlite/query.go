@@ -412,11 +412,11 @@ func (c *statementCache) closeAll(report func(error)) {
 	c.stmts = nil
 }
 
-// selectByRowIDsSQL reads the requests whose row ids a JSON array lists, and
-// selectStandardByRowIDsSQL their standard fields.
+// selectSeparatedByRowIDsSQL reads the requests whose row ids a JSON array lists, and
+// selectSeparatedStandardByRowIDsSQL their standard fields.
 var (
-	selectByRowIDsSQL         = selectByRowIDs(packedColumns)
-	selectStandardByRowIDsSQL = selectByRowIDs(packedStandardColumns)
+	selectSeparatedByRowIDsSQL         = selectByRowIDs(separatedColumns)
+	selectSeparatedStandardByRowIDsSQL = selectByRowIDs(separatedStandardColumns)
 )
 
 // selectByIDsSQL and selectStandardByIDsSQL read requests by the service_request_ids of a
@@ -587,11 +587,13 @@ func (s *Store) readMoved(ctx context.Context, standard bool, view *storeView, r
 }
 
 // readRows reads the requests whose row ids the JSON array list names into byRowID, only
-// their standard fields when standard is set.
+// their standard fields when standard is set. It reads separatedColumns, so it leaves out
+// a row whose text holds the separator. Its callers read the rows left out once more by
+// service_request_id, with packedColumns.
 func (s *Store) readRows(ctx context.Context, list string, standard bool, byRowID map[int64]*georeport.Request) error {
-	query := selectByRowIDsSQL
+	query := selectSeparatedByRowIDsSQL
 	if standard {
-		query = selectStandardByRowIDsSQL
+		query = selectSeparatedStandardByRowIDsSQL
 	}
 	if err := s.beginRead(ctx); err != nil {
 		return fmt.Errorf("select page: %w", err)
@@ -604,7 +606,10 @@ func (s *Store) readRows(ctx context.Context, list string, standard bool, byRowI
 	defer rows.Close()
 	for rows.Next() {
 		var rowID int64
-		r, err := scanPacked(rows, &rowID)
+		r, err := scanSeparated(rows, &rowID)
+		if errors.Is(err, errSeparator) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("read request: %w", err)
 		}
