@@ -604,9 +604,9 @@ func (s *Store) readRows(ctx context.Context, list string, standard bool, byRowI
 		return fmt.Errorf("select page: %w", err)
 	}
 	defer rows.Close()
+	reader := newSeparatedReader()
 	for rows.Next() {
-		var rowID int64
-		r, err := scanSeparated(rows, &rowID)
+		r, rowID, err := reader.read(rows)
 		if errors.Is(err, errSeparator) {
 			continue
 		}

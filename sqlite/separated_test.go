@@ -55,9 +55,9 @@ func TestSeparatedReadsAsPacked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := scanSeparated(s.readers.QueryRowContext(ctx, "SELECT "+separated+query, id))
+			got, _, err := newSeparatedReader().read(s.readers.QueryRowContext(ctx, "SELECT "+separated+", id"+query, id))
 			if err != nil {
-				t.Fatalf("scanSeparated of %s (standard %v) error = %v", id, standard, err)
+				t.Fatalf("separatedReader of %s (standard %v) error = %v", id, standard, err)
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s (standard %v) through separatedColumns differs (-packed +separated):\n%s", id, standard, diff)
