@@ -66,10 +66,35 @@ func (e *requestEncoder) appendJSONList(b []byte, rs []*georeport.Request, dista
 // appendList appends the requests as a whole list document in the format.
 func (e *requestEncoder) appendList(b []byte, f Format, rs []*georeport.Request, distances []float64) []byte {
 	b = appendListHead(b, f)
-	for i := range rs {
-		b = e.appendListItem(b, f, i, rs[i], distanceAt(distances, i))
+	if e.items == nil || distances != nil {
+		for i := range rs {
+			b = e.appendListItem(b, f, i, rs[i], distanceAt(distances, i))
+		}
+		return appendListTail(b, f)
+	}
+
+	// Look the page's items up, then encode what the cache did not have.
+	variant := e.variant(f)
+	items := make([][]byte, len(rs))
+	e.items.getAll(variant, rs, items)
+	for i, r := range rs {
+		if i > 0 && f != XML {
+			b = append(b, ',')
+		}
+		if items[i] != nil {
+			b = append(b, items[i]...)
+			continue
+		}
+		start := len(b)
+		b = e.appendItem(b, f, r, math.NaN())
+		e.items.put(itemKey{request: r, itemVariant: variant}, b[start:])
 	}
 	return appendListTail(b, f)
+}
+
+// variant returns what an item's encoding in the format depends on besides its request.
+func (e *requestEncoder) variant(f Format) itemVariant {
+	return itemVariant{format: f, extensions: e.extensions, lang: e.lang}
 }
 
 // appendListHead, appendListItem and appendListTail write a list document in parts, so that
@@ -92,7 +117,7 @@ func (e *requestEncoder) appendListItem(b []byte, f Format, n int, r *georeport.
 	if e.items == nil || !math.IsNaN(distance) {
 		return e.appendItem(b, f, r, distance)
 	}
-	key := itemKey{request: r, format: f, extensions: e.extensions, lang: e.lang}
+	key := itemKey{request: r, itemVariant: e.variant(f)}
 	if item, ok := e.items.get(key); ok {
 		return append(b, item...)
 	}

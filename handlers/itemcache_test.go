@@ -11,7 +11,7 @@ import (
 func TestItemCacheAdmitsRequestsSeenTwice(t *testing.T) {
 	c := newItemCache(1 << 20)
 	r := &georeport.Request{ID: "a"}
-	key := itemKey{request: r, format: JSON, lang: "fi"}
+	key := itemKey{request: r, itemVariant: itemVariant{format: JSON, lang: "fi"}}
 	c.put(key, []byte(`{"a":1}`))
 	if _, ok := c.get(key); ok {
 		t.Fatal("an item encoded once is cached")
@@ -23,18 +23,28 @@ func TestItemCacheAdmitsRequestsSeenTwice(t *testing.T) {
 		t.Fatalf("an item encoded twice: get = %q, %v", got, ok)
 	}
 	for _, other := range []itemKey{
-		{request: r, format: XML, lang: "fi"},
-		{request: r, format: JSON, lang: "sv"},
-		{request: r, format: JSON, lang: "fi", extensions: true},
-		{request: &georeport.Request{ID: "a"}, format: JSON, lang: "fi"},
+		{request: r, itemVariant: itemVariant{format: XML, lang: "fi"}},
+		{request: r, itemVariant: itemVariant{format: JSON, lang: "sv"}},
+		{request: r, itemVariant: itemVariant{format: JSON, lang: "fi", extensions: true}},
+		{request: &georeport.Request{ID: "a"}, itemVariant: itemVariant{format: JSON, lang: "fi"}},
 	} {
 		if _, ok := c.get(other); ok {
 			t.Errorf("get(%+v) finds the item of another key", other)
 		}
 	}
 
+	items := make([][]byte, 2)
+	c.getAll(key.itemVariant, []*georeport.Request{r, {ID: "b"}}, items)
+	if string(items[0]) != `{"a":1}` || items[1] != nil {
+		t.Errorf("getAll of the cached request and another = %q, want the item and nil", items)
+	}
+	c.getAll(itemVariant{format: JSON, lang: "sv"}, []*georeport.Request{r}, items[:1])
+	if items[0] != nil {
+		t.Errorf("getAll in another language = %q, want nil", items[0])
+	}
+
 	for range 20_000 {
-		k := itemKey{request: &georeport.Request{}, format: JSON}
+		k := itemKey{request: &georeport.Request{}, itemVariant: itemVariant{format: JSON}}
 		c.put(k, make([]byte, 1000))
 		c.put(k, make([]byte, 1000))
 	}
@@ -77,7 +87,7 @@ func TestListsShowChangedRequests(t *testing.T) {
 
 	// A list without extensions may have used two copies of the request: one with only the
 	// standard fields, and later one with every field that the extensions target read.
-	if n := len(ts.items.entries); n < len(targets) {
+	if n := ts.items.count(); n < len(targets) {
 		t.Fatalf("the item cache holds %d items, want at least one per target, %d", n, len(targets))
 	}
 

@@ -245,3 +245,52 @@ func TestCacheAdmitsFewRowsReadOnce(t *testing.T) {
 		t.Errorf("%d of %d rows read once entered the cache, want at most %d", n, rows, rows/16)
 	}
 }
+
+// TestCacheKeepsOneCopyOfARow checks which copy of a row the cache keeps: a copy with every
+// field stays when one with the standard fields comes, replaces one, and a newer version
+// replaces either. Each copy is put twice, because the cache admits a row on its second read.
+func TestCacheKeepsOneCopyOfARow(t *testing.T) {
+	c := newRequestCache(1 << 20)
+	whole := &georeport.Request{ID: "whole"}
+	standard := &georeport.Request{ID: "standard"}
+	newer := &georeport.Request{ID: "newer"}
+	putTwice := func(key cacheKey, r *georeport.Request) {
+		c.put(key, r)
+		c.put(key, r)
+	}
+	find := func(version uint32, standard bool) string {
+		found := make([]*georeport.Request, 1)
+		c.findAll([]int64{7}, []uint32{version}, standard, found)
+		if found[0] == nil {
+			return "none"
+		}
+		return found[0].ID
+	}
+
+	putTwice(cacheKey{rowID: 7, version: 1, standard: true}, standard)
+	if got := find(1, true); got != "standard" {
+		t.Errorf("standard list after a standard copy = %s, want standard", got)
+	}
+	if got := find(1, false); got != "none" {
+		t.Errorf("whole list after a standard copy = %s, want none", got)
+	}
+
+	putTwice(cacheKey{rowID: 7, version: 1}, whole)
+	putTwice(cacheKey{rowID: 7, version: 1, standard: true}, standard)
+	for _, standard := range []bool{false, true} {
+		if got := find(1, standard); got != "whole" {
+			t.Errorf("list (standard %v) after a whole copy = %s, want whole", standard, got)
+		}
+	}
+
+	putTwice(cacheKey{rowID: 7, version: 2, standard: true}, newer)
+	if got := find(1, true); got != "none" {
+		t.Errorf("version 1 after version 2 came = %s, want none", got)
+	}
+	if got := find(2, true); got != "newer" {
+		t.Errorf("version 2 = %s, want newer", got)
+	}
+	if len(c.entries) != 1 || c.size != requestSize(newer) {
+		t.Errorf("the cache holds %d entries of %d bytes, want 1 of %d", len(c.entries), c.size, requestSize(newer))
+	}
+}

@@ -480,10 +480,10 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, view *storeVi
 
 	// Take what the cache has, and read the rest from SQLite in one statement.
 	requests := make([]*georeport.Request, len(found.rowIDs))
+	view.cache.findAll(found.rowIDs, found.versions, q.StandardFields, requests)
 	var list []byte
 	for i, id := range found.rowIDs {
-		if r, ok := view.cache.find(id, found.versions[i], q.StandardFields); ok {
-			requests[i] = r
+		if requests[i] != nil {
 			continue
 		}
 		if list == nil {
