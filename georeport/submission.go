@@ -140,7 +140,11 @@ func checkTextValue(ps *Problems, name, value string) {
 		return
 	}
 	for _, r := range value {
-		if r != '\t' && r != '\n' && r != '\r' && (unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF) {
+		switch {
+		case r == 0xFFFE || r == 0xFFFF:
+			ps.Add(Invalid, locale.MsgNoncharacter, name, r)
+			return
+		case r != '\t' && r != '\n' && r != '\r' && unicode.IsControl(r):
 			ps.Add(Invalid, locale.MsgControlCharacter, name, r)
 			return
 		}

@@ -103,6 +103,7 @@ func TestCreateRejects(t *testing.T) {
 		{"media url too long", withField(validForm(), "media_url", "https://m.example.org/"+strings.Repeat("a", 2048)), 400, []string{"media_url", "2048"}},
 		{"address too long", withField(validForm(), "address_string", strings.Repeat("A", 100_000)), 400, []string{"address_string"}},
 		{"control character", withField(validForm(), "description", "a\x01b"), 400, []string{"description", "U+0001"}},
+		{"noncharacter", withField(validForm(), "description", "a\uFFFEb"), 400, []string{"description", "noncharacter U+FFFE"}},
 		{"invalid UTF-8", withField(validForm(), "description", "\xff\xfe"), 400, []string{"description", "UTF-8"}},
 		{"unknown jurisdiction", withField(validForm(), "jurisdiction_id", "elsewhere"), 404, []string{"elsewhere"}},
 		{"403 wins over 400", withField(validForm(), "api_key", "nope", "lat", "95"), 403, []string{"api_key"}},

@@ -29,10 +29,14 @@ func (c *checker) require(field string, present bool) {
 	}
 }
 
-// text returns a text field after checking it for control characters.
+// text returns a text field after checking it for control characters and noncharacters.
 func (c *checker) text(field, value string) string {
 	if r, ok := controlCharacter(value); ok {
-		c.add("%s contains the control character %U, which XML cannot carry", field, r)
+		if r == 0xFFFE || r == 0xFFFF {
+			c.add("%s contains the noncharacter %U, which no text may hold", field, r)
+		} else {
+			c.add("%s contains the control character %U; only tab, line feed and carriage return are allowed", field, r)
+		}
 	}
 	return value
 }

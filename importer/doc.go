@@ -70,7 +70,8 @@
 //   - a lat without a long, or the reverse;
 //   - a coordinate that is not a finite number or is out of range;
 //   - a value of the wrong JSON type;
-//   - text with a control character that XML cannot carry.
+//   - text with a control character other than tab, line feed and carriage return, or with
+//     the noncharacter U+FFFE or U+FFFF.
 //
 // A service list entry is bad when it has no service_code or service_name, a type other than
 // realtime, batch or blackbox, or a metadata value other than true or false.

@@ -166,13 +166,13 @@ var (
 	}
 	// parameter, length, maximum
 	MsgTooLong = Message{
-		en: "%[1]s is too long, with a length of %[2]d where at most %[3]d is allowed",
+		en: "%[1]s is %[2]d characters long; at most %[3]d are allowed",
 		fi: "%[1]s on %[2]d merkkiä pitkä; enintään %[3]d on sallittu",
 		sv: "%[1]s är %[2]d tecken långt; högst %[3]d är tillåtna",
 	}
 	// parameter, length, minimum
 	MsgTooShort = Message{
-		en: "%[1]s is too short, with a length of %[2]d where at least %[3]d is required",
+		en: "%[1]s is %[2]d characters long; at least %[3]d are required",
 		fi: "%[1]s on %[2]d merkkiä pitkä; vähintään %[3]d vaaditaan",
 		sv: "%[1]s är %[2]d tecken långt; minst %[3]d krävs",
 	}
@@ -197,8 +197,14 @@ var (
 	// parameter, character
 	MsgControlCharacter = Message{
 		en: "%[1]s contains the control character %[2]U; only tab, line feed and carriage return are allowed",
-		fi: "%[1]s sisältää ohjausmerkin %[2]U; vain sarkain, rivinvaihto ja rivinalku ovat sallittuja",
+		fi: "%[1]s sisältää ohjausmerkin %[2]U; vain sarkain, rivinvaihto ja rivinpalautus ovat sallittuja",
 		sv: "%[1]s innehåller styrtecknet %[2]U; endast tabb, radmatning och vagnretur är tillåtna",
+	}
+	// parameter, character
+	MsgNoncharacter = Message{
+		en: "%[1]s contains the noncharacter %[2]U, which no text may hold",
+		fi: "%[1]s sisältää ei-merkin %[2]U, jota mikään teksti ei saa sisältää",
+		sv: "%[1]s innehåller icke-tecknet %[2]U, som ingen text får innehålla",
 	}
 	// (none)
 	MsgAPIKeyMissing = Message{
