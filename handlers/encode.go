@@ -16,9 +16,9 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 const hexDigits = "0123456789abcdef"
 
 // jsonPlain marks the bytes that appendJSONString copies as they are: the ASCII characters
-// that need no escape. appendJSONString skips 8 of them at a time with lookBytes, which
+// that need no escape. appendJSONString skips 8 of them at a time with specialBytes, which
 // tests the same set, and looks the rest up one by one. On a Finnish description of 180
-// bytes that took 63 ns against 106 ns for the lookups alone.
+// bytes, that took 63 ns against 106 ns for the lookups alone.
 var jsonPlain = func() (plain [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		plain[c] = c != '"' && c != '\\'
@@ -32,11 +32,12 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Skip 8 plain bytes at a time, up to the first byte that needs a look.
+		// Skip 8 plain bytes at a time, up to the first byte that needs an escape or a UTF-8
+		// check.
 		for i+8 <= len(s) {
-			look := lookBytes(load64(s, i))
-			if look != 0 {
-				i += bits.TrailingZeros64(look) / 8
+			special := specialBytes(load64(s, i))
+			if special != 0 {
+				i += bits.TrailingZeros64(special) / 8
 				break
 			}
 			i += 8
@@ -102,10 +103,10 @@ func load64(s string, i int) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// lookBytes returns the high bit of each of the 8 bytes in w that jsonPlain does not mark:
-// bytes of 0x80 or more, control characters below 0x20, quotes and backslashes. A borrow
-// can set the bit of a byte above a match too, so only the lowest bit set is exact.
-func lookBytes(w uint64) uint64 {
+// specialBytes returns the high bit of each of the 8 bytes in w that jsonPlain does not
+// mark: bytes of 0x80 or more, control characters below 0x20, quotes and backslashes. A
+// borrow can also set the bit of a byte above a match, so only the lowest bit set is exact.
+func specialBytes(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote := w ^ (ones * '"')
 	backslash := w ^ (ones * '\\')

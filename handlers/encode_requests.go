@@ -100,7 +100,8 @@ func (e *requestEncoder) appendList(b []byte, f Format, rs []*georeport.Request,
 	return appendListTail(b, f)
 }
 
-// variant returns what an item's encoding in the format depends on besides its request.
+// variant returns the settings that an item's encoding in the format depends on besides
+// its request.
 func (e *requestEncoder) variant(f Format) itemVariant {
 	return itemVariant{format: f, extensions: e.extensions, lang: e.lang}
 }

@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// A taken -addr fails now rather than after minutes of building and seeding.
+	// An -addr in use fails now rather than after minutes of building and seeding.
 	if _, err := (&loadTest{cfg: cfg}).address(); err != nil {
 		return err
 	}
@@ -618,8 +618,8 @@ func logEnds(path string, n int) string {
 	return strings.Join(lines[:n], "\n") + "\n…\n" + strings.Join(lines[len(lines)-n:], "\n")
 }
 
-// checkLoopback reports whether addr is a host and port on a loopback interface, as the
-// load must not leave the machine.
+// checkLoopback returns an error unless addr is a host and port on a loopback interface,
+// because the load must not leave the machine.
 func checkLoopback(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -634,8 +634,8 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// address returns the -addr flag once it checked that the port is free, or else a loopback
-// address with a port that the kernel picked and that is free now.
+// address returns the -addr flag after checking that its port is free. Without -addr, it
+// returns a loopback address with a port that the kernel picked and that is free now.
 func (lt *loadTest) address() (string, error) {
 	addr := lt.cfg.addr
 	if addr == "" {
@@ -644,7 +644,7 @@ func (lt *loadTest) address() (string, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		if lt.cfg.addr != "" {
-			return "", fmt.Errorf("-addr %s is not free: %w; stop what listens there or pick another port", lt.cfg.addr, err)
+			return "", fmt.Errorf("-addr %s is in use: %w; stop what listens there or pick another port", lt.cfg.addr, err)
 		}
 		return "", err
 	}

@@ -176,22 +176,31 @@ func TestWriteScript(t *testing.T) {
 	}
 }
 
-// TestAddressTaken checks that an -addr whose port is in use is refused with the address in
+// TestAddressTaken checks that an -addr whose port is in use is rejected with the address in
 // the message, and that without -addr the port that the kernel picks is on 127.0.0.1.
 func TestAddressTaken(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	lt := &loadTest{cfg: config{addr: l.Addr().String()}}
-	if _, err := lt.address(); err == nil || !strings.Contains(err.Error(), "is not free") {
-		t.Errorf("address() with %s taken = %v, want an error that it is not free", l.Addr(), err)
+	defer listener.Close()
+	taken := listener.Addr().String()
+
+	lt := &loadTest{cfg: config{addr: taken}}
+	_, err = lt.address()
+	if err == nil || !strings.Contains(err.Error(), "is in use") {
+		t.Errorf("address() with %s taken = %v, want an error that it is in use", taken, err)
+	}
+	if err != nil && !strings.Contains(err.Error(), taken) {
+		t.Errorf("address() with %s taken = %v, want the address in the message", taken, err)
 	}
 
 	lt.cfg.addr = ""
 	addr, err := lt.address()
-	if err != nil || !strings.HasPrefix(addr, "127.0.0.1:") {
-		t.Errorf("address() = %q, %v; want a free port on 127.0.0.1", addr, err)
+	if err != nil {
+		t.Errorf("address() without -addr error = %v", err)
+	}
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Errorf("address() without -addr = %q, want a port on 127.0.0.1", addr)
 	}
 }

@@ -290,7 +290,10 @@ func TestCacheKeepsOneCopyOfARow(t *testing.T) {
 	if got := find(2, true); got != "newer" {
 		t.Errorf("version 2 = %s, want newer", got)
 	}
-	if len(c.entries) != 1 || c.size != requestSize(newer) {
-		t.Errorf("the cache holds %d entries of %d bytes, want 1 of %d", len(c.entries), c.size, requestSize(newer))
+	if len(c.entries) != 1 {
+		t.Errorf("the cache has %d entries, want 1", len(c.entries))
+	}
+	if c.size != requestSize(newer) {
+		t.Errorf("the cache counts %d bytes, want the %d of the newer copy", c.size, requestSize(newer))
 	}
 }

@@ -1375,7 +1375,7 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 		}
 		return -m.compareSlots(a.slot, b.slot)
 	}
-	best := scratch.page[:0] // sorted, at most want long
+	best := scratch.page[:0] // sorted nearest first, at most want long
 	for len(heap) > 0 {
 		c := &cells[heap[0]]
 		heap[0] = heap[len(heap)-1]

@@ -49,17 +49,26 @@ var packedFieldColumns = [...]struct {
 // packColumns returns the select list of packedColumns, or of packedStandardColumns when
 // standard is set.
 func packColumns(standard bool) string {
+	return concatColumns(standard, ", ", "':'", func(name string) string {
+		return fmt.Sprintf("octet_length(%s), ':', %s", name, name)
+	})
+}
+
+// concatColumns returns lat, long and a concat of the columns of packedFieldColumns: each
+// column as column writes it, between written between columns, and absent in place of a
+// column that a query with StandardFields leaves out when standard is set.
+func concatColumns(standard bool, between, absent string, column func(name string) string) string {
 	var b strings.Builder
 	b.WriteString("lat, long, concat(")
 	for i, c := range packedFieldColumns {
 		if i > 0 {
-			b.WriteString(", ")
+			b.WriteString(between)
 		}
 		if standard && !c.standard {
-			b.WriteString("':'")
+			b.WriteString(absent)
 			continue
 		}
-		fmt.Fprintf(&b, "octet_length(%s), ':', %s", c.name, c.name)
+		b.WriteString(column(c.name))
 	}
 	b.WriteString(")")
 	return b.String()
@@ -68,13 +77,15 @@ func packColumns(standard bool) string {
 // packedFields is the number of columns in the text of packedColumns.
 const packedFields = len(packedFieldColumns)
 
-// separatedColumns reads what packedColumns does, with the columns of the text apart by
-// fieldSeparator instead of after their lengths, and a NULL as empty text. Rendering 31
-// lengths as text took about 5% of the CPU of circle pages. Without them, circles at
-// 1,000,000 requests served 1,667 pages/s against 1,598 (wrk, 32 connections). checkText
-// and the importer refuse the separator, a control character, in every text. A row that
-// holds it anyway reads as errSeparator, and readRows leaves it for its callers to read
-// again with packedColumns. separatedStandardColumns is the same for StandardFields.
+// separatedColumns reads what packedColumns does, but with fieldSeparator between the
+// columns of the text instead of a length before each, and a NULL as empty text. Rendering
+// 31 lengths as text took about 5% of the CPU of circle pages. Without them, circles at
+// 1,000,000 requests served 1,667 pages/s against 1,598 (wrk, 32 connections).
+//
+// checkText and the importer reject the separator, a control character, in every text. A
+// row that contains it anyway reads as errSeparator, and readRows leaves it for its callers
+// to read again with packedColumns. separatedStandardColumns is the same for
+// StandardFields.
 var (
 	separatedColumns         = separateColumns(false)
 	separatedStandardColumns = separateColumns(true)
@@ -86,25 +97,12 @@ const fieldSeparator = '\x1f'
 // separateColumns returns the select list of separatedColumns, or of
 // separatedStandardColumns when standard is set.
 func separateColumns(standard bool) string {
-	var b strings.Builder
-	b.WriteString("lat, long, concat(")
-	for i, c := range packedFieldColumns {
-		if i > 0 {
-			b.WriteString(", char(31), ")
-		}
-		if standard && !c.standard {
-			b.WriteString("NULL")
-			continue
-		}
-		b.WriteString(c.name)
-	}
-	b.WriteString(")")
-	return b.String()
+	return concatColumns(standard, ", char(31), ", "NULL", func(name string) string { return name })
 }
 
-// errSeparator reports a text of separatedColumns with more separators than columns: a
-// column holds the separator.
-var errSeparator = errors.New("a column holds the field separator")
+// errSeparator reports a text of separatedColumns with more separators than columns, because
+// a column contains the separator.
+var errSeparator = errors.New("a column contains the field separator")
 
 // scanPacked reads the packedColumns of one row, followed by extra destinations.
 func scanPacked(row scanner, extra ...any) (*georeport.Request, error) {
@@ -135,8 +133,8 @@ func rowRequest(lat, long sql.NullFloat64, packed string, split func(string) ([p
 
 // separatedReader scans rows of separatedColumns and a row id into the same destinations,
 // so that a page allocates them once instead of once a row. That saved about 170 bytes a
-// row, a tenth of what a circle page allocated, and circles at 1,000,000 requests went
-// from 1,644-1,659 to 1,702-1,726 pages/s.
+// row, a tenth of what a circle page allocated. Circles at 1,000,000 requests went from
+// 1,644-1,659 to 1,702-1,726 pages/s.
 type separatedReader struct {
 	lat, long sql.NullFloat64
 	packed    string
@@ -150,7 +148,7 @@ func newSeparatedReader() *separatedReader {
 	return sr
 }
 
-// read scans the current row of rows. The row id is set when the error is errSeparator.
+// read scans the current row of rows. It returns the row id with errSeparator too.
 func (sr *separatedReader) read(rows scanner) (*georeport.Request, int64, error) {
 	if err := rows.Scan(sr.dest[:]...); err != nil {
 		return nil, 0, err
@@ -196,8 +194,8 @@ func unpackColumns(packed string) ([packedFields]jsonValue, error) {
 	return v, nil
 }
 
-// splitColumns splits the text of separatedColumns. The values are slices of packed, and
-// empty ones are null.
+// splitColumns splits the text of separatedColumns into slices of packed, and marks the
+// empty ones as null.
 func splitColumns(packed string) ([packedFields]jsonValue, error) {
 	var v [packedFields]jsonValue
 	rest := packed

@@ -527,9 +527,10 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, view *storeVi
 }
 
 // readMoved fills in the requests that are still nil by their service_request_ids, which
-// the index has under their row ids. Their rows moved: Cluster renumbered them, and the
-// refresh that loads the index again has not swapped it in yet. Reading them by id keeps
-// the pages whole in the meantime, at the cost of a lookup in the index of ids per row.
+// the index has under their row ids. Mostly their rows moved: Cluster renumbered them, and
+// the refresh that loads the index again has not swapped it in yet. Reading them by id keeps
+// the pages whole in the meantime, at the cost of a lookup in the index of ids per row. A
+// row whose text contains the separator of readRows is read here too, with packedColumns.
 func (s *Store) readMoved(ctx context.Context, standard bool, view *storeView, rowIDs []int64, requests []*georeport.Request) error {
 	var missing []int64
 	for i, r := range requests {
@@ -588,7 +589,7 @@ func (s *Store) readMoved(ctx context.Context, standard bool, view *storeView, r
 
 // readRows reads the requests whose row ids the JSON array list names into byRowID, only
 // their standard fields when standard is set. It reads separatedColumns, so it leaves out
-// a row whose text holds the separator. Its callers read the rows left out once more by
+// a row whose text contains the separator. Its callers read the rows left out once more by
 // service_request_id, with packedColumns.
 func (s *Store) readRows(ctx context.Context, list string, standard bool, byRowID map[int64]*georeport.Request) error {
 	query := selectSeparatedByRowIDsSQL

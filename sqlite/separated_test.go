@@ -17,11 +17,7 @@ import (
 // empty, for whole rows and for standard fields.
 func TestSeparatedReadsAsPacked(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, ":memory:", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openFile(t, ":memory:")
 
 	full := &georeport.Request{
 		ID: "full", Jurisdiction: "helsinki", Token: "token-1", ServiceCode: "171", ServiceName: "Katu",
@@ -66,16 +62,12 @@ func TestSeparatedReadsAsPacked(t *testing.T) {
 	}
 }
 
-// TestSeparatorInTextIsReadAgain checks that a request whose text holds the field
-// separator, which no check lets in but the store accepts, is read whole by the index's
-// queries and by id.
+// TestSeparatorInTextIsReadAgain checks that a request whose text contains the field
+// separator, which the input checks reject but the store accepts, is read whole by the
+// index's queries and by id.
 func TestSeparatorInTextIsReadAgain(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, ":memory:", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openFile(t, ":memory:")
 
 	now := time.Unix(1_700_000_000, 0).UTC()
 	odd := georeport.Request{ID: "odd", ServiceCode: "171", Status: georeport.StatusOpen, Requested: now, Updated: now,
@@ -113,8 +105,11 @@ func TestSeparatorInTextIsReadAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Description != odd.Description || r.Address != odd.Address {
-		t.Errorf("Request(odd) description %q, address %q; want %q, %q", r.Description, r.Address, odd.Description, odd.Address)
+	if r.Description != odd.Description {
+		t.Errorf("Request(odd) description = %q, want %q", r.Description, odd.Description)
+	}
+	if r.Address != odd.Address {
+		t.Errorf("Request(odd) address = %q, want %q", r.Address, odd.Address)
 	}
 }
 

@@ -53,7 +53,7 @@ type Store struct {
 	// readers are read-only connections, as many as the machine has processors, at least 4.
 	readers *sql.DB
 	// readTurns has a slot per reader connection. Queries take a slot before they ask
-	// database/sql for a connection, and wait for one in the order they came; see beginRead.
+	// database/sql for a connection, and wait for one in the order they came (beginRead).
 	readTurns chan struct{}
 
 	insertRequest *sql.Stmt // on writer
@@ -398,8 +398,9 @@ func (s *Store) closeAll() error {
 }
 
 // beginRead waits until a reader connection is free for the caller, in the order that the
-// callers came, or until ctx ends. Each beginRead that returns nil needs one endRead, and a
-// caller holds at most one turn at a time.
+// callers came, or until ctx ends. Each beginRead that returns nil needs one endRead. A
+// caller takes at most one turn at a time, because turns held while waiting for another
+// could take every slot and wait forever.
 //
 // database/sql gives a connection that comes free to a random one of the queries waiting for
 // it (connRequestSet.TakeRandom in Go 1.26), so under load a few queries waited many times
