@@ -45,11 +45,15 @@ func registry(withMedia bool) []route {
 }
 
 // buildMux registers every route under the root, a handler per path that rejects other
-// methods with 405 and an Allow header, the health checks, and a 404 for everything else. It
-// panics when two rows have the same method and path.
+// methods, the health checks, and a 404 for everything else. It panics when two rows have the
+// same method and path.
+//
+// The methods that a path allows depend on its format. GET serves requests.geojson and POST
+// does not, so a POST to it gets 405 with Allow: GET, HEAD. Any method on a format that no
+// route of the path serves, such as services.geojson, gets 404.
 func (s *Server) buildMux() *http.ServeMux {
 	mux := http.NewServeMux()
-	methods := map[string][]string{}
+	byPath := map[string][]*route{}
 	seen := map[string]bool{}
 	for i := range s.routes {
 		rt := &s.routes[i]
@@ -58,32 +62,44 @@ func (s *Server) buildMux() *http.ServeMux {
 			panic(fmt.Sprintf("handlers: route %s is registered twice", key))
 		}
 		seen[key] = true
-		mux.Handle(rt.method+" "+s.cfg.Root+rt.path, s.routeHandler(rt))
-		methods[rt.path] = append(methods[rt.path], rt.method)
+		byPath[rt.path] = append(byPath[rt.path], rt)
 	}
-	for path, allowed := range methods {
-		mux.Handle(s.cfg.Root+path, s.methodNotAllowed(allowed))
+	for path, routes := range byPath {
+		for _, rt := range routes {
+			mux.Handle(rt.method+" "+s.cfg.Root+rt.path, s.routeHandler(rt, routes))
+		}
+		mux.Handle(s.cfg.Root+path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			x := exchangeOf(r)
+			x.lang = s.language(r)
+			s.rejectMethodOrFormat(x, routes)
+		}))
 	}
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("/healthz", s.methodNotAllowed([]string{http.MethodGet}))
-	mux.Handle("/readyz", s.methodNotAllowed([]string{http.MethodGet}))
+	health := []*route{{method: http.MethodGet}}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		mux.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			x := exchangeOf(r)
+			x.lang = s.language(r)
+			s.rejectMethodOrFormat(x, health)
+		}))
+	}
 	mux.HandleFunc("/", s.notFound)
 	return mux
 }
 
 // routeHandler adapts a registry row to http.Handler: it rejects formats the row does not
-// serve, picks the response language and writes the handler's error.
-func (s *Server) routeHandler(rt *route) http.Handler {
+// serve, picks the response language and writes the handler's error. routes are all the rows
+// of the row's path, which decide between 404 and 405 for such a format.
+func (s *Server) routeHandler(rt *route, routes []*route) http.Handler {
 	pattern := rt.method + " " + rt.path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		x.route, x.pattern = rt, pattern
 		x.lang = s.language(r)
-		if rt.formats != nil && !supports(rt.formats, x.format) {
-			s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
-				strings.TrimPrefix(rt.path, "/"), x.format.String(), formatList(rt.formats)))
+		if !rt.serves(x.format) {
+			s.rejectMethodOrFormat(x, routes)
 			return
 		}
 		limit := s.getByAddress
@@ -106,6 +122,45 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 	})
 }
 
+// serves reports whether the route responds in format f. A route without formats, such as
+// the media files, takes every path.
+func (rt *route) serves(f Format) bool {
+	return rt.formats == nil || supports(rt.formats, f)
+}
+
+// rejectMethodOrFormat writes the error for a request that no route of its path takes in
+// its method and format: 405 with an Allow header when other methods of the path serve the
+// format, else 404 with the formats that the path serves.
+func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
+	var allowed []string
+	var formats []Format
+	for _, rt := range routes {
+		if rt.serves(x.format) {
+			allowed = append(allowed, rt.method)
+			if rt.method == http.MethodGet {
+				allowed = append(allowed, http.MethodHead)
+			}
+		}
+		for _, f := range rt.formats {
+			if !supports(formats, f) {
+				formats = append(formats, f)
+			}
+		}
+	}
+	if len(allowed) == 0 {
+		s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
+			strings.TrimPrefix(x.r.URL.Path, s.cfg.Root+"/"), x.format.String(), formatList(formats)))
+		return
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	x.w.Header().Set("Allow", allow)
+	s.writeProblems(x, http.StatusMethodNotAllowed, []georeport.Problem{{
+		Message: locale.MsgMethodNotAllowed,
+		Args:    []any{x.r.Method, x.path, allow},
+	}}, nil)
+}
+
 func supports(formats []Format, f Format) bool {
 	for _, g := range formats {
 		if g == f {
@@ -118,26 +173,6 @@ func supports(formats []Format, f Format) bool {
 // language returns the response language from the locale parameter and Accept-Language.
 func (s *Server) language(r *http.Request) string {
 	return s.catalog.Languages().Negotiate(firstValue(exchangeOf(r).query, "locale"), r.Header.Get("Accept-Language"))
-}
-
-func (s *Server) methodNotAllowed(allowed []string) http.Handler {
-	list := append([]string(nil), allowed...)
-	for _, m := range allowed {
-		if m == http.MethodGet {
-			list = append(list, http.MethodHead)
-		}
-	}
-	sort.Strings(list)
-	allow := strings.Join(list, ", ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := exchangeOf(r)
-		x.lang = s.language(r)
-		w.Header().Set("Allow", allow)
-		s.writeProblems(x, http.StatusMethodNotAllowed, []georeport.Problem{{
-			Message: locale.MsgMethodNotAllowed,
-			Args:    []any{r.Method, r.URL.Path, strings.Join(list, ", ")},
-		}}, nil)
-	})
 }
 
 // notFound responds to paths that no route matches. When the last segment is a resource name with an

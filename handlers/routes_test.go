@@ -91,12 +91,40 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodPost, "/open311/v2/services/POT.json", "GET, HEAD"},
 		{http.MethodPatch, "/open311/v2/requests/abc.xml", "GET, HEAD"},
 		{http.MethodPost, "/healthz", "GET, HEAD"},
+		// Only GET serves GeoJSON, so POST is missing from the Allow header of requests.geojson.
+		{http.MethodPost, "/open311/v2/requests.geojson", "GET, HEAD"},
+		{http.MethodPut, "/open311/v2/requests.geojson", "GET, HEAD"},
+		{http.MethodPost, "/open311/v2/requests/abc.geojson", "GET, HEAD"},
 	}
 	for _, tt := range tests {
 		resp := ts.do(t, httptest.NewRequest(tt.method, tt.target, nil))
 		if resp.StatusCode != 405 || resp.Header.Get("Allow") != tt.wantAllow {
 			t.Errorf("%s %s = %d with Allow %q, want 405 with %q", tt.method, tt.target, resp.StatusCode,
 				resp.Header.Get("Allow"), tt.wantAllow)
+		}
+	}
+}
+
+// A format that no method of a path serves gets 404 for every method, and the description
+// names the requested path, not its route pattern.
+func TestUnservedFormatNotFound(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	tests := []struct {
+		method, target, want string
+	}{
+		{http.MethodGet, "/open311/v2/services.geojson", `services is not available as \"geojson\"; use json, xml`},
+		{http.MethodPost, "/open311/v2/services.geojson", `services is not available as \"geojson\"; use json, xml`},
+		{http.MethodGet, "/open311/v2/services/POT.geojson", `services/POT is not available as \"geojson\"; use json, xml`},
+		{http.MethodDelete, "/open311/v2/tokens/abc.geojson", `tokens/abc is not available as \"geojson\"; use json, xml`},
+		{http.MethodGet, "/open311/v2/discovery.geojson", `discovery is not available as \"geojson\"; use json, xml`},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, tt.target+"?locale=en", nil)
+		resp := ts.do(t, req)
+		body := string(readBody(t, resp))
+		if resp.StatusCode != 404 || resp.Header.Get("Allow") != "" || !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s = %d with Allow %q and %s, want 404 without Allow and %s", tt.method, tt.target,
+				resp.StatusCode, resp.Header.Get("Allow"), body, tt.want)
 		}
 	}
 }

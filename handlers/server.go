@@ -183,9 +183,11 @@ func NormalizeRoot(root string) (string, error) {
 // exchange is one request being served: what the routing found out about it and where the
 // response goes.
 type exchange struct {
-	w         *responseWriter
-	r         *http.Request
-	format    Format
+	w      *responseWriter
+	r      *http.Request
+	format Format
+	// path is the request's path as sent, with its format suffix, for error descriptions.
+	path      string
 	lang      string // language of localized content
 	requestID string
 	route     *route
@@ -217,6 +219,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	report.SetTag("request_id", x.requestID)
 	r = r.WithContext(context.WithValue(ctx, exchangeKey{}, x))
 	x.r = r
+	x.path = r.URL.Path
 	x.query, x.queryOK = parseQuery(r.URL.RawQuery)
 	x.lang = s.catalog.Languages().Default()
 
