@@ -96,7 +96,7 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		}
 		failed = failed || !ok
 	}
-	suggestCluster(env, cfg.db, total, "open311 import")
+	suggestCluster(env, cfg.db, total)
 	if failed {
 		return exitError{1}
 	}
@@ -173,14 +173,15 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 // suggests open311 cluster.
 const clusterHintRequests = 100_000
 
-// suggestCluster prints a hint to run open311 cluster when command wrote at least
-// clusterHintRequests requests into the SQLite file db.
-func suggestCluster(env environment, db string, requests int, command string) {
+// suggestCluster prints a hint to run open311 cluster when a command wrote at least
+// clusterHintRequests requests into the SQLite file db. The hint has its own prefix, so that
+// it does not read as an error of the command.
+func suggestCluster(env environment, db string, requests int) {
 	if requests < clusterHintRequests || !isSQLiteFile(db) {
 		return
 	}
-	fmt.Fprintf(env.stderr, "%s: run open311 cluster -db %s to store the requests in the order of their places, which makes circle and box lists of a large store faster\n",
-		command, db)
+	fmt.Fprintf(env.stderr, "hint: run open311 cluster -db %s to store the requests in the order of their places, which makes circle and box lists of a large store faster\n",
+		db)
 }
 
 // checkJurisdiction returns an error when the store has a saved catalog without the

@@ -121,7 +121,7 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	elapsed := time.Since(started)
 	fmt.Fprintf(env.stdout, "%s: seeded %s (%s, %.0f requests/s)\n", cfg.db, plural(cfg.count, "request"),
 		elapsed.Round(time.Millisecond), float64(cfg.count)/elapsed.Seconds())
-	suggestCluster(env, cfg.db, cfg.count, "open311 seed")
+	suggestCluster(env, cfg.db, cfg.count)
 	return nil
 }
 
