@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	binaries, err := build(ctx, cfg.binary, dir, logf)
+	binaries, err := build(ctx, cfg.binary, cfg.needsBaseline(), dir, logf)
 	if err != nil {
 		return err
 	}
@@ -218,10 +218,15 @@ type binaries struct {
 	baseline string
 }
 
-// build builds the baseline server, and open311 unless binary names one.
-func build(ctx context.Context, binary, dir string, logf func(string, ...any)) (binaries, error) {
-	b := binaries{open311: binary, baseline: filepath.Join(dir, "baseline")}
-	targets := [][2]string{{"./loadtest/baseline", b.baseline}}
+// build builds the baseline server when baseline is set, and open311 unless binary names
+// one.
+func build(ctx context.Context, binary string, baseline bool, dir string, logf func(string, ...any)) (binaries, error) {
+	b := binaries{open311: binary}
+	var targets [][2]string
+	if baseline {
+		b.baseline = filepath.Join(dir, "baseline")
+		targets = append(targets, [2]string{"./loadtest/baseline", b.baseline})
+	}
 	if binary == "" {
 		b.open311 = filepath.Join(dir, "open311")
 		targets = append(targets, [2]string{".", b.open311})
@@ -267,7 +272,19 @@ type scenarioResult struct {
 }
 
 func (lt *loadTest) selected(name string) bool {
-	return len(lt.cfg.only) == 0 || lt.cfg.only[name]
+	return lt.cfg.selected(name)
+}
+
+// selected reports whether the run includes the scenario name: -scenarios names it, or is
+// empty.
+func (cfg config) selected(name string) bool {
+	return len(cfg.only) == 0 || cfg.only[name]
+}
+
+// needsBaseline reports whether the run serves the baseline: when -scenarios names it or a
+// service list scenario, whose target is a fraction of the baseline.
+func (cfg config) needsBaseline() bool {
+	return cfg.selected("baseline") || cfg.selected("services-json") || cfg.selected("services-xml")
 }
 
 // runSize seeds a store of size requests, serves it and runs the scenarios and the baseline.
@@ -389,7 +406,7 @@ func (lt *loadTest) serveSize(ctx context.Context, result sizeResult, db string,
 		lt.logf("open311 serve stopped with %v; see %s", err, server.logPath)
 	}
 
-	if lt.selected("baseline") || lt.selected("services-json") {
+	if lt.cfg.needsBaseline() {
 		baseline, err := lt.runBaseline(ctx, addr, servicesFile, data)
 		if err != nil {
 			return result, err

@@ -133,6 +133,33 @@ func TestParseFlagsRejects(t *testing.T) {
 	}
 }
 
+func TestBaselineOnlyWhenNeeded(t *testing.T) {
+	tests := []struct {
+		scenarios string
+		want      bool
+	}{
+		{"", true},
+		{"services-json", true},
+		{"baseline,radius", true},
+		{"radius,import", false},
+		{"services-xml", true},
+		{"request-by-id", false},
+	}
+	for _, tt := range tests {
+		args := []string{"loadtest"}
+		if tt.scenarios != "" {
+			args = append(args, "-scenarios", tt.scenarios)
+		}
+		cfg, err := parseFlags(args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.needsBaseline(); got != tt.want {
+			t.Errorf("-scenarios %q: needsBaseline() = %v, want %v", tt.scenarios, got, tt.want)
+		}
+	}
+}
+
 // TestWriteScript checks that each script has its request, the data tables in printable
 // ASCII and the result line.
 func TestWriteScript(t *testing.T) {
