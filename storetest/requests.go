@@ -344,6 +344,9 @@ func (s *suite) testImportRequests(t *testing.T) {
 		if page := find(t, store, georeport.Query{}); page.Total != 1 {
 			t.Errorf("FindRequests({}).Total = %d, want 1", page.Total)
 		}
+		if page := find(t, store, georeport.Query{Words: []string{"later"}}); page.Total != 1 {
+			t.Errorf("FindRequests(words later).Total = %d, want 1", page.Total)
+		}
 	})
 
 	s.run(t, "empty batch", func(t *testing.T) {
