@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -71,6 +72,53 @@ func TestUnknownSuffixOfResource(t *testing.T) {
 		"requests/" + id + ".csv": `requests/` + id + ` is not available as \"csv\"`,
 		"services/999.csv":        `service_code \"999.csv\" does not exist`,
 		"requests/no-such-id.csv": `service_request_id \"no-such-id.csv\" does not exist`,
+	} {
+		resp := ts.get(t, target, "Accept-Language", "en")
+		body := string(readBody(t, resp))
+		if resp.StatusCode != 404 {
+			t.Errorf("GET %s = %d, want 404", target, resp.StatusCode)
+		}
+		if !strings.Contains(body, want) {
+			t.Errorf("GET %s = %s, want a description with %s", target, body, want)
+		}
+	}
+}
+
+// TestUnknownSuffixOfToken checks that a token asked for in a format the server does not
+// have gets that error, as services and requests do.
+func TestUnknownSuffixOfToken(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	resp := ts.post(t, "requests.json", url.Values{"api_key": {testKey}, "service_code": {"BATCH"},
+		"address_string": {"Aleksanterinkatu 1"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST batch = %d %s", resp.StatusCode, readBody(t, resp))
+	}
+	const token = "00000000-0000-4000-8000-000000000001"
+	for target, want := range map[string]string{
+		"tokens/" + token + ".csv": `tokens/` + token + ` is not available as \"csv\"; use json, xml`,
+		"tokens/no-such-token.csv": `token \"no-such-token.csv\" does not exist`,
+	} {
+		resp := ts.get(t, target, "Accept-Language", "en")
+		body := string(readBody(t, resp))
+		if resp.StatusCode != 404 {
+			t.Errorf("GET %s = %d, want 404", target, resp.StatusCode)
+		}
+		if !strings.Contains(body, want) {
+			t.Errorf("GET %s = %s, want a description with %s", target, body, want)
+		}
+	}
+}
+
+// TestNotFoundNamesRequestedPath checks that a 404 quotes the path as sent, with every
+// suffix, and that a known suffix makes an unknown one before it part of the code.
+func TestNotFoundNamesRequestedPath(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	for target, want := range map[string]string{
+		"requests.json.xml":     `"/open311/v2/requests.json.xml" is not a resource of this server`, // an XML body
+		"foo.json":              `\"/open311/v2/foo.json\" is not a resource of this server`,
+		"requests.":             `\"/open311/v2/requests.\" is not a resource of this server`,
+		"requests..json":        `\"/open311/v2/requests..json\" is not a resource of this server`,
+		"services/POT.csv.json": `service_code \"POT.csv\" does not exist`,
 	} {
 		resp := ts.get(t, target, "Accept-Language", "en")
 		body := string(readBody(t, resp))

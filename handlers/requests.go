@@ -242,7 +242,7 @@ func (s *Server) getRequest(x *exchange) error {
 	}
 	if georeport.KindOf(err) == georeport.NotFound ||
 		(err == nil && s.storeJurisdiction(jurisdiction) != "" && r.Jurisdiction != jurisdiction) {
-		if base, suffix, ok := unknownSuffix(id); ok && err != nil {
+		if base, suffix, ok := x.unknownSuffix(id); ok && err != nil {
 			if _, baseErr := s.store.Request(x.r.Context(), base); baseErr == nil {
 				return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, "requests/"+base, suffix, formatList(x.route.formats))
 			}
@@ -263,6 +263,11 @@ func (s *Server) requestIDForToken(x *exchange) error {
 	token := x.r.PathValue("token")
 	id, err := s.store.RequestIDByToken(x.r.Context(), token)
 	if georeport.KindOf(err) == georeport.NotFound {
+		if base, suffix, ok := x.unknownSuffix(token); ok {
+			if _, baseErr := s.store.RequestIDByToken(x.r.Context(), base); baseErr == nil {
+				return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, "tokens/"+base, suffix, formatList(x.route.formats))
+			}
+		}
 		return georeport.E(georeport.NotFound, locale.MsgTokenNotFound, token)
 	}
 	if err != nil {
@@ -307,7 +312,12 @@ func (x *exchange) setBodyHeaders(localized bool) {
 
 // unknownSuffix splits a path value such as 176.csv whose suffix is no format of this server,
 // so that a resource asked for in an unknown format gets that error rather than not found.
-func unknownSuffix(value string) (base, suffix string, ok bool) {
+// It splits nothing when the path ended in a known format suffix.
+func (x *exchange) unknownSuffix(value string) (base, suffix string, ok bool) {
+	if x.suffixed {
+		// services/176.csv.json requests JSON, so its code is 176.csv.
+		return "", "", false
+	}
 	dot := strings.LastIndexByte(value, '.')
 	if dot <= 0 || dot == len(value)-1 {
 		return "", "", false

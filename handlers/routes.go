@@ -129,8 +129,8 @@ func (rt *route) serves(f Format) bool {
 }
 
 // rejectMethodOrFormat writes the error for a request that no route of its path takes in
-// its method and format: 405 with an Allow header when other methods of the path serve the
-// format, else 404 with the formats that the path serves.
+// its method and format. When other methods of the path serve the format, the error is 405
+// with an Allow header. Otherwise it is 404 with the formats that the path serves.
 func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 	var allowed []string
 	var formats []Format
@@ -181,7 +181,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(r)
 	x.lang = s.language(r)
 	path := r.URL.Path
-	if dot := strings.LastIndexByte(path, '.'); dot > strings.LastIndexByte(path, '/') {
+	if dot := strings.LastIndexByte(path, '.'); dot > strings.LastIndexByte(path, '/') && dot < len(path)-1 {
 		// A known format suffix was split off already, so one that is left, as in
 		// requests.json.json, belongs to a path that does not exist.
 		_, known := parseFormat(path[dot+1:])
@@ -191,7 +191,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.writeError(x, georeport.E(georeport.NotFound, locale.MsgPathNotFound, path))
+	s.writeError(x, georeport.E(georeport.NotFound, locale.MsgPathNotFound, x.path))
 }
 
 // resourceRoute returns the route whose fixed path, with no wildcard at the end, is path,

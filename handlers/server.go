@@ -187,7 +187,10 @@ type exchange struct {
 	r      *http.Request
 	format Format
 	// path is the request's path as sent, with its format suffix, for error descriptions.
-	path      string
+	path string
+	// suffixed is set when the path ended in a known format suffix, which ServeHTTP split
+	// off. An unknown suffix stays in the path, and a handler may take it for a format.
+	suffixed  bool
 	lang      string // language of localized content
 	requestID string
 	route     *route
@@ -251,8 +254,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if escaped := r.URL.EscapedPath(); strings.HasPrefix(escaped, s.cfg.Root+"/") {
-		stripped, f, _ := splitSuffix(escaped)
-		x.format = f
+		stripped, f, ok := splitSuffix(escaped)
+		x.format, x.suffixed = f, ok
 		if stripped != escaped {
 			path, err := url.PathUnescape(stripped)
 			if err == nil {

@@ -223,7 +223,7 @@ func (s *Server) serviceDefinition(x *exchange) error {
 	x.report.SetTag("service_code", code)
 	entry := s.services.entries[cacheKey{jurisdiction, code, x.lang, x.format}]
 	if code == "" || entry == nil {
-		if base, suffix, ok := unknownSuffix(code); ok && s.services.entries[cacheKey{jurisdiction, base, x.lang, JSON}] != nil {
+		if base, suffix, ok := x.unknownSuffix(code); ok && s.services.entries[cacheKey{jurisdiction, base, x.lang, JSON}] != nil {
 			return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, "services/"+base, suffix, formatList(x.route.formats))
 		}
 		return georeport.E(georeport.NotFound, locale.MsgServiceNotFound, code)
