@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"strings"
+
+	"github.com/open311-to-go/open311/locale"
 )
 
 // Format is a response format, chosen by the suffix of the path's last segment.
@@ -54,12 +56,12 @@ func splitSuffix(escapedPath string) (string, Format, bool) {
 	return escapedPath[:dot], f, true
 }
 
-// formatList returns formats as a comma-separated list, e.g. "json, xml", which reads the
-// same in every language.
-func formatList(formats []Format) string {
-	names := make([]string, len(formats))
+// formatList returns the names of formats as a message argument, which reads "json or xml"
+// in English.
+func formatList(formats []Format) locale.AnyOf {
+	names := make(locale.AnyOf, len(formats))
 	for i, f := range formats {
 		names[i] = f.String()
 	}
-	return strings.Join(names, ", ")
+	return names
 }

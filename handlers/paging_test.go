@@ -95,7 +95,7 @@ func TestUnknownSuffixOfToken(t *testing.T) {
 	}
 	const token = "00000000-0000-4000-8000-000000000001"
 	for target, want := range map[string]string{
-		"tokens/" + token + ".csv": `tokens/` + token + ` is not available as \"csv\"; use json, xml`,
+		"tokens/" + token + ".csv": `tokens/` + token + ` is not available as \"csv\"; use json or xml`,
 		"tokens/no-such-token.csv": `token \"no-such-token.csv\" does not exist`,
 	} {
 		resp := ts.get(t, target, "Accept-Language", "en")

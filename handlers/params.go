@@ -75,7 +75,7 @@ func parseFilters(ps *georeport.Problems, q *georeport.Query, values url.Values,
 		case "closed":
 			q.Statuses = append(q.Statuses, georeport.StatusClosed)
 		default:
-			ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "status", s, "open, closed")
+			ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "status", s, locale.AnyOf{"open", "closed"})
 		}
 	}
 	for _, s := range listValues(values, "detailed_status") {
@@ -165,7 +165,7 @@ func parseArea(ps *georeport.Problems, q *georeport.Query, values url.Values) {
 			}
 		}
 		if len(missing) > 0 {
-			ps.Add(georeport.Invalid, locale.MsgCircleIncomplete, strings.Join(missing, ", "))
+			ps.Add(georeport.Invalid, locale.MsgCircleIncomplete, locale.AllOf(missing))
 		}
 		lat, latOK := parseBounded(ps, "lat", latText, 90)
 		long, longOK := parseBounded(ps, "long", longText, 180)
@@ -278,7 +278,7 @@ func parseExtensions(ps *georeport.Problems, text string) bool {
 	case "", "false", "0":
 		return false
 	}
-	ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "extensions", text, "true, 1, all, false, 0")
+	ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "extensions", text, locale.AnyOf{"true", "1", "all", "false", "0"})
 	return false
 }
 

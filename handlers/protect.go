@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -46,36 +47,61 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 	return s.trusted(remoteAddr(r)) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-// handleCORS adds the CORS headers for a request from a web page of another origin, and
-// responds to a preflight request. It reports whether it wrote the response. Every origin may
-// read with GET; only CORSOrigins may POST.
-func (s *Server) handleCORS(w http.ResponseWriter, r *http.Request) bool {
+// setCORSHeaders adds the CORS headers for a request from a web page of another origin.
+// Every origin may read with GET, and only CORSOrigins may POST. OPTIONS requests, which
+// include preflight requests, are handled by the routes' handlers, because the methods
+// that a path allows depend on the path and its format.
+func (s *Server) setCORSHeaders(h http.Header, r *http.Request) {
 	origin := r.Header.Get("Origin")
-	h := w.Header()
-	if r.Method == http.MethodOptions {
-		method := r.Header.Get("Access-Control-Request-Method")
-		if origin != "" && method != "" {
-			h.Add("Vary", "Origin")
-			if s.corsAllows(origin, method) {
-				h.Set("Access-Control-Allow-Origin", s.corsOrigin(origin, method))
-				h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST")
-				h.Set("Access-Control-Allow-Headers", corsAllowedHeaders)
-				h.Set("Access-Control-Max-Age", "600")
-			}
-		}
-		h.Set("Allow", "GET, HEAD, POST, OPTIONS")
-		w.WriteHeader(http.StatusNoContent)
-		return true
-	}
-	if origin == "" {
-		return false
+	if origin == "" || r.Method == http.MethodOptions {
+		return
 	}
 	h.Add("Vary", "Origin")
 	if s.corsAllows(origin, r.Method) {
 		h.Set("Access-Control-Allow-Origin", s.corsOrigin(origin, r.Method))
 		h.Set("Access-Control-Expose-Headers", corsExposed)
 	}
-	return false
+}
+
+// writeOptions responds to an OPTIONS request for a path whose format allows the methods in
+// allow: 204 with the Allow header and, for a preflight request of an allowed method and
+// origin, the CORS headers that let the web page send it.
+func (s *Server) writeOptions(x *exchange, allowed []string, allow string) {
+	h := x.w.Header()
+	h.Set("Allow", allow)
+	origin := x.r.Header.Get("Origin")
+	method := x.r.Header.Get("Access-Control-Request-Method")
+	if origin != "" && method != "" {
+		h.Add("Vary", "Origin")
+		if slices.Contains(allowed, method) && s.corsAllows(origin, method) {
+			var methods []string
+			for _, m := range allowed {
+				if s.corsAllows(origin, m) {
+					methods = append(methods, m)
+				}
+			}
+			h.Set("Access-Control-Allow-Origin", s.corsOrigin(origin, method))
+			h.Set("Access-Control-Allow-Methods", strings.Join(methods, ", "))
+			h.Set("Access-Control-Allow-Headers", corsAllowedHeaders)
+			h.Set("Access-Control-Max-Age", "600")
+		}
+	}
+	x.w.WriteHeader(http.StatusNoContent)
+}
+
+// originAllowed reports whether a POST may come from the Origin of r: none, as from curl or
+// a server, the server's own host, or one of CORSOrigins. Browsers send a form POST to
+// another origin without asking first, so without this check a page that -cors-origins
+// leaves out could still file requests, though it could not read the responses.
+func (s *Server) originAllowed(r *http.Request) (origin string, ok bool) {
+	origin = r.Header.Get("Origin")
+	if origin == "" || s.corsAllows(origin, http.MethodPost) {
+		return origin, true
+	}
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return origin, true
+	}
+	return origin, false
 }
 
 // corsAllows reports whether a page of the origin may send the method.

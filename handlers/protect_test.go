@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,6 +76,74 @@ func TestCORS(t *testing.T) {
 	post := ts.post(t, "requests.json", validForm(), "Origin", "https://evil.example")
 	if post.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Error("a POST from an origin that is not allowed got Access-Control-Allow-Origin")
+	}
+}
+
+func TestPostOriginChecked(t *testing.T) {
+	ts := newTestServer(t, "catalog.json", func(c *Config) { c.CORSOrigins = []string{"https://app.example.org"} })
+	tests := []struct {
+		name, origin string
+		want         int
+	}{
+		{"no origin, as from curl", "", http.StatusOK},
+		{"an allowed origin", "https://app.example.org", http.StatusOK},
+		{"the server's own host", "http://example.com", http.StatusOK}, // httptest requests go to example.com
+		{"another origin", "https://evil.example", http.StatusForbidden},
+		{"an opaque origin", "null", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		var header []string
+		if tt.origin != "" {
+			header = []string{"Origin", tt.origin, "Accept-Language", "en"}
+		}
+		resp := ts.post(t, "requests.json", validForm(), header...)
+		body := string(readBody(t, resp))
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: POST = %d %s, want %d", tt.name, resp.StatusCode, body, tt.want)
+		}
+		if tt.want == http.StatusForbidden && !strings.Contains(body, "-cors-origins") {
+			t.Errorf("%s: description %s does not name -cors-origins", tt.name, body)
+		}
+	}
+	resp := ts.get(t, "requests.json")
+	readBody(t, resp)
+	if got := resp.Header.Get("X-Result-Count"); got != "3" {
+		t.Errorf("X-Result-Count %q after the POSTs, want the 3 of the allowed origins", got)
+	}
+}
+
+// TestOptionsPerPath checks that OPTIONS gets the methods of the path in its format, as
+// 405 does, and 404 for a path or format that does not exist.
+func TestOptionsPerPath(t *testing.T) {
+	ts := newTestServer(t, "catalog.json", func(c *Config) { c.CORSOrigins = []string{"https://app.example.org"} })
+	tests := []struct {
+		target      string
+		wantStatus  int
+		wantAllow   string
+		wantMethods string // Access-Control-Allow-Methods of a preflight POST from app.example.org
+	}{
+		{"/open311/v2/requests.json", http.StatusNoContent, "GET, HEAD, OPTIONS, POST", "GET, HEAD, POST"},
+		{"/open311/v2/requests.geojson", http.StatusNoContent, "GET, HEAD, OPTIONS", ""},
+		{"/open311/v2/services.json", http.StatusNoContent, "GET, HEAD, OPTIONS", ""},
+		{"/open311/v2/services/POT.xml", http.StatusNoContent, "GET, HEAD, OPTIONS", ""},
+		{"/healthz", http.StatusNoContent, "GET, HEAD, OPTIONS", ""},
+		{"/open311/v2/discovery.geojson", http.StatusNotFound, "", ""},
+		{"/open311/v2/foo.json", http.StatusNotFound, "", ""},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodOptions, tt.target, nil)
+		r.Header.Set("Origin", "https://app.example.org")
+		r.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		resp := ts.do(t, r)
+		if resp.StatusCode != tt.wantStatus {
+			t.Errorf("OPTIONS %s = %d, want %d", tt.target, resp.StatusCode, tt.wantStatus)
+		}
+		if got := resp.Header.Get("Allow"); got != tt.wantAllow {
+			t.Errorf("OPTIONS %s: Allow %q, want %q", tt.target, got, tt.wantAllow)
+		}
+		if got := resp.Header.Get("Access-Control-Allow-Methods"); got != tt.wantMethods {
+			t.Errorf("OPTIONS %s: Access-Control-Allow-Methods %q, want %q", tt.target, got, tt.wantMethods)
+		}
 	}
 }
 

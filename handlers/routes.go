@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -105,6 +106,10 @@ func (s *Server) routeHandler(rt *route, routes []*route) http.Handler {
 		limit := s.getByAddress
 		if r.Method == http.MethodPost {
 			limit = s.postByAddress
+			if origin, ok := s.originAllowed(r); !ok {
+				s.writeError(x, georeport.E(georeport.Forbidden, locale.MsgOriginNotAllowed, origin))
+				return
+			}
 		}
 		if limit != nil {
 			if err := s.rateLimited(x, limit, s.clientAddress(r)); err != nil {
@@ -130,7 +135,8 @@ func (rt *route) serves(f Format) bool {
 
 // rejectMethodOrFormat writes the error for a request that no route of its path takes in
 // its method and format. When other methods of the path serve the format, the error is 405
-// with an Allow header. Otherwise it is 404 with the formats that the path serves.
+// with an Allow header, and an OPTIONS request gets that header with 204. Otherwise it is
+// 404 with the formats that the path serves.
 func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 	var allowed []string
 	var formats []Format
@@ -147,17 +153,26 @@ func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 			}
 		}
 	}
+
 	if len(allowed) == 0 {
 		s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
 			strings.TrimPrefix(x.r.URL.Path, s.cfg.Root+"/"), x.format.String(), formatList(formats)))
 		return
 	}
+
+	sort.Strings(allowed)
+	alternatives := locale.AnyOf(slices.Clone(allowed))
+	allowed = append(allowed, http.MethodOptions)
 	sort.Strings(allowed)
 	allow := strings.Join(allowed, ", ")
+	if x.r.Method == http.MethodOptions {
+		s.writeOptions(x, allowed, allow)
+		return
+	}
 	x.w.Header().Set("Allow", allow)
 	s.writeProblems(x, http.StatusMethodNotAllowed, []georeport.Problem{{
 		Message: locale.MsgMethodNotAllowed,
-		Args:    []any{x.r.Method, x.path, allow},
+		Args:    []any{x.r.Method, x.path, alternatives},
 	}}, nil)
 }
 

@@ -86,15 +86,15 @@ func TestMethodNotAllowed(t *testing.T) {
 	tests := []struct {
 		method, target, wantAllow string
 	}{
-		{http.MethodDelete, "/open311/v2/requests.json", "GET, HEAD, POST"},
-		{http.MethodPut, "/open311/v2/services.json", "GET, HEAD"},
-		{http.MethodPost, "/open311/v2/services/POT.json", "GET, HEAD"},
-		{http.MethodPatch, "/open311/v2/requests/abc.xml", "GET, HEAD"},
-		{http.MethodPost, "/healthz", "GET, HEAD"},
+		{http.MethodDelete, "/open311/v2/requests.json", "GET, HEAD, OPTIONS, POST"},
+		{http.MethodPut, "/open311/v2/services.json", "GET, HEAD, OPTIONS"},
+		{http.MethodPost, "/open311/v2/services/POT.json", "GET, HEAD, OPTIONS"},
+		{http.MethodPatch, "/open311/v2/requests/abc.xml", "GET, HEAD, OPTIONS"},
+		{http.MethodPost, "/healthz", "GET, HEAD, OPTIONS"},
 		// Only GET serves GeoJSON, so POST is missing from the Allow header of requests.geojson.
-		{http.MethodPost, "/open311/v2/requests.geojson", "GET, HEAD"},
-		{http.MethodPut, "/open311/v2/requests.geojson", "GET, HEAD"},
-		{http.MethodPost, "/open311/v2/requests/abc.geojson", "GET, HEAD"},
+		{http.MethodPost, "/open311/v2/requests.geojson", "GET, HEAD, OPTIONS"},
+		{http.MethodPut, "/open311/v2/requests.geojson", "GET, HEAD, OPTIONS"},
+		{http.MethodPost, "/open311/v2/requests/abc.geojson", "GET, HEAD, OPTIONS"},
 	}
 	for _, tt := range tests {
 		resp := ts.do(t, httptest.NewRequest(tt.method, tt.target, nil))
@@ -112,11 +112,11 @@ func TestUnservedFormatNotFound(t *testing.T) {
 	tests := []struct {
 		method, target, want string
 	}{
-		{http.MethodGet, "/open311/v2/services.geojson", `services is not available as \"geojson\"; use json, xml`},
-		{http.MethodPost, "/open311/v2/services.geojson", `services is not available as \"geojson\"; use json, xml`},
-		{http.MethodGet, "/open311/v2/services/POT.geojson", `services/POT is not available as \"geojson\"; use json, xml`},
-		{http.MethodDelete, "/open311/v2/tokens/abc.geojson", `tokens/abc is not available as \"geojson\"; use json, xml`},
-		{http.MethodGet, "/open311/v2/discovery.geojson", `discovery is not available as \"geojson\"; use json, xml`},
+		{http.MethodGet, "/open311/v2/services.geojson", `services is not available as \"geojson\"; use json or xml`},
+		{http.MethodPost, "/open311/v2/services.geojson", `services is not available as \"geojson\"; use json or xml`},
+		{http.MethodGet, "/open311/v2/services/POT.geojson", `services/POT is not available as \"geojson\"; use json or xml`},
+		{http.MethodDelete, "/open311/v2/tokens/abc.geojson", `tokens/abc is not available as \"geojson\"; use json or xml`},
+		{http.MethodGet, "/open311/v2/discovery.geojson", `discovery is not available as \"geojson\"; use json or xml`},
 	}
 	for _, tt := range tests {
 		req := httptest.NewRequest(tt.method, tt.target+"?locale=en", nil)

@@ -249,9 +249,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	s.setSecurityHeaders(rw.Header(), r)
-	if s.handleCORS(rw, r) {
-		return
-	}
+	s.setCORSHeaders(rw.Header(), r)
 
 	if escaped := r.URL.EscapedPath(); strings.HasPrefix(escaped, s.cfg.Root+"/") {
 		stripped, f, ok := splitSuffix(escaped)

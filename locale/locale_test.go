@@ -91,6 +91,30 @@ func TestMessagesTranslated(t *testing.T) {
 	}
 }
 
+func TestListArguments(t *testing.T) {
+	tests := []struct {
+		lang string
+		arg  any
+		want string
+	}{
+		{"en", AnyOf{"json", "xml", "geojson"}, "use json, xml or geojson"},
+		{"fi", AnyOf{"json", "xml"}, "käytä muotoa json tai xml"},
+		{"sv", AnyOf{"json", "xml"}, "använd json eller xml"},
+		{"en", AnyOf{"json"}, "use json"},
+		{"de", AnyOf{"json", "xml"}, "use json or xml"},
+	}
+	for _, tt := range tests {
+		if got := MsgFormatNotFound.Format(tt.lang, "services", "csv", tt.arg); !strings.HasSuffix(got, tt.want) {
+			t.Errorf("MsgFormatNotFound in %s with %v = %q, want it to end in %q", tt.lang, tt.arg, got, tt.want)
+		}
+	}
+	for lang, want := range map[string]string{"en": "lat and radius", "fi": "lat ja radius", "sv": "lat och radius"} {
+		if got := MsgCircleIncomplete.Format(lang, AllOf{"lat", "radius"}); !strings.HasSuffix(got, want) {
+			t.Errorf("MsgCircleIncomplete in %s = %q, want it to end in %q", lang, got, want)
+		}
+	}
+}
+
 // TestMessagesFormatCleanly renders every translation in messages.go with as many arguments as
 // it refers to, so that a stray % or a wrong index shows up as fmt's %!verb text. It reads the
 // file's source, so new messages are checked without being listed here.

@@ -1,6 +1,9 @@
 package locale
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Message is an error description in English, Finnish and Swedish, as fmt formats with
 // explicit argument indexes, so that a translation may order the arguments its own way.
@@ -25,14 +28,49 @@ func (m Message) Format(lang string, args ...any) string {
 	}
 	copied := false
 	for i, arg := range args {
-		if t, ok := arg.(Text); ok {
-			if !copied {
-				args, copied = append([]any(nil), args...), true
-			}
-			args[i] = t.In(lang, lang)
+		var rendered string
+		switch a := arg.(type) {
+		case Text:
+			rendered = a.In(lang, lang)
+		case AnyOf:
+			rendered = joinList(a, lang, "or")
+		case AllOf:
+			rendered = joinList(a, lang, "and")
+		default:
+			continue
 		}
+		if !copied {
+			args, copied = append([]any(nil), args...), true
+		}
+		args[i] = rendered
 	}
 	return fmt.Sprintf(format, args...)
+}
+
+// AnyOf is a message argument that lists alternatives, written in the message's language
+// as "json, xml or geojson".
+type AnyOf []string
+
+// AllOf is a message argument that lists items that all apply, written in the message's
+// language as "lat, long and radius".
+type AllOf []string
+
+// conjunctions are the words before the last item of an AnyOf ("or") or an AllOf ("and").
+var conjunctions = map[string]map[string]string{
+	"or":  {"en": "or", "fi": "tai", "sv": "eller"},
+	"and": {"en": "and", "fi": "ja", "sv": "och"},
+}
+
+// joinList joins items with commas and the conjunction of lang before the last item.
+func joinList(items []string, lang, conjunction string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	word, ok := conjunctions[conjunction][lang]
+	if !ok {
+		word = conjunctions[conjunction]["en"]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + word + " " + items[len(items)-1]
 }
 
 // Translated reports whether the message has a translation for the language. English always
@@ -65,7 +103,7 @@ var (
 	// parameter, value, minimum, maximum
 	MsgOutOfRange = Message{
 		en: "%[1]s=%[2]q is out of range; use a number from %[3]v to %[4]v",
-		fi: "%[1]s=%[2]q on sallitun alueen ulkopuolella; käytä lukua väliltä %[3]v–%[4]v",
+		fi: "%[1]s=%[2]q on sallitun alueen ulkopuolella; käytä lukua, joka on vähintään %[3]v ja enintään %[4]v",
 		sv: "%[1]s=%[2]q ligger utanför det tillåtna intervallet; använd ett tal från %[3]v till %[4]v",
 	}
 	// parameter, value, maximum
@@ -107,7 +145,7 @@ var (
 	// value
 	MsgInvalidBBox = Message{
 		en: "bbox=%[1]q is not valid; use minLong,minLat,maxLong,maxLat with longitudes from -180 to 180 and latitudes from -90 to 90",
-		fi: "bbox=%[1]q ei kelpaa; käytä muotoa minLong,minLat,maxLong,maxLat, pituusasteet väliltä -180–180 ja leveysasteet väliltä -90–90",
+		fi: "bbox=%[1]q ei kelpaa; käytä muotoa minLong,minLat,maxLong,maxLat, pituusasteet vähintään -180 ja enintään 180 ja leveysasteet vähintään -90 ja enintään 90",
 		sv: "bbox=%[1]q är ogiltigt; använd minLong,minLat,maxLong,maxLat med longituder från -180 till 180 och latituder från -90 till 90",
 	}
 	// value
@@ -166,15 +204,15 @@ var (
 	}
 	// parameter, length, maximum
 	MsgTooLong = Message{
-		en: "%[1]s is %[2]d characters long; at most %[3]d are allowed",
-		fi: "%[1]s on %[2]d merkkiä pitkä; enintään %[3]d on sallittu",
-		sv: "%[1]s är %[2]d tecken långt; högst %[3]d är tillåtna",
+		en: "%[1]s may contain at most %[3]d characters, but contains %[2]d",
+		fi: "%[1]s saa sisältää enintään %[3]d merkkiä, mutta siinä on %[2]d",
+		sv: "%[1]s får innehålla högst %[3]d tecken, men innehåller %[2]d",
 	}
 	// parameter, length, minimum
 	MsgTooShort = Message{
-		en: "%[1]s is %[2]d characters long; at least %[3]d are required",
-		fi: "%[1]s on %[2]d merkkiä pitkä; vähintään %[3]d vaaditaan",
-		sv: "%[1]s är %[2]d tecken långt; minst %[3]d krävs",
+		en: "%[1]s must contain at least %[3]d characters, but contains %[2]d",
+		fi: "%[1]s on sisällettävä vähintään %[3]d merkkiä, mutta siinä on %[2]d",
+		sv: "%[1]s måste innehålla minst %[3]d tecken, men innehåller %[2]d",
 	}
 	// value
 	MsgInvalidEmail = Message{
@@ -210,13 +248,19 @@ var (
 	MsgAPIKeyMissing = Message{
 		en: "api_key is required; send it as the api_key field, as Authorization: Bearer KEY or as X-API-Key",
 		fi: "api_key on pakollinen; lähetä se api_key-kentässä, Authorization: Bearer KEY -otsakkeessa tai X-API-Key-otsakkeessa",
-		sv: "api_key är obligatoriskt; skicka den i fältet api_key, som Authorization: Bearer KEY eller som X-API-Key",
+		sv: "api_key är obligatorisk; skicka den i fältet api_key, som Authorization: Bearer KEY eller som X-API-Key",
 	}
 	// (none)
 	MsgAPIKeyInvalid = Message{
 		en: "the api_key is not valid or has been revoked; ask the operator of this server for a key",
 		fi: "api_key ei kelpaa tai se on peruttu; pyydä avain tämän palvelun ylläpitäjältä",
 		sv: "api_key är ogiltig eller har återkallats; be den som driver tjänsten om en nyckel",
+	}
+	// origin
+	MsgOriginNotAllowed = Message{
+		en: "POST from web pages of the origin %[1]q is not allowed; the operator of this server can allow it with -cors-origins",
+		fi: "POST-pyynnöt alkuperän %[1]q verkkosivuilta eivät ole sallittuja; palvelimen ylläpitäjä voi sallia ne -cors-origins-asetuksella",
+		sv: "POST från webbsidor med ursprunget %[1]q är inte tillåtet; den som driver servern kan tillåta det med -cors-origins",
 	}
 	// content type
 	MsgUnsupportedBody = Message{
