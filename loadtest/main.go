@@ -140,7 +140,7 @@ func commandLine(args []string) string {
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg := config{}
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs := flag.NewFlagSet(filepath.Base(args[0]), flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sizes := fs.String("sizes", "10000,1000000", "comma-separated store `sizes` in requests")
 	fs.DurationVar(&cfg.duration, "duration", 15*time.Second, "measured time of each scenario, whole seconds")
@@ -149,7 +149,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.threads, "threads", 2, "wrk threads")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the generated requests and of the scripts' random values")
 	fs.IntVar(&cfg.importSize, "import", 1_000_000, "requests in the JSON file that open311 import is timed on; 0 skips it")
-	only := fs.String("scenarios", "", "comma-separated scenarios to run, such as services-json,radius,import (default all)")
+	only := fs.String("scenarios", "", "comma-separated scenarios to run, of "+strings.Join(scenarioNames(), ", ")+" (default all)")
 	fs.StringVar(&cfg.binary, "binary", "", "open311 `binary` to test (default: go build of the current folder)")
 	fs.StringVar(&cfg.wrk, "wrk", "", "wrk `binary` (default: wrk on the PATH, installed with apt-get when missing)")
 	fs.StringVar(&cfg.dir, "dir", "", "`folder` for stores, scripts and logs (default: a temporary folder, removed at the end)")
@@ -198,9 +198,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if *only != "" {
 		cfg.only = map[string]bool{}
-		known := map[string]bool{"import": true, "baseline": true}
-		for _, s := range scenarios("", scriptData{}) {
-			known[s.name] = true
+		known := map[string]bool{}
+		for _, name := range scenarioNames() {
+			known[name] = true
 		}
 		for _, name := range strings.Split(*only, ",") {
 			if !known[name] {
@@ -210,6 +210,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// scenarioNames returns the names that -scenarios takes: the scenarios in the order they
+// run, then baseline and import.
+func scenarioNames() []string {
+	var names []string
+	for _, s := range scenarios("", scriptData{}) {
+		names = append(names, s.name)
+	}
+	return append(names, "baseline", "import")
 }
 
 // binaries are the programs under test.

@@ -39,6 +39,10 @@ func (r *report) write(w io.Writer) {
 			fmt.Fprintf(w, " and open311 cluster %v", s.clusterTime.Round(100*time.Millisecond))
 		}
 		fmt.Fprintf(w, "; the database is %.0f MB; the idle server's RSS was %.1f MB.\n\n", float64(s.dbBytes)/1e6, float64(s.idleRSS)/1e6)
+		if s.baseline == nil {
+			fmt.Fprintln(w, "The baseline did not run (-scenarios named no service list), so the of the baseline column is empty.")
+			fmt.Fprintln(w)
+		}
 		fmt.Fprintln(w, "| scenario | requests/s | p50 | p99 | p99.9 | peak RSS | of the baseline | vs Django | errors |")
 		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		var baselineRate float64
@@ -85,7 +89,9 @@ func writePaced(w io.Writer, results []scenarioResult, connections int) {
 			fmt.Fprintf(w, "\nAt a fixed rate (open loop): the same scenarios for the same time on %d connections, each request sent on "+
 				"schedule whether or not earlier ones had their responses, its latency counted from that moment. "+
 				"Not sent counts the requests dropped because %s were already waiting for a connection; "+
-				"where there are any, the latencies leave them out and are lower bounds.\n\n", connections, thousands(maxQueued))
+				"where there are any, the latencies leave them out and are lower bounds. "+
+				"Each offered rate is the scenario's target: the Django figure times the factor required of it "+
+				"(50× by id, 100× the lists and the box, 1,000× the circle), whatever the wrk run above reached.\n\n", connections, thousands(maxQueued))
 			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | errors | not sent |")
 			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		}
