@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestImportCountsRepeatedIDs checks that the summary of an import states how many records
+// replaced an earlier record of the file with the same id, so that its count of requests
+// matches what the store holds.
+func TestImportCountsRepeatedIDs(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "requests.json")
+	records := `[
+ {"service_request_id":"t-1","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00+02:00","lat":60.17,"long":24.94,"description":"Kuoppa tiellä"},
+ {"service_request_id":"t-2","service_code":"171","status":"open","requested_datetime":"2026-11-02T10:00:00+02:00","lat":60.18,"long":24.95,"description":"Roskis täynnä"},
+ {"service_request_id":"t-1","service_code":"171","status":"closed","requested_datetime":"2026-11-01T10:00:00+02:00","lat":60.17,"long":24.94,"description":"Kuoppa korjattu"}
+]`
+	if err := os.WriteFile(file, []byte(records), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out, _, err := runCommand(importFiles, "-db", filepath.Join(dir, "city.db"), file)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if want := "imported 3 records as 2 requests, because 1 record repeated the id of an earlier record"; !strings.Contains(out, want) {
+		t.Errorf("import output = %q, want it to contain %q", out, want)
+	}
+
+	// A file without repeated ids keeps the short summary.
+	other := filepath.Join(dir, "other.json")
+	if err := os.WriteFile(other, []byte(strings.ReplaceAll(records, `"t-1","service_code":"171","status":"closed"`, `"t-3","service_code":"171","status":"closed"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCommand(importFiles, "-db", filepath.Join(dir, "other.db"), other)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if want := "imported 3 requests, skipped 0 bad records"; !strings.Contains(out, want) {
+		t.Errorf("import output = %q, want it to contain %q", out, want)
+	}
+}
