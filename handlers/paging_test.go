@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/open311-to-go/open311/georeport"
 )
 
 // TestPageLinksFixWindowEnd checks that the page links of a list whose window ends now carry
@@ -80,6 +84,41 @@ func TestUnknownSuffixOfResource(t *testing.T) {
 		}
 		if !strings.Contains(body, want) {
 			t.Errorf("GET %s = %s, want a description with %s", target, body, want)
+		}
+	}
+}
+
+// TestUnknownSuffixOtherMethods checks that every method gets the 404 of an unknown format
+// on an item path such as services/176.csv, while an id that contains a dot is still an item
+// whose other methods get 405.
+func TestUnknownSuffixOtherMethods(t *testing.T) {
+	ts := newTestServer(t, "")
+	id := ts.create(t, url.Values{"service_code": {"171"}, "lat": {"60.17"}, "long": {"24.94"},
+		"description": {"Kuoppa pyörätiellä"}})
+	dotted := georeport.Request{ID: "a.b", ServiceCode: "171", Status: georeport.StatusOpen,
+		Description: "Kuoppa", Requested: testNow.AddDate(0, 0, -1)}
+	if err := ts.store.ImportRequests(context.Background(), []georeport.Request{dotted}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		method, target string
+		wantStatus     int
+		want           string
+	}{
+		{http.MethodPost, "services/176.csv", 404, `services/176 is not available as \"csv\"; use json or xml`},
+		{http.MethodDelete, "requests/" + id + ".csv", 404, `requests/` + id + ` is not available as \"csv\"`},
+		{http.MethodOptions, "services/176.csv", 404, `services/176 is not available as \"csv\"`},
+		{http.MethodPost, "services/999.csv", 405, `POST is not allowed on /open311/v2/services/999.csv`},
+		{http.MethodPut, "requests/a.b", 405, `PUT is not allowed on /open311/v2/requests/a.b`},
+	}
+	for _, tt := range tests {
+		resp := ts.do(t, httptest.NewRequest(tt.method, "/open311/v2/"+tt.target, nil), "Accept-Language", "en")
+		body := string(readBody(t, resp))
+		if resp.StatusCode != tt.wantStatus {
+			t.Errorf("%s %s = %d, want %d", tt.method, tt.target, resp.StatusCode, tt.wantStatus)
+		}
+		if !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s = %s, want a description with %s", tt.method, tt.target, body, tt.want)
 		}
 	}
 }

@@ -242,9 +242,9 @@ func (s *Server) getRequest(x *exchange) error {
 	}
 	if georeport.KindOf(err) == georeport.NotFound ||
 		(err == nil && s.storeJurisdiction(jurisdiction) != "" && r.Jurisdiction != jurisdiction) {
-		if base, suffix, ok := x.unknownSuffix(id); ok && err != nil {
-			if _, baseErr := s.store.Request(x.r.Context(), base); baseErr == nil {
-				return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, "requests/"+base, suffix, formatList(x.route.formats))
+		if err != nil {
+			if err := s.itemFormatError(x, x.route.path, x.route.formats); err != nil {
+				return err
 			}
 		}
 		return georeport.E(georeport.NotFound, locale.MsgRequestNotFound, id)
@@ -263,10 +263,8 @@ func (s *Server) requestIDForToken(x *exchange) error {
 	token := x.r.PathValue("token")
 	id, err := s.store.RequestIDByToken(x.r.Context(), token)
 	if georeport.KindOf(err) == georeport.NotFound {
-		if base, suffix, ok := x.unknownSuffix(token); ok {
-			if _, baseErr := s.store.RequestIDByToken(x.r.Context(), base); baseErr == nil {
-				return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, "tokens/"+base, suffix, formatList(x.route.formats))
-			}
+		if err := s.itemFormatError(x, x.route.path, x.route.formats); err != nil {
+			return err
 		}
 		return georeport.E(georeport.NotFound, locale.MsgTokenNotFound, token)
 	}

@@ -154,6 +154,14 @@ func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 		}
 	}
 
+	if len(allowed) > 0 && len(routes) > 0 {
+		// No method but GET reads an item, so the other methods learn of a missing format
+		// from the same check.
+		if err := s.itemFormatError(x, routes[0].path, formats); err != nil {
+			s.writeError(x, err)
+			return
+		}
+	}
 	if len(allowed) == 0 {
 		s.writeError(x, georeport.E(georeport.NotFound, locale.MsgFormatNotFound,
 			strings.TrimPrefix(x.r.URL.Path, s.cfg.Root+"/"), x.format.String(), formatList(formats)))
@@ -174,6 +182,48 @@ func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 		Message: locale.MsgMethodNotAllowed,
 		Args:    []any{x.r.Method, x.path, alternatives},
 	}}, nil)
+}
+
+// item is a path of one item: the name of its wildcard, and a check of whether the item that
+// a value names exists.
+type item struct {
+	wildcard string
+	exists   func(s *Server, x *exchange, value string) bool
+}
+
+// items are the paths of one item. A value such as 176.csv may be an id with a dot or the
+// id 176 in a format that the server does not have, and only a lookup can tell which.
+var items = map[string]item{
+	"/services/{service_code}": {"service_code", func(s *Server, x *exchange, code string) bool {
+		jurisdiction, err := s.jurisdiction(firstValue(x.query, "jurisdiction_id"))
+		return err == nil && s.services.entries[cacheKey{jurisdiction, code, x.lang, JSON}] != nil
+	}},
+	"/requests/{service_request_id}": {"service_request_id", func(s *Server, x *exchange, id string) bool {
+		_, err := s.store.Request(x.r.Context(), id)
+		return err == nil
+	}},
+	"/tokens/{token}": {"token", func(s *Server, x *exchange, token string) bool {
+		_, err := s.store.RequestIDByToken(x.r.Context(), token)
+		return err == nil
+	}},
+}
+
+// itemFormatError returns the 404 of an unknown format for an item path whose value ends
+// in a suffix that is no format, such as services/176.csv. It does so when no item has the
+// value and one has the value without the suffix, and returns nil otherwise. formats are
+// the formats that the path serves.
+func (s *Server) itemFormatError(x *exchange, path string, formats []Format) error {
+	it, ok := items[path]
+	if !ok {
+		return nil
+	}
+	value := x.r.PathValue(it.wildcard)
+	base, suffix, ok := x.unknownSuffix(value)
+	if !ok || it.exists(s, x, value) || !it.exists(s, x, base) {
+		return nil
+	}
+	resource := strings.TrimPrefix(path[:strings.LastIndexByte(path, '/')+1], "/") + base
+	return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, resource, suffix, formatList(formats))
 }
 
 func supports(formats []Format, f Format) bool {

@@ -223,8 +223,8 @@ func (s *Server) serviceDefinition(x *exchange) error {
 	x.report.SetTag("service_code", code)
 	entry := s.services.entries[cacheKey{jurisdiction, code, x.lang, x.format}]
 	if code == "" || entry == nil {
-		if base, suffix, ok := x.unknownSuffix(code); ok && s.services.entries[cacheKey{jurisdiction, base, x.lang, JSON}] != nil {
-			return georeport.E(georeport.NotFound, locale.MsgFormatNotFound, "services/"+base, suffix, formatList(x.route.formats))
+		if err := s.itemFormatError(x, x.route.path, x.route.formats); err != nil {
+			return err
 		}
 		return georeport.E(georeport.NotFound, locale.MsgServiceNotFound, code)
 	}
