@@ -158,6 +158,8 @@ func TestNotFoundNamesRequestedPath(t *testing.T) {
 		"requests.":             `\"/open311/v2/requests.\" is not a resource of this server`,
 		"requests..json":        `\"/open311/v2/requests..json\" is not a resource of this server`,
 		"services/POT.csv.json": `service_code \"POT.csv\" does not exist`,
+		"f%6Fo":                 `\"/open311/v2/f%6Fo\" is not a resource of this server`,
+		"foo%2Fbar":             `\"/open311/v2/foo%2Fbar\" is not a resource of this server`,
 	} {
 		resp := ts.get(t, target, "Accept-Language", "en")
 		body := string(readBody(t, resp))

@@ -129,6 +129,28 @@ func TestUnservedFormatNotFound(t *testing.T) {
 	}
 }
 
+// TestUncleanPathKeepsSuffix checks that a path with an empty or dot segment is redirected
+// to its clean form with its format suffix and query, keeping the method.
+func TestUncleanPathKeepsSuffix(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	tests := []struct {
+		method, target, wantLocation string
+	}{
+		{http.MethodGet, "/open311/v2//requests.xml?locale=en", "/open311/v2/requests.xml?locale=en"},
+		{http.MethodGet, "/open311/v2/./services.json", "/open311/v2/services.json"},
+		{http.MethodPost, "/open311/v2/x/../requests.xml", "/open311/v2/requests.xml"},
+	}
+	for _, tt := range tests {
+		resp := ts.do(t, httptest.NewRequest(tt.method, tt.target, nil))
+		if resp.StatusCode != http.StatusPermanentRedirect {
+			t.Errorf("%s %s = %d, want 308", tt.method, tt.target, resp.StatusCode)
+		}
+		if got := resp.Header.Get("Location"); got != tt.wantLocation {
+			t.Errorf("%s %s: Location %q, want %q", tt.method, tt.target, got, tt.wantLocation)
+		}
+	}
+}
+
 func TestServicesETag(t *testing.T) {
 	ts := newTestServer(t, "")
 	first := ts.get(t, "services.json")

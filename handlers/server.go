@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"path"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -186,7 +187,8 @@ type exchange struct {
 	w      *responseWriter
 	r      *http.Request
 	format Format
-	// path is the request's path as sent, with its format suffix, for error descriptions.
+	// path is the request's path as sent, percent-encoded and with its format suffix, for
+	// error descriptions.
 	path string
 	// suffixed is set when the path ended in a known format suffix, which ServeHTTP split
 	// off. An unknown suffix stays in the path, and a handler may take it for a format.
@@ -222,7 +224,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	report.SetTag("request_id", x.requestID)
 	r = r.WithContext(context.WithValue(ctx, exchangeKey{}, x))
 	x.r = r
-	x.path = r.URL.Path
+	x.path = r.URL.EscapedPath()
 	x.query, x.queryOK = parseQuery(r.URL.RawQuery)
 	x.lang = s.catalog.Languages().Default()
 
@@ -251,19 +253,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.setSecurityHeaders(rw.Header(), r)
 	s.setCORSHeaders(rw.Header(), r)
 
+	// ServeMux redirects a path with // or dot segments to its clean form, but it would see
+	// the path without its format suffix and send requests.xml to requests. The redirect
+	// happens here instead, with the suffix and the query, and keeps the method and body.
+	if escaped := r.URL.EscapedPath(); r.Method != http.MethodConnect {
+		if clean := cleanPath(escaped); clean != escaped {
+			target := clean
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			rw.Header().Set("Location", target)
+			rw.WriteHeader(http.StatusPermanentRedirect)
+			return
+		}
+	}
+
 	if escaped := r.URL.EscapedPath(); strings.HasPrefix(escaped, s.cfg.Root+"/") {
 		stripped, f, ok := splitSuffix(escaped)
 		x.format, x.suffixed = f, ok
 		if stripped != escaped {
-			path, err := url.PathUnescape(stripped)
+			unescaped, err := url.PathUnescape(stripped)
 			if err == nil {
 				u := *r.URL
-				u.Path, u.RawPath = path, stripped
+				u.Path, u.RawPath = unescaped, stripped
 				r.URL = &u
 			}
 		}
 	}
 	s.mux.ServeHTTP(rw, r)
+}
+
+// cleanPath returns p without empty and dot segments, keeping a final slash, as ServeMux
+// cleans paths.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
 }
 
 func routePattern(x *exchange) string {
