@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -252,6 +253,55 @@ func (l *stringList) Set(s string) error {
 		}
 	}
 	return nil
+}
+
+// originList is a comma-separated list of web origins, such as https://app.example.org, or
+// *. Set writes each origin as browsers send it in the Origin header: scheme and host in
+// lower case and no default port or final slash, so that https://App.example.org/ matches.
+type originList []string
+
+func (l *originList) String() string { return strings.Join(*l, ",") }
+
+func (l *originList) Set(s string) error {
+	var origins []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if part == "*" {
+			origins = append(origins, part)
+			continue
+		}
+		origin, err := normalizeOrigin(part)
+		if err != nil {
+			return err
+		}
+		origins = append(origins, origin)
+	}
+	*l = origins
+	return nil
+}
+
+// normalizeOrigin returns the origin s as a browser serializes it, or an error that names
+// what is wrong with s.
+func normalizeOrigin(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") { // Parse lowers the scheme
+		return "", fmt.Errorf("%q is not an origin; give the scheme and host of the web page, such as https://app.example.org", s)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("%q is not an origin: an origin has no path, query or user; give only the scheme and host, such as https://app.example.org", s)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port := u.Port(); port != "" && !(scheme == "http" && port == "80") && !(scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	return scheme + "://" + host, nil
 }
 
 // wholeNumber is an integer flag whose error names the accepted form, where the flag

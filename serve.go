@@ -42,7 +42,7 @@ type serveConfig struct {
 	mediaGrace   time.Duration
 	tracesRate   float64
 	proxies      prefixList
-	corsOrigins  stringList
+	corsOrigins  originList
 	drainDelay   time.Duration
 	debugAddr    string
 	headroom     headroomSize
@@ -210,7 +210,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 
 	logger.Info("server started", "addr", listener.Addr().String(), "url", baseURL+root, "db", redactURI(cfg.db),
 		"catalog", source, "services", len(catalog.Services), "languages", strings.Join(catalog.Locales, ","),
-		"tz", loc.String(), "sentry", reporter != nil)
+		"tz", loc.String(), "sentry", reporter != nil, "cors_origins", cfg.corsOrigins.String())
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	go cleanMediaEvery(ctx, store, mediaStore, cfg.mediaGrace, logger)

@@ -20,6 +20,9 @@ func TestServeBadFlagValues(t *testing.T) {
 		{[]string{"-base-url", "feedback.example.org"}, "-base-url"},
 		{[]string{"-root", "no-slash?x"}, "-root"},
 		{[]string{"-max-uploads", "x"}, "not a whole number"},
+		{[]string{"-cors-origins", "app.example.org"}, `"app.example.org" is not an origin; give the scheme and host`},
+		{[]string{"-cors-origins", "https://app.example.org/form"}, "an origin has no path"},
+		{[]string{"-cors-origins", "ftp://app.example.org"}, "is not an origin"},
 	}
 	for _, c := range cases {
 		var out, errOut bytes.Buffer
@@ -30,6 +33,29 @@ func TestServeBadFlagValues(t *testing.T) {
 		}
 		if !strings.Contains(errOut.String(), c.want) {
 			t.Errorf("serve %v: output %q, want it to contain %q", c.args, errOut.String(), c.want)
+		}
+	}
+}
+
+func TestOriginListNormalizes(t *testing.T) {
+	tests := []struct {
+		value string
+		want  string
+	}{
+		{"https://app.example.org/", "https://app.example.org"},
+		{"HTTPS://App.Example.org", "https://app.example.org"},
+		{"https://app.example.org:443, http://localhost:3000", "https://app.example.org,http://localhost:3000"},
+		{"http://[::1]:80", "http://[::1]"},
+		{"*", "*"},
+	}
+	for _, tt := range tests {
+		var l originList
+		if err := l.Set(tt.value); err != nil {
+			t.Errorf("Set(%q) error = %v", tt.value, err)
+			continue
+		}
+		if got := l.String(); got != tt.want {
+			t.Errorf("Set(%q) = %q, want %q", tt.value, got, tt.want)
 		}
 	}
 }
