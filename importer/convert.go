@@ -107,7 +107,7 @@ func (c *checker) coordinate(field, value string, limit float64) (float64, bool)
 		return 0, false
 	}
 	if f < -limit || f > limit {
-		c.add("%s %s is out of range [%g, %g]", field, value, -limit, limit)
+		c.add("%s %s is out of range; use a number from %g to %g", field, value, -limit, limit)
 		return 0, false
 	}
 	return f, true

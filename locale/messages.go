@@ -128,7 +128,7 @@ var (
 	MsgNeedsPartner = Message{
 		en: "%[1]s needs %[2]s as well; send both or neither",
 		fi: "%[1]s vaatii myös kentän %[2]s; lähetä molemmat tai ei kumpaakaan",
-		sv: "%[1]s kräver även %[2]s; skicka båda eller ingen",
+		sv: "%[1]s kräver även %[2]s; skicka båda eller ingetdera",
 	}
 	// the missing parameters, comma-separated
 	MsgCircleIncomplete = Message{
@@ -145,7 +145,7 @@ var (
 	// value
 	MsgInvalidBBox = Message{
 		en: "bbox=%[1]q is not valid; use minLong,minLat,maxLong,maxLat with longitudes from -180 to 180 and latitudes from -90 to 90",
-		fi: "bbox=%[1]q ei kelpaa; käytä muotoa minLong,minLat,maxLong,maxLat, pituusasteet vähintään -180 ja enintään 180 ja leveysasteet vähintään -90 ja enintään 90",
+		fi: "bbox=%[1]q ei kelpaa; käytä muotoa minLong,minLat,maxLong,maxLat, jossa pituusasteet ovat -180:stä 180:een ja leveysasteet -90:stä 90:een",
 		sv: "bbox=%[1]q är ogiltigt; använd minLong,minLat,maxLong,maxLat med longituder från -180 till 180 och latituder från -90 till 90",
 	}
 	// value
@@ -186,7 +186,7 @@ var (
 	}
 	// (none)
 	MsgLocationRequired = Message{
-		en: "a location is required; send lat and long, address_string, address_id, or service_object_id with service_object_type",
+		en: "a location is required; send lat and long, address_string, address_id or service_object_id with service_object_type",
 		fi: "sijainti on pakollinen; lähetä lat ja long, address_string, address_id tai service_object_id ja service_object_type",
 		sv: "en plats krävs; skicka lat och long, address_string, address_id eller service_object_id med service_object_type",
 	}
