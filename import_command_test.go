@@ -43,3 +43,20 @@ func TestImportCountsRepeatedIDs(t *testing.T) {
 		t.Errorf("import output = %q, want it to contain %q", out, want)
 	}
 }
+
+// TestImportMissingFileCreatesNoStore checks that a file that cannot be read fails before
+// the store opens, so that no empty store file is left behind.
+func TestImportMissingFileCreatesNoStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.db")
+	_, errOut, err := runCommand(importFiles, "-db", db, filepath.Join(dir, "missing.json"))
+	if err == nil {
+		t.Fatal("import of a missing file succeeded")
+	}
+	if !strings.Contains(errOut, "missing.json") {
+		t.Errorf("import output = %q, want it to name missing.json", errOut)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("the store file exists after a failed import (stat error %v)", err)
+	}
+}

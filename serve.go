@@ -289,8 +289,12 @@ func ensureKey(ctx context.Context, env environment, store georeport.Store, db s
 		return err
 	}
 	logger.Info("created the first API key", "name", "default")
+	more := fmt.Sprintf("Create more with: open311 keys create -db %s NAME", db)
+	if db == ":memory:" {
+		more = "This store is in memory and ends with the server, keys included; give -db FILE to keep them."
+	}
 	fmt.Fprintf(env.stderr, "\nThis store had no API key, so one was created. It is shown only this once:\n\n"+
-		"    api_key=%s\n\nCreate more with: open311 keys create -db %s NAME\n\n", key, db)
+		"    api_key=%s\n\n%s\n\n", key, more)
 	return nil
 }
 
