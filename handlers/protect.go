@@ -90,7 +90,7 @@ func (s *Server) writeOptions(x *exchange, allowed []string, allow string) {
 }
 
 // originAllowed reports whether a POST may come from the Origin of r: none, as from curl or
-// a server, the server's own host, or one of CORSOrigins. Browsers send a form POST to
+// a server, the server's own host or the host of BaseURL, or one of CORSOrigins. Browsers send a form POST to
 // another origin without asking first, so without this check a page that -cors-origins
 // leaves out could still file requests, though it could not read the responses.
 func (s *Server) originAllowed(r *http.Request) (origin string, ok bool) {
@@ -99,6 +99,12 @@ func (s *Server) originAllowed(r *http.Request) (origin string, ok bool) {
 		return origin, true
 	}
 	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return origin, true
+	}
+	// Behind a reverse proxy, r.Host may be the server's own address, and the public one
+	// is that of BaseURL.
+	if base, err := url.Parse(s.cfg.BaseURL); err == nil && base.Host != "" &&
+		strings.EqualFold(origin, base.Scheme+"://"+base.Host) {
 		return origin, true
 	}
 	return origin, false

@@ -80,12 +80,16 @@ func TestCORS(t *testing.T) {
 }
 
 func TestPostOriginChecked(t *testing.T) {
-	ts := newTestServer(t, "catalog.json", func(c *Config) { c.CORSOrigins = []string{"https://app.example.org"} })
+	ts := newTestServer(t, "catalog.json", func(c *Config) {
+		c.CORSOrigins = []string{"https://app.example.org"}
+		c.BaseURL = "https://feedback.example.org"
+	})
 	tests := []struct {
 		name, origin string
 		want         int
 	}{
 		{"no origin, as from curl", "", http.StatusOK},
+		{"the host of the base URL", "https://feedback.example.org", http.StatusOK},
 		{"an allowed origin", "https://app.example.org", http.StatusOK},
 		{"the server's own host", "http://example.com", http.StatusOK}, // httptest requests go to example.com
 		{"another origin", "https://evil.example", http.StatusForbidden},
@@ -107,8 +111,8 @@ func TestPostOriginChecked(t *testing.T) {
 	}
 	resp := ts.get(t, "requests.json")
 	readBody(t, resp)
-	if got := resp.Header.Get("X-Result-Count"); got != "3" {
-		t.Errorf("X-Result-Count %q after the POSTs, want the 3 of the allowed origins", got)
+	if got := resp.Header.Get("X-Result-Count"); got != "4" {
+		t.Errorf("X-Result-Count %q after the POSTs, want the 4 of the allowed origins", got)
 	}
 }
 
