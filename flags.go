@@ -287,13 +287,14 @@ func (l *originList) Set(s string) error {
 // what is wrong with s.
 func normalizeOrigin(s string) (string, error) {
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") { // Parse lowers the scheme
+	// url.Parse writes the scheme in lower case.
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", fmt.Errorf("%q is not an origin; give the scheme and host of the web page, such as https://app.example.org", s)
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("%q is not an origin: an origin has no path, query or user; give only the scheme and host, such as https://app.example.org", s)
 	}
-	scheme := strings.ToLower(u.Scheme)
+	scheme := u.Scheme
 	host := strings.ToLower(u.Hostname())
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"

@@ -63,9 +63,10 @@ func (s *Server) setCORSHeaders(h http.Header, r *http.Request) {
 	}
 }
 
-// writeOptions responds to an OPTIONS request for a path whose format allows the methods in
-// allow: 204 with the Allow header and, for a preflight request of an allowed method and
-// origin, the CORS headers that let the web page send it.
+// writeOptions responds to an OPTIONS request for a path that takes the methods allowed in
+// its format, which allow lists as the Allow header: 204 with that header and, for a
+// preflight request of an allowed method and origin, the CORS headers that let the web page
+// send it.
 func (s *Server) writeOptions(x *exchange, allowed []string, allow string) {
 	h := x.w.Header()
 	h.Set("Allow", allow)
@@ -90,9 +91,10 @@ func (s *Server) writeOptions(x *exchange, allowed []string, allow string) {
 }
 
 // originAllowed reports whether a POST may come from the Origin of r: none, as from curl or
-// a server, the server's own host or the host of BaseURL, or one of CORSOrigins. Browsers send a form POST to
-// another origin without asking first, so without this check a page that -cors-origins
-// leaves out could still file requests, though it could not read the responses.
+// a server, the server's own host or that of BaseURL, or one of CORSOrigins. Browsers send a
+// form POST to another origin without a preflight, so without this check a page that
+// -cors-origins leaves out could still file requests, though it could not read the
+// responses.
 func (s *Server) originAllowed(r *http.Request) (origin string, ok bool) {
 	origin = r.Header.Get("Origin")
 	if origin == "" || s.corsAllows(origin, http.MethodPost) {

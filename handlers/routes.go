@@ -154,7 +154,7 @@ func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 		}
 	}
 
-	if len(allowed) > 0 && len(routes) > 0 {
+	if len(allowed) > 0 {
 		// No method but GET reads an item, so the other methods learn of a missing format
 		// from the same check.
 		if err := s.itemFormatError(x, routes[0].path, formats); err != nil {
