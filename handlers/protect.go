@@ -63,10 +63,9 @@ func (s *Server) setCORSHeaders(h http.Header, r *http.Request) {
 	}
 }
 
-// writeOptions responds to an OPTIONS request for a path that takes the methods allowed in
-// its format, which allow lists as the Allow header: 204 with that header and, for a
-// preflight request of an allowed method and origin, the CORS headers that let the web page
-// send it.
+// writeOptions responds to an OPTIONS request with 204 and allow as the Allow header. allowed
+// are the methods that the path takes in its format. A preflight request of one of them from
+// an origin that may send it also gets the CORS headers that let the web page send it.
 func (s *Server) writeOptions(x *exchange, allowed []string, allow string) {
 	h := x.w.Header()
 	h.Set("Allow", allow)
