@@ -256,8 +256,8 @@ func (l *stringList) Set(s string) error {
 }
 
 // originList is a comma-separated list of web origins, such as https://app.example.org, or
-// *. Set writes each origin as browsers send it in the Origin header: scheme and host in
-// lower case and no default port or final slash, so that https://App.example.org/ matches.
+// *. Set writes each origin as browsers send it in the Origin header, so that
+// https://App.example.org/ matches too.
 type originList []string
 
 func (l *originList) String() string { return strings.Join(*l, ",") }

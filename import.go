@@ -64,12 +64,12 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
 	}
-	// A file that cannot be read fails before the store opens, which would create the store
-	// file of a -db path that does not exist yet.
+	// Check the files before opening the store, because opening creates the store file of a
+	// new -db path.
 	for _, path := range fs.Args() {
 		f, err := os.Open(path)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "open311 import: %v\n", err)
+			fmt.Fprintf(env.stderr, "open311 import: %v; check the file name\n", err)
 			return exitError{1}
 		}
 		f.Close()

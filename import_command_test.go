@@ -7,9 +7,8 @@ import (
 	"testing"
 )
 
-// TestImportCountsRepeatedIDs checks that the summary of an import states how many records
-// replaced an earlier record of the file with the same id, so that its count of requests
-// matches what the store holds.
+// TestImportCountsRepeatedIDs checks that the import summary counts the records that
+// replaced an earlier record of the file, so that its count of requests matches the store.
 func TestImportCountsRepeatedIDs(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "requests.json")

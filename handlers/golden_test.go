@@ -81,11 +81,7 @@ func TestGoldenPost(t *testing.T) {
 
 func TestGoldenToken(t *testing.T) {
 	ts := newTestServer(t, "catalog.json")
-	resp := ts.post(t, "requests.json", url.Values{"api_key": {testKey}, "service_code": {"BATCH"},
-		"address_string": {"Aleksanterinkatu 1"}})
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST batch = %d %s", resp.StatusCode, readBody(t, resp))
-	}
+	ts.createBatch(t)
 	for _, format := range []string{"json", "xml"} {
 		t.Run(format, func(t *testing.T) {
 			checkGolden(t, exchangeDump(t, ts.get(t, "tokens/00000000-0000-4000-8000-000000000001."+format)))

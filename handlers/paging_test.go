@@ -71,21 +71,12 @@ func TestUnknownSuffixOfResource(t *testing.T) {
 	ts := newTestServer(t, "")
 	id := ts.create(t, url.Values{"service_code": {"171"}, "lat": {"60.17"}, "long": {"24.94"},
 		"description": {"Kuoppa pyörätiellä"}})
-	for target, want := range map[string]string{
+	checkNotFound(t, ts, map[string]string{
 		"services/176.csv":        `services/176 is not available as \"csv\"`,
 		"requests/" + id + ".csv": `requests/` + id + ` is not available as \"csv\"`,
 		"services/999.csv":        `service_code \"999.csv\" does not exist`,
 		"requests/no-such-id.csv": `service_request_id \"no-such-id.csv\" does not exist`,
-	} {
-		resp := ts.get(t, target, "Accept-Language", "en")
-		body := string(readBody(t, resp))
-		if resp.StatusCode != 404 {
-			t.Errorf("GET %s = %d, want 404", target, resp.StatusCode)
-		}
-		if !strings.Contains(body, want) {
-			t.Errorf("GET %s = %s, want a description with %s", target, body, want)
-		}
-	}
+	})
 }
 
 // TestUnknownSuffixOtherMethods checks that every method gets the 404 of an unknown format
@@ -127,32 +118,19 @@ func TestUnknownSuffixOtherMethods(t *testing.T) {
 // have gets that error, as services and requests do.
 func TestUnknownSuffixOfToken(t *testing.T) {
 	ts := newTestServer(t, "catalog.json")
-	resp := ts.post(t, "requests.json", url.Values{"api_key": {testKey}, "service_code": {"BATCH"},
-		"address_string": {"Aleksanterinkatu 1"}})
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST batch = %d %s", resp.StatusCode, readBody(t, resp))
-	}
-	const token = "00000000-0000-4000-8000-000000000001"
-	for target, want := range map[string]string{
+	const token = "00000000-0000-4000-8000-000000000001" // the token of the first batch request
+	ts.createBatch(t)
+	checkNotFound(t, ts, map[string]string{
 		"tokens/" + token + ".csv": `tokens/` + token + ` is not available as \"csv\"; use json or xml`,
 		"tokens/no-such-token.csv": `token \"no-such-token.csv\" does not exist`,
-	} {
-		resp := ts.get(t, target, "Accept-Language", "en")
-		body := string(readBody(t, resp))
-		if resp.StatusCode != 404 {
-			t.Errorf("GET %s = %d, want 404", target, resp.StatusCode)
-		}
-		if !strings.Contains(body, want) {
-			t.Errorf("GET %s = %s, want a description with %s", target, body, want)
-		}
-	}
+	})
 }
 
 // TestNotFoundNamesRequestedPath checks that a 404 quotes the path as sent, with every
 // suffix, and that a known suffix makes an unknown one before it part of the code.
 func TestNotFoundNamesRequestedPath(t *testing.T) {
 	ts := newTestServer(t, "catalog.json")
-	for target, want := range map[string]string{
+	checkNotFound(t, ts, map[string]string{
 		"requests.json.xml":     `"/open311/v2/requests.json.xml" is not a resource of this server`, // an XML body
 		"foo.json":              `\"/open311/v2/foo.json\" is not a resource of this server`,
 		"requests.":             `\"/open311/v2/requests.\" is not a resource of this server`,
@@ -160,10 +138,17 @@ func TestNotFoundNamesRequestedPath(t *testing.T) {
 		"services/POT.csv.json": `service_code \"POT.csv\" does not exist`,
 		"f%6Fo":                 `\"/open311/v2/f%6Fo\" is not a resource of this server`,
 		"foo%2Fbar":             `\"/open311/v2/foo%2Fbar\" is not a resource of this server`,
-	} {
+	})
+}
+
+// checkNotFound gets each target of cases in English and checks for 404 with a description
+// that contains the text that cases expect for it.
+func checkNotFound(t *testing.T, ts *testServer, cases map[string]string) {
+	t.Helper()
+	for target, want := range cases {
 		resp := ts.get(t, target, "Accept-Language", "en")
 		body := string(readBody(t, resp))
-		if resp.StatusCode != 404 {
+		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", target, resp.StatusCode)
 		}
 		if !strings.Contains(body, want) {

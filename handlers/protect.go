@@ -47,10 +47,9 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 	return s.trusted(remoteAddr(r)) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-// setCORSHeaders adds the CORS headers for a request from a web page of another origin.
-// Every origin may read with GET, and only CORSOrigins may POST. OPTIONS requests, which
-// include preflight requests, are handled by the routes' handlers, because the methods
-// that a path allows depend on the path and its format.
+// setCORSHeaders adds the CORS headers for a request from a web page of another origin:
+// every origin may read with GET, and only CORSOrigins may POST. The routes' handlers
+// respond to OPTIONS, preflight requests included, because the methods depend on the path.
 func (s *Server) setCORSHeaders(h http.Header, r *http.Request) {
 	origin := r.Header.Get("Origin")
 	if origin == "" || r.Method == http.MethodOptions {
@@ -89,11 +88,9 @@ func (s *Server) writeOptions(x *exchange, allowed []string, allow string) {
 	x.w.WriteHeader(http.StatusNoContent)
 }
 
-// originAllowed reports whether a POST may come from the Origin of r: none, as from curl or
-// a server, the server's own host or that of BaseURL, or one of CORSOrigins. Browsers send a
-// form POST to another origin without a preflight, so without this check a page that
-// -cors-origins leaves out could still file requests, though it could not read the
-// responses.
+// originAllowed reports whether a POST may come from the Origin of r: none (curl, servers),
+// the server's own host or that of BaseURL, or one of CORSOrigins. Browsers send a form POST
+// to another origin without a preflight, so only this check keeps other pages from filing.
 func (s *Server) originAllowed(r *http.Request) (origin string, ok bool) {
 	origin = r.Header.Get("Origin")
 	if origin == "" || s.corsAllows(origin, http.MethodPost) {
@@ -104,6 +101,8 @@ func (s *Server) originAllowed(r *http.Request) (origin string, ok bool) {
 	}
 	// Behind a reverse proxy, r.Host may be the server's own address, and the public one
 	// is that of BaseURL.
+	// NOTE: behind a proxy that rewrites Host and without -base-url, the server's own pages
+	// get 403 for their POSTs unless -cors-origins lists their origin.
 	if base, err := url.Parse(s.cfg.BaseURL); err == nil && base.Host != "" &&
 		strings.EqualFold(origin, base.Scheme+"://"+base.Host) {
 		return origin, true

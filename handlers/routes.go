@@ -45,13 +45,9 @@ func registry(withMedia bool) []route {
 	return routes
 }
 
-// buildMux registers every route under the root, a handler per path that rejects other
-// methods, the health checks, and a 404 for everything else. It panics when two rows have the
-// same method and path.
-//
-// The methods that a path allows depend on its format. GET serves requests.geojson and POST
-// does not, so a POST to it gets 405 with Allow: GET, HEAD. Any method on a format that no
-// route of the path serves, such as services.geojson, gets 404.
+// buildMux registers every route under the root, a handler per path for the methods and
+// formats that its routes reject, the health checks, and a 404 for everything else. It
+// panics when two rows have the same method and path.
 func (s *Server) buildMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	byPath := map[string][]*route{}
@@ -133,10 +129,9 @@ func (rt *route) serves(f Format) bool {
 	return rt.formats == nil || supports(rt.formats, f)
 }
 
-// rejectMethodOrFormat writes the error for a request that no route of its path takes in
-// its method and format. When other methods of the path serve the format, the error is 405
-// with an Allow header, and an OPTIONS request gets that header with 204. Otherwise it is
-// 404 with the formats that the path serves.
+// rejectMethodOrFormat responds to a request that no route of its path takes in its method
+// and format. It writes 405 with an Allow header when other methods serve the format (204
+// with that header for OPTIONS), and otherwise 404 with the formats that the path serves.
 func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 	var allowed []string
 	var formats []Format
@@ -155,8 +150,8 @@ func (s *Server) rejectMethodOrFormat(x *exchange, routes []*route) {
 	}
 
 	if len(allowed) > 0 {
-		// No method but GET reads an item, so the other methods learn of a missing format
-		// from the same check.
+		// Only GET reads an item, so the other methods take its check of whether the suffix
+		// of services/176.csv is a format or part of the code.
 		if err := s.itemFormatError(x, routes[0].path, formats); err != nil {
 			s.writeError(x, err)
 			return
@@ -193,6 +188,9 @@ type item struct {
 
 // items are the paths of one item. A value such as 176.csv may be an id with a dot or the
 // id 176 in a format that the server does not have, and only a lookup can tell which.
+//
+// NOTE: when neither 999 nor 999.csv exists, services/999.csv counts as an id, so methods
+// other than GET get 405 where GET gets 404 for a missing service_code.
 var items = map[string]item{
 	"/services/{service_code}": {"service_code", func(s *Server, x *exchange, code string) bool {
 		jurisdiction, err := s.jurisdiction(firstValue(x.query, "jurisdiction_id"))

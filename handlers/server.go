@@ -253,9 +253,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.setSecurityHeaders(rw.Header(), r)
 	s.setCORSHeaders(rw.Header(), r)
 
-	// ServeMux redirects a path with // or dot segments to its clean form, but it would see
-	// the path without its format suffix and send requests.xml to requests. The redirect
-	// happens here instead, with the suffix and the query, and keeps the method and body.
+	// ServeMux would redirect a path with // or dot segments to its clean form without the
+	// format suffix, which is split off below, so the redirect happens here. 308 keeps the
+	// method and body.
 	if escaped := r.URL.EscapedPath(); r.Method != http.MethodConnect {
 		if clean := cleanPath(escaped); clean != escaped {
 			target := clean

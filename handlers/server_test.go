@@ -142,6 +142,17 @@ func (ts *testServer) create(t *testing.T, form url.Values) string {
 	return string(m[1])
 }
 
+// createBatch files a request of the catalog's batch service, which responds with a token
+// instead of an id: 00000000-0000-4000-8000-000000000001 for the first.
+func (ts *testServer) createBatch(t *testing.T) {
+	t.Helper()
+	resp := ts.post(t, "requests.json", url.Values{"api_key": {testKey}, "service_code": {"BATCH"},
+		"address_string": {"Aleksanterinkatu 1"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST batch = %d %s", resp.StatusCode, readBody(t, resp))
+	}
+}
+
 func readBody(t *testing.T, resp *http.Response) []byte {
 	t.Helper()
 	body, err := io.ReadAll(resp.Body)

@@ -452,8 +452,8 @@ func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Req
 				return nil, 0, fmt.Errorf("upsert request %q: %w", r.ID, err)
 			}
 		} else {
-			// A request new to the store is a plain insert without RETURNING, so no result
-			// rows: open311 seed of 200,000 requests took 24 s instead of 29 s.
+			// A request new to the store is a plain insert without RETURNING, so database/sql
+			// opens no result set for it. open311 seed of 200,000 took 24 s instead of 29 s.
 			result, err := insert.ExecContext(ctx, values...)
 			if err == nil {
 				rowID, err = result.LastInsertId()
