@@ -140,7 +140,7 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	started := time.Now()
 	progress := newProgress(env.stderr, path, size)
 	var prepare func([]georeport.Request) (*sqlite.PreparedImport, error)
-	write := func(batch []georeport.Request, _ *sqlite.PreparedImport) error {
+	write := func(batch []georeport.Request, _ *sqlite.PreparedImport) (int, error) {
 		return store.ImportRequests(ctx, batch)
 	}
 	if p, ok := store.(batchPreparer); ok {
@@ -151,15 +151,18 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 			}
 			return prepared, nil
 		}
-		write = func(_ []georeport.Request, prepared *sqlite.PreparedImport) error {
+		write = func(_ []georeport.Request, prepared *sqlite.PreparedImport) (int, error) {
 			return p.ImportPrepared(ctx, prepared)
 		}
 	}
 	var ids idCounter
+	replaced := 0
 	result := readRecords(env, reader, progress, cfg.jurisdiction, prepare, func(batch []georeport.Request, prepared *sqlite.PreparedImport) error {
-		if err := write(batch, prepared); err != nil {
+		n, err := write(batch, prepared)
+		if err != nil {
 			return fmt.Errorf("%s: write requests to the store: %w", path, err)
 		}
+		replaced += n
 		ids.add(batch)
 		return nil
 	})
@@ -178,15 +181,55 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 			plural(skipped, "bad entry"), elapsed)
 		return skipped == 0, imported, nil
 	}
-	if repeated := ids.repeated(); repeated > 0 {
-		fmt.Fprintf(env.stdout, "%s: imported %s as %s, because %s repeated the id of an earlier record and replaced it; skipped %s (%s)\n",
-			path, plural(imported, "record"), plural(imported-repeated, "request"), plural(repeated, "record"),
-			plural(skipped, "bad record"), elapsed)
+	// The store counts a record that repeats an id of the file among the replaced ones. The
+	// others that it counts replaced requests stored before the import.
+	repeated := ids.repeated()
+	requests, before := imported-repeated, max(replaced-repeated, 0)
+	if repeated > 0 {
+		fmt.Fprintf(env.stdout, "%s: imported %s as %s, because %s repeated the id of an earlier record and replaced it%s; skipped %s (%s)\n",
+			path, plural(imported, "record"), plural(requests, "request"), plural(repeated, "record"),
+			replacedOfClause(before, requests), plural(skipped, "bad record"), elapsed)
 		return skipped == 0, imported, nil
 	}
-	fmt.Fprintf(env.stdout, "%s: imported %s, skipped %s (%s)\n", path, plural(imported, "request"),
-		plural(skipped, "bad record"), elapsed)
+	clause, separator := replacedClause(before, requests), ","
+	if clause != "" {
+		separator = ";"
+	}
+	fmt.Fprintf(env.stdout, "%s: imported %s%s%s skipped %s (%s)\n", path, plural(imported, "request"),
+		clause, separator, plural(skipped, "bad record"), elapsed)
 	return skipped == 0, imported, nil
+}
+
+// replacedClause returns the clause that follows a count of requests and gives how many of
+// them replaced stored requests with the same ids, or "" when none did.
+func replacedClause(replaced, requests int) string {
+	switch {
+	case replaced == 0:
+		return ""
+	case replaced == requests && requests == 1:
+		return ", which replaced the stored request with the same id"
+	case replaced == requests:
+		return ", each replacing a stored request with the same id"
+	case replaced == 1:
+		return ", of which 1 replaced a stored request with the same id"
+	}
+	return fmt.Sprintf(", of which %d replaced stored requests with the same ids", replaced)
+}
+
+// replacedOfClause returns replacedClause's count for a sentence that has another clause
+// between the count of the requests and this one.
+func replacedOfClause(replaced, requests int) string {
+	switch {
+	case replaced == 0:
+		return ""
+	case replaced == requests && requests == 1:
+		return ", and the request replaced the stored one with the same id"
+	case replaced == requests:
+		return fmt.Sprintf(", and each of the %d requests replaced a stored one with the same id", requests)
+	case replaced == 1:
+		return fmt.Sprintf(", and 1 of the %s replaced a stored one with the same id", plural(requests, "request"))
+	}
+	return fmt.Sprintf(", and %d of the %s replaced stored ones with the same ids", replaced, plural(requests, "request"))
 }
 
 // idCounter counts the records of a file whose service_request_id an earlier record of the
@@ -347,7 +390,7 @@ func plural(n int, noun string) string {
 // of the SQLite writer's time.
 type batchPreparer interface {
 	PrepareImport([]georeport.Request) (*sqlite.PreparedImport, error)
-	ImportPrepared(context.Context, *sqlite.PreparedImport) error
+	ImportPrepared(context.Context, *sqlite.PreparedImport) (int, error)
 }
 
 // readResult is what readRecords read and wrote.

@@ -43,6 +43,49 @@ func TestImportCountsRepeatedIDs(t *testing.T) {
 	}
 }
 
+// TestImportCountsReplacedRequests checks that the import summary counts the requests that
+// replaced stored ones, so that a file imported again is not taken for new data.
+func TestImportCountsReplacedRequests(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.db")
+	record := func(id string) string {
+		return `{"service_request_id":"` + id + `","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00+02:00","lat":60.17,"long":24.94}`
+	}
+	write := func(name string, ids ...string) string {
+		t.Helper()
+		var records []string
+		for _, id := range ids {
+			records = append(records, record(id))
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("["+strings.Join(records, ",\n")+"]"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	first := write("first.json", "t-1", "t-2", "t-3")
+
+	tests := []struct {
+		name, file, want string
+	}{
+		{"new store", first, "imported 3 requests, skipped 0 bad records"},
+		{"same file again", first, "imported 3 requests, each replacing a stored request with the same id; skipped 0 bad records"},
+		{"some stored", write("some.json", "t-3", "t-4"), "imported 2 requests, of which 1 replaced a stored request with the same id; skipped 0 bad records"},
+		{"one stored", write("one.json", "t-1"), "imported 1 request, which replaced the stored request with the same id; skipped 0 bad records"},
+		{"repeated and stored", write("repeated.json", "t-2", "t-5", "t-2"),
+			"imported 3 records as 2 requests, because 1 record repeated the id of an earlier record and replaced it, and 1 of the 2 requests replaced a stored one with the same id; skipped 0 bad records"},
+	}
+	for _, tc := range tests {
+		out, _, err := runCommand(importFiles, "-db", db, tc.file)
+		if err != nil {
+			t.Fatalf("%s: import: %v", tc.name, err)
+		}
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%s: import output = %q, want it to contain %q", tc.name, out, tc.want)
+		}
+	}
+}
+
 // TestImportMissingFileCreatesNoStore checks that a file that cannot be read fails before
 // the store opens, so that no empty store file is left behind.
 func TestImportMissingFileCreatesNoStore(t *testing.T) {

@@ -115,12 +115,13 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		}
 	}
 
-	if err := seedStore(ctx, env, store, generator, cfg); err != nil {
+	replaced, err := seedStore(ctx, env, store, generator, cfg)
+	if err != nil {
 		return err
 	}
 	elapsed := time.Since(started)
-	fmt.Fprintf(env.stdout, "%s: seeded %s (%s, %.0f requests/s)\n", cfg.db, plural(cfg.count, "request"),
-		elapsed.Round(time.Millisecond), float64(cfg.count)/elapsed.Seconds())
+	fmt.Fprintf(env.stdout, "%s: seeded %s%s (%s, %.0f requests/s)\n", cfg.db, plural(cfg.count, "request"),
+		replacedClause(replaced, cfg.count), elapsed.Round(time.Millisecond), float64(cfg.count)/elapsed.Seconds())
 	suggestCluster(env, cfg.db, cfg.count)
 	return nil
 }
@@ -129,10 +130,11 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 // 2 kB each, so batches of 100,000 take about 600 MB.
 const maxSeedBatch = 100_000
 
-// seedStore imports cfg.count generated requests in batches of cfg.batch. One goroutine
+// seedStore imports cfg.count generated requests in batches of cfg.batch and returns how
+// many replaced a stored request, as a seed run again with the same -seed does. One goroutine
 // generates the next batch while the store writes the last one, so generation costs little
 // wall time.
-func seedStore(ctx context.Context, env environment, store georeport.Store, generator *seed.Generator, cfg seedConfig) error {
+func seedStore(ctx context.Context, env environment, store georeport.Store, generator *seed.Generator, cfg seedConfig) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -164,19 +166,21 @@ func seedStore(ctx context.Context, env environment, store georeport.Store, gene
 
 	progress := newProgress(env.stderr, cfg.db, int64(cfg.count))
 	defer progress.clear()
-	written := 0
+	written, replaced := 0, 0
 	for batch := range batches {
-		if err := store.ImportRequests(ctx, batch); err != nil {
-			return fmt.Errorf("%s: write requests %d to %d: %w", cfg.db, written+1, written+len(batch), err)
+		n, err := store.ImportRequests(ctx, batch)
+		if err != nil {
+			return replaced, fmt.Errorf("%s: write requests %d to %d: %w", cfg.db, written+1, written+len(batch), err)
 		}
 		written += len(batch)
+		replaced += n
 		progress.update(int64(written), written)
 		free <- batch[:cap(batch)]
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("stopped after %s: %w", plural(written, "request"), err)
+		return replaced, fmt.Errorf("stopped after %s: %w", plural(written, "request"), err)
 	}
-	return nil
+	return replaced, nil
 }
 
 // writeSeedJSON writes count generated requests to a new file at path.

@@ -73,6 +73,25 @@ func TestSeedCommandStore(t *testing.T) {
 	}
 }
 
+// TestSeedCommandAgain checks that a seed run again into the same store reports that its
+// requests replaced the stored ones, because the same -seed generates the same ids.
+func TestSeedCommandAgain(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "city.db")
+	args := []string{"-db", db, "-n", "300", "-seed", "9", "-now", "2026-03-05", "-batch", "100"}
+	for _, want := range []string{"seeded 300 requests (", "seeded 300 requests, each replacing a stored request with the same id ("} {
+		out, _, err := runSeed(t, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("seed output = %q, want it to contain %q", out, want)
+		}
+	}
+	if got := len(openSeeded(t, db)); got != 300 {
+		t.Errorf("store has %d requests after two seeds, want 300", got)
+	}
+}
+
 func TestSeedCommandJSON(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "requests.json")

@@ -18,7 +18,10 @@ type Store interface {
 	// ImportRequests inserts or replaces requests by service_request_id. A replaced request
 	// keeps its token, reporter data, attributes and visibility. Importing the same records
 	// twice leaves the store as it was after the first time.
-	ImportRequests(ctx context.Context, rs []Request) error
+	//
+	// replaced counts the requests of rs that replaced a stored one: those whose id the store
+	// had before the call or an earlier request of rs had. The others are new to the store.
+	ImportRequests(ctx context.Context, rs []Request) (replaced int, err error)
 	// Request returns the request with the id, hidden or not. The slices of the request may
 	// be shared with a store's cache, so callers must not change their elements.
 	Request(ctx context.Context, id string) (*Request, error)

@@ -40,7 +40,7 @@ func importHelsinki(t *testing.T, ts *testServer) {
 	if len(batch) != 1380 {
 		t.Fatalf("read %d Helsinki requests, want 1380", len(batch))
 	}
-	if err := ts.store.ImportRequests(context.Background(), batch); err != nil {
+	if _, err := ts.store.ImportRequests(context.Background(), batch); err != nil {
 		t.Fatal(err)
 	}
 }

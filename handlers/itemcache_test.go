@@ -63,7 +63,7 @@ func TestListsShowChangedRequests(t *testing.T) {
 	ctx := context.Background()
 	stored := georeport.Request{ID: "sr-1", ServiceCode: "2807", Status: georeport.StatusOpen,
 		Description: "Kuoppa ennen", Requested: testNow.AddDate(0, 0, -1), Updated: testNow.AddDate(0, 0, -1)}
-	if err := ts.store.ImportRequests(ctx, []georeport.Request{stored}); err != nil {
+	if _, err := ts.store.ImportRequests(ctx, []georeport.Request{stored}); err != nil {
 		t.Fatal(err)
 	}
 	targets := []string{"requests.json", "requests.xml", "requests.geojson", "requests.json?locale=sv",
@@ -95,7 +95,7 @@ func TestListsShowChangedRequests(t *testing.T) {
 	}
 
 	stored.Description, stored.Status = "Kuoppa korjattu", georeport.StatusClosed
-	if err := ts.store.ImportRequests(ctx, []georeport.Request{stored}); err != nil {
+	if _, err := ts.store.ImportRequests(ctx, []georeport.Request{stored}); err != nil {
 		t.Fatal(err)
 	}
 	for target, body := range read() {

@@ -88,7 +88,7 @@ func TestUnknownSuffixOtherMethods(t *testing.T) {
 		"description": {"Kuoppa pyörätiellä"}})
 	dotted := georeport.Request{ID: "a.b", ServiceCode: "171", Status: georeport.StatusOpen,
 		Description: "Kuoppa", Requested: testNow.AddDate(0, 0, -1)}
-	if err := ts.store.ImportRequests(context.Background(), []georeport.Request{dotted}); err != nil {
+	if _, err := ts.store.ImportRequests(context.Background(), []georeport.Request{dotted}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -280,7 +280,7 @@ func TestOpaqueIDsRoundTrip(t *testing.T) {
 	ts := newTestServer(t, "catalog.json")
 	ctx := context.Background()
 	for _, id := range []string{"SR26-01886021", "a.b", "fx.1.2", "001", "with space", "ä/ö"} {
-		if err := ts.store.ImportRequests(ctx, []georeport.Request{{ID: id, Status: georeport.StatusOpen,
+		if _, err := ts.store.ImportRequests(ctx, []georeport.Request{{ID: id, Status: georeport.StatusOpen,
 			Requested: testNow, Updated: testNow, ServiceCode: "Public Works:Street Light"}}); err != nil {
 			t.Fatal(err)
 		}

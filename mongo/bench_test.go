@@ -93,7 +93,7 @@ func seed(uri string, cfg settings, n int) (*Store, error) {
 	for i := range n {
 		batch = append(batch, generatedRequest(random, i, n))
 		if len(batch) == batchSize || i == n-1 {
-			if err := s.ImportRequests(ctx, batch); err != nil {
+			if _, err := s.ImportRequests(ctx, batch); err != nil {
 				s.Close()
 				return nil, err
 			}

@@ -226,7 +226,8 @@ func TestGoldenWrites(t *testing.T) {
 				replacement.Reporter = georeport.Reporter{}
 				replacement.Attributes = nil
 				undated := georeport.Request{ID: "sr-2", ServiceCode: "171", Status: georeport.StatusClosed}
-				return s.ImportRequests(ctx, []georeport.Request{replacement, undated})
+				_, err := s.ImportRequests(ctx, []georeport.Request{replacement, undated})
+				return err
 			},
 		},
 		{

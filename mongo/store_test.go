@@ -113,7 +113,7 @@ func TestImportReportsEachFailure(t *testing.T) {
 		{ID: "sr-2", Token: token, Description: "takes the token of sr-1"},
 		{ID: "sr-3", Description: "stored"},
 	}
-	err := s.ImportRequests(ctx, rs)
+	_, err := s.ImportRequests(ctx, rs)
 	if got := georeport.KindOf(err); got != georeport.Conflict {
 		t.Fatalf("ImportRequests error kind = %v, want %v (error %v)", got, georeport.Conflict, err)
 	}

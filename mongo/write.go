@@ -52,22 +52,23 @@ func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
 // and the others are stored. Importing the same requests again is safe, because an upsert
 // by id that changes nothing leaves the request as it was.
 //
-// ImportRequests returns an error of the kind Invalid when a request has no id, before it
+// ImportRequests returns the number of requests that replaced a stored one, as defined by
+// georeport.Store, and an error of the kind Invalid when a request has no id, before it
 // writes anything. Otherwise the error lists each request that failed by its position in
 // rs and its id. Its kind is Conflict when each failed on a duplicate key, such as a new
 // request with the token of another. It is Unavailable when no primary server can be
 // reached, and Internal otherwise.
-func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) error {
+func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) (int, error) {
 	const op = "mongo: import requests"
 
 	for i := range rs {
 		if rs[i].ID == "" {
-			return newError(georeport.Invalid, op, "request %d of %d has an empty service_request_id", i+1, len(rs))
+			return 0, newError(georeport.Invalid, op, "request %d of %d has an empty service_request_id", i+1, len(rs))
 		}
 	}
 
 	// An unordered bulk write may apply its operations in any order, so only the last
-	// request with each id is sent.
+	// request with each id is sent. Each one left out counts as replaced by the next.
 	last := make(map[string]int, len(rs))
 	for i := range rs {
 		last[rs[i].ID] = i
@@ -79,17 +80,19 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 		}
 	}
 
+	replaced := len(rs) - len(positions)
 	var failures []error
 	for start := 0; start < len(positions); start += importBatchSize {
 		batch := positions[start:min(start+importBatchSize, len(positions))]
-		failed, err := s.upsertBatch(ctx, rs, batch)
+		matched, failed, err := s.upsertBatch(ctx, rs, batch)
+		replaced += matched
 		if err != nil {
-			return translate(op, fmt.Errorf("upsert requests %d to %d of %d: %w", batch[0]+1, batch[len(batch)-1]+1, len(rs), err))
+			return replaced, translate(op, fmt.Errorf("upsert requests %d to %d of %d: %w", batch[0]+1, batch[len(batch)-1]+1, len(rs), err))
 		}
 		failures = append(failures, failed...)
 	}
 	if len(failures) == 0 {
-		return nil
+		return replaced, nil
 	}
 
 	kind := georeport.Conflict
@@ -99,7 +102,7 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 			break
 		}
 	}
-	return &georeport.Error{
+	return replaced, &georeport.Error{
 		Kind: kind,
 		Op:   op,
 		Err:  fmt.Errorf("%d of %d requests failed, the others are stored: %w", len(failures), len(rs), errors.Join(failures...)),
@@ -107,14 +110,15 @@ func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) erro
 }
 
 // upsertBatch upserts the requests of rs at the positions in batch with one bulk write.
-// It returns the error of each request that the server rejected, and an error when the
-// bulk write as a whole failed, such as when no server could be reached.
-func (s *Store) upsertBatch(ctx context.Context, rs []georeport.Request, batch []int) ([]error, error) {
+// It returns the number of stored requests that the write matched and so replaced, and the
+// error of each request that the server rejected. Its error is that of a bulk write that
+// failed as a whole, such as when no server could be reached.
+func (s *Store) upsertBatch(ctx context.Context, rs []georeport.Request, batch []int) (int, []error, error) {
 	models := make([]mongodriver.WriteModel, len(batch))
 	for i, pos := range batch {
 		update, err := importUpdate(&rs[pos])
 		if err != nil {
-			return nil, fmt.Errorf("encode request %q: %w", rs[pos].ID, err)
+			return 0, nil, fmt.Errorf("encode request %q: %w", rs[pos].ID, err)
 		}
 		models[i] = mongodriver.NewUpdateOneModel().
 			SetFilter(bson.D{{Key: "_id", Value: rs[pos].ID}}).
@@ -122,10 +126,14 @@ func (s *Store) upsertBatch(ctx context.Context, rs []georeport.Request, batch [
 			SetUpsert(true)
 	}
 
-	_, err := s.requests.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	result, err := s.requests.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	matched := 0
+	if result != nil {
+		matched = int(result.MatchedCount)
+	}
 	var bulk mongodriver.BulkWriteException
 	if err == nil || !errors.As(err, &bulk) || len(bulk.WriteErrors) == 0 || bulk.WriteConcernError != nil {
-		return nil, redact(err)
+		return matched, nil, redact(err)
 	}
 
 	failed := make([]error, len(bulk.WriteErrors))
@@ -133,7 +141,7 @@ func (s *Store) upsertBatch(ctx context.Context, rs []georeport.Request, batch [
 		pos := batch[we.Index]
 		failed[i] = fmt.Errorf("request %d (service_request_id %q): %w", pos+1, rs[pos].ID, redactWriteError(we.WriteError))
 	}
-	return failed, nil
+	return matched, failed, nil
 }
 
 // importUpdate returns the update of an import upsert of r: $set for the fields that an

@@ -40,7 +40,7 @@ func (t *tracedStore) CreateRequest(ctx context.Context, r *georeport.Request) (
 	return t.store.CreateRequest(ctx, r)
 }
 
-func (t *tracedStore) ImportRequests(ctx context.Context, rs []georeport.Request) (err error) {
+func (t *tracedStore) ImportRequests(ctx context.Context, rs []georeport.Request) (replaced int, err error) {
 	s := span(ctx, "ImportRequests")
 	defer func() { finish(s, err) }()
 	return t.store.ImportRequests(ctx, rs)

@@ -190,7 +190,7 @@ func TestWriteJSONImports(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if err := store.ImportRequests(ctx, got); err != nil {
+	if _, err := store.ImportRequests(ctx, got); err != nil {
 		t.Fatalf("ImportRequests: %v", err)
 	}
 	page, err := store.FindRequests(ctx, &georeport.Query{ServiceCodes: []string{"171"}, Limit: 1})

@@ -80,7 +80,7 @@ func seed(path string, n int) (*sqlite.Store, error) {
 	for i := range n {
 		batch = append(batch, generatedRequest(random, i))
 		if len(batch) == batchSize || i == n-1 {
-			if err := s.ImportRequests(ctx, batch); err != nil {
+			if _, err := s.ImportRequests(ctx, batch); err != nil {
 				s.Close()
 				return nil, err
 			}

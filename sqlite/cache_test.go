@@ -188,7 +188,7 @@ func TestStandardFieldsLeaveOutExtensions(t *testing.T) {
 		t.Fatalf("Open error = %v", err)
 	}
 	defer s.Close()
-	if err := s.ImportRequests(ctx, []georeport.Request{*full}); err != nil {
+	if _, err := s.ImportRequests(ctx, []georeport.Request{*full}); err != nil {
 		t.Fatalf("ImportRequests error = %v", err)
 	}
 

@@ -72,7 +72,7 @@ func TestClusterKeepsResults(t *testing.T) {
 	s := openFile(t, path)
 	server := openFile(t, path)
 	requests := clusterRequests(rng, 1500)
-	if err := s.ImportRequests(ctx, requests); err != nil {
+	if _, err := s.ImportRequests(ctx, requests); err != nil {
 		t.Fatal(err)
 	}
 	if err := server.refresh(ctx); err != nil {

@@ -140,7 +140,7 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 	defer func() { s.Close() }()
 	rng := rand.New(rand.NewPCG(7, 11))
 	requests := randomRequestsSpread(rng, n, spread)
-	if err := s.ImportRequests(ctx, requests[:n/2]); err != nil {
+	if _, err := s.ImportRequests(ctx, requests[:n/2]); err != nil {
 		t.Fatal(err)
 	}
 	for i := range requests[n/2:] {
@@ -153,7 +153,7 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 	for i := range moved {
 		moved[i].ID = requests[i*3].ID
 	}
-	if err := s.ImportRequests(ctx, moved); err != nil {
+	if _, err := s.ImportRequests(ctx, moved); err != nil {
 		t.Fatal(err)
 	}
 	if reopen {
@@ -266,14 +266,14 @@ func TestIndexSeesOtherProcesses(t *testing.T) {
 	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	first := georeport.Request{ID: "a", Status: georeport.StatusOpen, Requested: at, Updated: at, ServiceCode: "171",
 		Location: &georeport.Point{Lat: 60.17, Long: 24.94}}
-	if err := importer.ImportRequests(ctx, []georeport.Request{first}); err != nil {
+	if _, err := importer.ImportRequests(ctx, []georeport.Request{first}); err != nil {
 		t.Fatal(err)
 	}
 	moved := first
 	moved.Location = &georeport.Point{Lat: 61.5, Long: 23.8}
 	moved.Status = georeport.StatusClosed
 	second := georeport.Request{ID: "b", Status: georeport.StatusOpen, Requested: at.Add(time.Hour), Updated: at.Add(time.Hour), ServiceCode: "176"}
-	if err := importer.ImportRequests(ctx, []georeport.Request{moved, second}); err != nil {
+	if _, err := importer.ImportRequests(ctx, []georeport.Request{moved, second}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -349,7 +349,7 @@ func TestRefreshSkipsOwnWrites(t *testing.T) {
 	if err := server.CreateRequest(ctx, &own); err != nil {
 		t.Fatal(err)
 	}
-	if err := server.ImportRequests(ctx, []georeport.Request{request("own-2"), request("own-3")}); err != nil {
+	if _, err := server.ImportRequests(ctx, []georeport.Request{request("own-2"), request("own-3")}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := known(), latest(); got != want {
@@ -357,7 +357,7 @@ func TestRefreshSkipsOwnWrites(t *testing.T) {
 	}
 
 	// Another process writes, then this one: the index must not skip the other's row.
-	if err := other.ImportRequests(ctx, []georeport.Request{request("other-1")}); err != nil {
+	if _, err := other.ImportRequests(ctx, []georeport.Request{request("other-1")}); err != nil {
 		t.Fatal(err)
 	}
 	afterOther := known()

@@ -36,7 +36,7 @@ func TestQueryPlans(t *testing.T) {
 			Description: fmt.Sprintf("word%d", i%100),
 		}
 	}
-	if err := s.ImportRequests(ctx, batch); err != nil {
+	if _, err := s.ImportRequests(ctx, batch); err != nil {
 		t.Fatalf("ImportRequests error = %v", err)
 	}
 

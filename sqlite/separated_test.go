@@ -74,7 +74,7 @@ func TestSeparatorInTextIsReadAgain(t *testing.T) {
 		Description: "a\x1fb\x1f", Address: "\x1f", Location: &georeport.Point{Lat: 60.17, Long: 24.94}}
 	plain := georeport.Request{ID: "plain", ServiceCode: "171", Status: georeport.StatusOpen, Requested: now.Add(-time.Hour),
 		Updated: now, Description: "c", Location: &georeport.Point{Lat: 60.1701, Long: 24.9401}}
-	if err := s.ImportRequests(ctx, []georeport.Request{odd, plain}); err != nil {
+	if _, err := s.ImportRequests(ctx, []georeport.Request{odd, plain}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.refresh(ctx); err != nil {

@@ -223,7 +223,7 @@ func TestErrorOps(t *testing.T) {
 		},
 		{
 			name:     "import without id",
-			call:     func() error { return s.ImportRequests(ctx, []georeport.Request{{ID: "sr-2"}, {}}) },
+			call:     func() error { _, err := s.ImportRequests(ctx, []georeport.Request{{ID: "sr-2"}, {}}); return err },
 			wantKind: georeport.Invalid,
 			wantOp:   "sqlite: import requests",
 		},

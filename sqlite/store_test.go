@@ -100,7 +100,7 @@ func TestLargeImportPausesWordMerging(t *testing.T) {
 			Description: fmt.Sprintf("Kuoppa numero %d", i)}
 	}
 	for range 3 {
-		if err := s.ImportRequests(ctx, batch); err != nil {
+		if _, err := s.ImportRequests(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,7 +122,7 @@ func TestLargeImportPausesWordMerging(t *testing.T) {
 		t.Errorf("after the import, %d requests have the word, want %d", got, bulkImportRequests)
 	}
 	small := []georeport.Request{{ID: "small", Status: georeport.StatusOpen, Requested: at, Updated: at, Description: "Kuoppa"}}
-	if err := s.ImportRequests(ctx, small); err != nil {
+	if _, err := s.ImportRequests(ctx, small); err != nil {
 		t.Fatal(err)
 	}
 	if got := automerge(s); got != "4" {

@@ -272,16 +272,17 @@ func nextChanges(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
 // faster, so it is durable once the store closes or the next CreateRequest commits; an
 // import cut short by a power loss can be run again.
 //
-// ImportRequests returns an error of the kind Conflict when a new request has the token of
-// another, Invalid when a request has no id, Unavailable when the database is locked past
-// the busy timeout or cannot be written, and Internal otherwise.
-func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) error {
+// It returns the number of requests that replaced a stored one, as defined by
+// georeport.Store, and an error of the kind Conflict when a new request has the token of another, Invalid when a
+// request has no id, Unavailable when the database is locked past the busy timeout or
+// cannot be written, and Internal otherwise.
+func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) (int, error) {
 	if len(rs) == 0 {
-		return nil
+		return 0, nil
 	}
 	prepared, err := s.PrepareImport(rs)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	return s.ImportPrepared(ctx, prepared)
 }
@@ -311,18 +312,18 @@ func (s *Store) PrepareImport(rs []georeport.Request) (*PreparedImport, error) {
 
 // ImportPrepared writes a batch that PrepareImport prepared, as ImportRequests does. The
 // caller must not change the batch's requests in between.
-func (s *Store) ImportPrepared(ctx context.Context, p *PreparedImport) error {
+func (s *Store) ImportPrepared(ctx context.Context, p *PreparedImport) (replaced int, err error) {
 	const op = "sqlite: import requests"
 	rs, prepared := p.requests, p.rows
 	if len(rs) == 0 {
-		return nil
+		return 0, nil
 	}
 
 	// The import holds the writer's one connection, so that its synchronous setting
 	// applies to its own transaction only.
 	conn, err := s.writer.Conn(ctx)
 	if err != nil {
-		return translate(op, fmt.Errorf("take the writer: %w", err))
+		return 0, translate(op, fmt.Errorf("take the writer: %w", err))
 	}
 	defer conn.Close()
 	// A larger WAL between checkpoints saves copying pages that the import writes again,
@@ -331,12 +332,12 @@ func (s *Store) ImportPrepared(ctx context.Context, p *PreparedImport) error {
 	// checkpoint every 16,384 pages, and 6.6 GB and 51.9 s with one every 65,536 (256 MiB);
 	// 262,144 pages saved only another 0.6 s.
 	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 65536"); err != nil {
-		return translate(op, fmt.Errorf("set synchronous: %w", err))
+		return 0, translate(op, fmt.Errorf("set synchronous: %w", err))
 	}
 	defer conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000")
 	if len(rs) >= bulkImportRequests && !s.bulkWords.Load() {
 		if _, err := conn.ExecContext(ctx, setAutomergeSQL+"0)"); err != nil {
-			return translate(op, fmt.Errorf("pause the merging of search words: %w", err))
+			return 0, translate(op, fmt.Errorf("pause the merging of search words: %w", err))
 		}
 		s.bulkWords.Store(true)
 	}
@@ -344,13 +345,13 @@ func (s *Store) ImportPrepared(ctx context.Context, p *PreparedImport) error {
 	// As for creates, no refresh may take its snapshot between the commit and the put.
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
-	entries, seq, err := importInTransaction(ctx, conn, rs, prepared)
+	entries, seq, replaced, err := importInTransaction(ctx, conn, rs, prepared)
 	if err != nil {
-		return translate(op, err)
+		return 0, translate(op, err)
 	}
 	s.current().index.put(entries)
 	s.sawOwnChanges(seq, len(rs))
-	return nil
+	return replaced, nil
 }
 
 // bulkImportRequests is the size of an ImportRequests call from which the store stops
@@ -407,35 +408,35 @@ func prepareImport(rs []georeport.Request) ([]preparedRow, error) {
 	return prepared, errors.Join(errs...)
 }
 
-// importInTransaction writes rs in one transaction on conn and returns their index entries
-// and the first of their change numbers.
-func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Request, prepared []preparedRow) ([]indexEntry, int64, error) {
+// importInTransaction writes rs in one transaction on conn and returns their index entries,
+// the first of their change numbers and the number of requests that replaced a stored one.
+func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Request, prepared []preparedRow) (entries []indexEntry, seq int64, replaced int, err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("begin: %w", err)
+		return nil, 0, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
 
 	existing, stored, err := existingRows(ctx, tx, rs)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	upsert, err := tx.PrepareContext(ctx, upsertRequestSQL)
 	if err != nil {
-		return nil, 0, fmt.Errorf("prepare upsert: %w", err)
+		return nil, 0, 0, fmt.Errorf("prepare upsert: %w", err)
 	}
 	defer upsert.Close()
 	insert, err := tx.PrepareContext(ctx, insertNewRequestSQL)
 	if err != nil {
-		return nil, 0, fmt.Errorf("prepare insert: %w", err)
+		return nil, 0, 0, fmt.Errorf("prepare insert: %w", err)
 	}
 	defer insert.Close()
-	seq, err := nextChanges(ctx, tx, len(rs))
+	seq, err = nextChanges(ctx, tx, len(rs))
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 
-	entries := make([]indexEntry, 0, len(rs))
+	entries = make([]indexEntry, 0, len(rs))
 	last := make(map[string]int, len(rs)) // the position of each id's last occurrence
 	for i := range rs {
 		last[rs[i].ID] = i
@@ -448,8 +449,9 @@ func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Req
 		hidden := r.Visibility == georeport.Hidden
 		values := append(prepared[i].values, seq+int64(i))
 		if stored[r.ID] {
+			replaced++
 			if err := upsert.QueryRowContext(ctx, values...).Scan(&rowID, &hidden); err != nil {
-				return nil, 0, fmt.Errorf("upsert request %q: %w", r.ID, err)
+				return nil, 0, 0, fmt.Errorf("upsert request %q: %w", r.ID, err)
 			}
 		} else {
 			// A request new to the store is a plain insert without RETURNING, so database/sql
@@ -459,7 +461,7 @@ func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Req
 				rowID, err = result.LastInsertId()
 			}
 			if err != nil {
-				return nil, 0, fmt.Errorf("insert request %q: %w", r.ID, err)
+				return nil, 0, 0, fmt.Errorf("insert request %q: %w", r.ID, err)
 			}
 			stored[r.ID] = true
 		}
@@ -472,12 +474,12 @@ func importInTransaction(ctx context.Context, conn *sql.Conn, rs []georeport.Req
 		entries = append(entries, entry)
 	}
 	if err := writeWords(ctx, tx, wordRowIDs, words, existing); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, 0, fmt.Errorf("commit %d requests: %w", len(rs), err)
+		return nil, 0, 0, fmt.Errorf("commit %d requests: %w", len(rs), err)
 	}
-	return entries, seq, nil
+	return entries, seq, replaced, nil
 }
 
 // existingRows returns the row ids of the requests of rs that are stored already, whose

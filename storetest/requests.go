@@ -215,8 +215,8 @@ func (s *suite) testImportRequests(t *testing.T) {
 	s.run(t, "insert", func(t *testing.T) {
 		store := s.open(t)
 		rs := []georeport.Request{imported("sr-1"), {ID: "sr-2", ServiceCode: ""}}
-		if err := store.ImportRequests(ctx, rs); err != nil {
-			t.Fatalf("ImportRequests error = %v", err)
+		if replaced, err := store.ImportRequests(ctx, rs); err != nil || replaced != 0 {
+			t.Fatalf("ImportRequests = %d, %v, want 0 replaced, nil", replaced, err)
 		}
 
 		for _, want := range rs {
@@ -246,8 +246,8 @@ func (s *suite) testImportRequests(t *testing.T) {
 			DetailedStatus: "PROCESSED",
 			Visibility:     georeport.Public,
 		}
-		if err := store.ImportRequests(ctx, []georeport.Request{replacement}); err != nil {
-			t.Fatalf("ImportRequests error = %v", err)
+		if replaced, err := store.ImportRequests(ctx, []georeport.Request{replacement}); err != nil || replaced != 1 {
+			t.Fatalf("ImportRequests = %d, %v, want 1 replaced, nil", replaced, err)
 		}
 
 		want := stored(replacement)
@@ -278,7 +278,7 @@ func (s *suite) testImportRequests(t *testing.T) {
 		moved.ServiceCode = "172"
 		moved.Status = georeport.StatusClosed
 		moved.DetailedStatus = "PROCESSED"
-		if err := store.ImportRequests(ctx, []georeport.Request{moved}); err != nil {
+		if _, err := store.ImportRequests(ctx, []georeport.Request{moved}); err != nil {
 			t.Fatalf("ImportRequests error = %v", err)
 		}
 
@@ -314,13 +314,13 @@ func (s *suite) testImportRequests(t *testing.T) {
 	s.run(t, "idempotent", func(t *testing.T) {
 		store := s.open(t)
 		batch := fixture()
-		if err := store.ImportRequests(ctx, batch); err != nil {
-			t.Fatalf("ImportRequests error = %v", err)
+		if replaced, err := store.ImportRequests(ctx, batch); err != nil || replaced != 0 {
+			t.Fatalf("ImportRequests = %d, %v, want 0 replaced, nil", replaced, err)
 		}
 		first := snapshot(t, store, batch)
 
-		if err := store.ImportRequests(ctx, batch); err != nil {
-			t.Fatalf("ImportRequests a second time error = %v", err)
+		if replaced, err := store.ImportRequests(ctx, batch); err != nil || replaced != len(batch) {
+			t.Fatalf("ImportRequests a second time = %d, %v, want %d replaced, nil", replaced, err, len(batch))
 		}
 		second := snapshot(t, store, batch)
 
@@ -334,8 +334,8 @@ func (s *suite) testImportRequests(t *testing.T) {
 		earlier := imported("sr-1")
 		later := imported("sr-1")
 		later.Description = "later"
-		if err := store.ImportRequests(ctx, []georeport.Request{earlier, later}); err != nil {
-			t.Fatalf("ImportRequests error = %v", err)
+		if replaced, err := store.ImportRequests(ctx, []georeport.Request{earlier, later}); err != nil || replaced != 1 {
+			t.Fatalf("ImportRequests = %d, %v, want 1 replaced, nil", replaced, err)
 		}
 
 		if got := read(t, store, "sr-1"); got.Description != "later" {
@@ -349,9 +349,22 @@ func (s *suite) testImportRequests(t *testing.T) {
 		}
 	})
 
+	s.run(t, "replaced count", func(t *testing.T) {
+		store := s.open(t)
+		create(t, store, imported("sr-1"))
+		// sr-1 replaces the stored request, the second sr-2 the first; sr-2 and sr-3 are new.
+		batch := []georeport.Request{imported("sr-2"), imported("sr-1"), imported("sr-3"), imported("sr-2")}
+		if replaced, err := store.ImportRequests(ctx, batch); err != nil || replaced != 2 {
+			t.Fatalf("ImportRequests = %d, %v, want 2 replaced, nil", replaced, err)
+		}
+		if page := find(t, store, georeport.Query{}); page.Total != 3 {
+			t.Errorf("FindRequests({}).Total = %d, want 3", page.Total)
+		}
+	})
+
 	s.run(t, "empty batch", func(t *testing.T) {
 		store := s.open(t)
-		if err := store.ImportRequests(ctx, nil); err != nil {
+		if _, err := store.ImportRequests(ctx, nil); err != nil {
 			t.Errorf("ImportRequests(nil) error = %v, want nil", err)
 		}
 	})
