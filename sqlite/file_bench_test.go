@@ -1,0 +1,64 @@
+package sqlite_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/open311-to-go/open311/georeport"
+	seedgen "github.com/open311-to-go/open311/seed"
+	"github.com/open311-to-go/open311/sqlite"
+)
+
+// BenchmarkFindOnFile runs the circle query of the load test on the store file that
+// OPEN311_BENCH_DB names, such as one that open311 seed -n 1000000 and open311 cluster made,
+// in the 90 days before now. Its 1,000 centres are drawn as the load test draws them, so
+// that most rows of a page are read from SQLite as under the load test, without HTTP.
+func BenchmarkFindOnFile(b *testing.B) {
+	path := os.Getenv("OPEN311_BENCH_DB")
+	if path == "" {
+		b.Skip("set OPEN311_BENCH_DB to a store file, such as one that open311 seed made")
+	}
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+
+	random := rand.New(rand.NewPCG(1, 2))
+	centres := make([]georeport.Point, 1000)
+	for i := range centres {
+		centres[i] = seedgen.Point(random)
+	}
+	now := time.Now()
+	from := now.Add(-90 * 24 * time.Hour)
+	for _, standard := range []bool{true, false} {
+		name := "circle 1 km"
+		if !standard {
+			name += " with extensions"
+		}
+		b.Run(name, func(b *testing.B) {
+			i, rows := 0, 0
+			for b.Loop() {
+				q := georeport.Query{
+					Circle:         &georeport.Circle{Center: centres[i%len(centres)], Radius: 1000},
+					Order:          georeport.NearestFirst,
+					RequestedFrom:  from,
+					RequestedTo:    now,
+					Limit:          100,
+					StandardFields: standard,
+				}
+				page, err := store.FindRequests(ctx, &q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				i++
+				rows += len(page.Requests)
+			}
+			b.ReportMetric(float64(rows)/float64(i), "rows/op")
+		})
+	}
+}
