@@ -168,16 +168,36 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	})
 	progress.clear()
 	imported, skipped, services := result.imported, result.skipped, result.services
+	if result.readErr != nil && result.writeErr == nil {
+		// The records before the error are in the store, and a user who fixes the file needs
+		// to know that importing it again replaces them rather than doubling them.
+		switch {
+		case reader.Kind() == importer.Services:
+			return false, imported, fmt.Errorf("%w; no service of the file was imported", result.readErr)
+		case imported > 0:
+			return false, imported, fmt.Errorf("%w; the %s before it %s imported, and importing the whole file again replaces %s",
+				result.readErr, plural(imported, "request"), wasWere(imported), themIt(imported))
+		}
+	}
 	if result.err != nil {
 		return false, imported, result.err
+	}
+	if n := result.undated; n > 0 {
+		has := fmt.Sprintf("%d imported requests have", n)
+		if n == 1 {
+			has = "1 imported request has"
+		}
+		fmt.Fprintf(env.stderr, "%s: warning: %s no requested_datetime, so lists with a date window, such as the default of the last 90 days, leave %s out; GET requests/{id} returns %s\n",
+			path, has, themIt(n), themIt(n))
 	}
 
 	elapsed := time.Since(started).Round(time.Millisecond)
 	if reader.Kind() == importer.Services {
-		if err := mergeServices(ctx, store, services, cfg); err != nil {
+		merge, err := mergeServices(ctx, store, services, cfg)
+		if err != nil {
 			return false, imported, fmt.Errorf("%s: %w", path, err)
 		}
-		fmt.Fprintf(env.stdout, "%s: imported %s, skipped %s (%s)\n", path, plural(len(services), "service"),
+		fmt.Fprintf(env.stdout, "%s: %s; skipped %s (%s)\n", path, merge.summary(len(services)),
 			plural(skipped, "bad entry"), elapsed)
 		return skipped == 0, imported, nil
 	}
@@ -186,8 +206,12 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	repeated := ids.repeated()
 	requests, before := imported-repeated, max(replaced-repeated, 0)
 	if repeated > 0 {
-		fmt.Fprintf(env.stdout, "%s: imported %s as %s, because %s repeated the id of an earlier record and replaced it%s; skipped %s (%s)\n",
-			path, plural(imported, "record"), plural(requests, "request"), plural(repeated, "record"),
+		because := "1 record repeated the id of an earlier record and replaced it"
+		if repeated > 1 {
+			because = fmt.Sprintf("%d records repeated ids of earlier records and replaced them", repeated)
+		}
+		fmt.Fprintf(env.stdout, "%s: imported %s as %s, because %s%s; skipped %s (%s)\n",
+			path, plural(imported, "record"), plural(requests, "request"), because,
 			replacedOfClause(before, requests), plural(skipped, "bad record"), elapsed)
 		return skipped == 0, imported, nil
 	}
@@ -304,18 +328,46 @@ func checkJurisdiction(ctx context.Context, store georeport.Store, id string, wa
 	return nil
 }
 
-// mergeServices adds an imported service list to the saved catalog, or starts a catalog from
-// it when the store has none.
-func mergeServices(ctx context.Context, store georeport.Store, services []importer.Service, cfg importConfig) error {
+// serviceMerge counts what mergeServices did: the services of the list, those of them that
+// the saved catalog did not have, and whether the store had a saved catalog at all.
+type serviceMerge struct {
+	services, added int
+	started         bool
+}
+
+// summary returns the summary line of an import of a list with the number of entries.
+func (m serviceMerge) summary(entries int) string {
+	text := "imported " + plural(m.services, "service")
+	if repeated := entries - m.services; repeated > 0 {
+		because := "1 entry repeated the service_code of an earlier entry and merged into its service"
+		if repeated > 1 {
+			because = fmt.Sprintf("%d entries repeated service_codes of earlier entries and merged into their services", repeated)
+		}
+		text = fmt.Sprintf("imported %s as %s, because %s", plural(entries, "entry"), plural(m.services, "service"), because)
+	}
+	switch updated := m.services - m.added; {
+	case m.started:
+		text += "; the store had no saved catalog, so the list starts one, which the server shows instead of the demo catalog"
+	case updated > 0 && m.added > 0:
+		text += fmt.Sprintf(" (%d new, %d already in the saved catalog)", m.added, updated)
+	case updated > 0:
+		text += " (all already in the saved catalog)"
+	}
+	return text
+}
+
+// mergeServices merges an imported service list into the store's saved catalog, or starts
+// a catalog from it when the store has none, and saves the result.
+func mergeServices(ctx context.Context, store georeport.Store, services []importer.Service, cfg importConfig) (serviceMerge, error) {
 	var catalog *georeport.Catalog
 	data, err := store.Catalog(ctx)
 	switch {
 	case georeport.KindOf(err) == georeport.NotFound:
 	case err != nil:
-		return fmt.Errorf("read the saved catalog: %w", err)
+		return serviceMerge{}, fmt.Errorf("read the saved catalog: %w", err)
 	default:
 		if catalog, err = georeport.ParseCatalog("saved catalog", data); err != nil {
-			return err
+			return serviceMerge{}, err
 		}
 	}
 	lang := cfg.lang
@@ -327,16 +379,26 @@ func mergeServices(ctx context.Context, store georeport.Store, services []import
 	}
 	merged, err := importer.MergeServices(catalog, lang, cfg.jurisdiction, services)
 	if err != nil {
-		return err
+		return serviceMerge{}, err
 	}
 	saved, err := georeport.MarshalCatalog(merged)
 	if err != nil {
-		return fmt.Errorf("encode the catalog: %w", err)
+		return serviceMerge{}, fmt.Errorf("encode the catalog: %w", err)
 	}
 	if err := store.SaveCatalog(ctx, saved); err != nil {
-		return fmt.Errorf("save the catalog: %w", err)
+		return serviceMerge{}, fmt.Errorf("save the catalog: %w", err)
 	}
-	return nil
+
+	// A merge only adds services, so the catalog grew by the list's new ones.
+	codes := map[string]bool{}
+	for _, s := range services {
+		codes[s.Code] = true
+	}
+	result := serviceMerge{services: len(codes), added: len(merged.Services), started: catalog == nil}
+	if catalog != nil {
+		result.added -= len(catalog.Services)
+	}
+	return result, nil
 }
 
 // progress shows how far an import has read, on one line of a terminal. It prints nothing
@@ -374,6 +436,21 @@ func (p *progress) clear() {
 	}
 }
 
+// wasWere and themIt return the verb and the pronoun that agree with a count of n.
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+func themIt(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
 // plural returns the count and the noun, with an English plural ending unless the count is 1.
 func plural(n int, noun string) string {
 	switch {
@@ -396,8 +473,12 @@ type batchPreparer interface {
 // readResult is what readRecords read and wrote.
 type readResult struct {
 	imported, skipped int
-	services          []importer.Service
-	err               error
+	// undated counts the imported requests without a requested_datetime.
+	undated  int
+	services []importer.Service
+	// readErr is the error that stopped the reading of the file, after the records before
+	// it were written unless writeErr is set. err joins both.
+	readErr, writeErr, err error
 }
 
 // preparedBatch is a batch of requests and, when readRecords has a prepare function, the
@@ -458,9 +539,6 @@ func readRecords(env environment, reader *importer.Reader, progress *progress, j
 			}
 			if err != nil {
 				send()
-				if read > 0 {
-					err = fmt.Errorf("stopped after %s: %w", plural(read, "record"), err)
-				}
 				readErr = err
 				return
 			}
@@ -468,6 +546,9 @@ func readRecords(env environment, reader *importer.Reader, progress *progress, j
 			switch {
 			case record.Request != nil:
 				record.Request.Jurisdiction = jurisdiction
+				if record.Request.Requested.IsZero() {
+					result.undated++
+				}
 				batch = append(batch, *record.Request)
 				if len(batch) == importBatch && !send() {
 					return
@@ -490,6 +571,7 @@ func readRecords(env environment, reader *importer.Reader, progress *progress, j
 		}
 		result.imported += len(batch.requests)
 	}
+	result.readErr, result.writeErr = readErr, writeErr
 	result.err = errors.Join(readErr, writeErr)
 	return result
 }

@@ -102,3 +102,80 @@ func TestImportMissingFileCreatesNoStore(t *testing.T) {
 		t.Errorf("the store file exists after a failed import (stat error %v)", err)
 	}
 }
+
+// TestImportServicesSummary checks that a service list's summary counts a repeated
+// service_code once, reports a list that starts the store's catalog, and counts the services
+// that the saved catalog had.
+func TestImportServicesSummary(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.db")
+	entry := func(code, name string) string {
+		return `{"service_code":"` + code + `","service_name":"` + name + `","type":"realtime","metadata":false,"keywords":"","group":"Streets","description":""}`
+	}
+	first := filepath.Join(dir, "first.json")
+	if err := os.WriteFile(first, []byte("["+entry("900", "Bench")+","+entry("901", "Sign")+","+entry("900", "Park bench")+"]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(dir, "second.json")
+	if err := os.WriteFile(second, []byte("["+entry("901", "Road sign")+","+entry("902", "Fountain")+"]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, file, want string
+	}{
+		{"new store", first, "imported 3 entries as 2 services, because 1 entry repeated the service_code of an earlier entry and merged into its service; the store had no saved catalog, so the list starts one"},
+		{"overlapping list", second, "imported 2 services (1 new, 1 already in the saved catalog); skipped 0 bad entries"},
+	}
+	for _, tc := range tests {
+		out, _, err := runCommand(importFiles, "-db", db, "-locale", "en", tc.file)
+		if err != nil {
+			t.Fatalf("%s: import: %v", tc.name, err)
+		}
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%s: import output = %q, want it to contain %q", tc.name, out, tc.want)
+		}
+	}
+}
+
+// TestImportCutOffFileReportsKept checks that an import stopped by a file that ends in the
+// middle of a record reports that the records before it are in the store.
+func TestImportCutOffFileReportsKept(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cut.json")
+	cut := `[{"service_request_id":"c-1","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z","lat":60.17,"long":24.94},
+{"service_request_id":"c-2","service_code":"171","status":"op`
+	if err := os.WriteFile(file, []byte(cut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := runCommand(importFiles, "-db", filepath.Join(dir, "city.db"), file)
+	if err == nil {
+		t.Fatal("import of a cut-off file succeeded")
+	}
+	if want := "the 1 request before it was imported, and importing the whole file again replaces it"; !strings.Contains(errOut, want) {
+		t.Errorf("import output = %q, want it to contain %q", errOut, want)
+	}
+}
+
+// TestImportWarnsOfUndatedRequests checks that requests without a requested_datetime are
+// imported with a warning that date-window lists leave them out.
+func TestImportWarnsOfUndatedRequests(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "undated.json")
+	records := `[{"service_request_id":"u-1","service_code":"171","status":"open","lat":60.17,"long":24.94},
+{"service_request_id":"u-2","service_code":"171","status":"open","lat":60.18,"long":24.95},
+{"service_request_id":"u-3","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z"}]`
+	if err := os.WriteFile(file, []byte(records), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runCommand(importFiles, "-db", filepath.Join(dir, "city.db"), file)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if want := "imported 3 requests, skipped 0 bad records"; !strings.Contains(out, want) {
+		t.Errorf("import output = %q, want it to contain %q", out, want)
+	}
+	if want := "warning: 2 imported requests have no requested_datetime, so lists with a date window"; !strings.Contains(errOut, want) {
+		t.Errorf("import errors = %q, want them to contain %q", errOut, want)
+	}
+}

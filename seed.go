@@ -82,7 +82,8 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	if cfg.now != "" {
 		var ok bool
 		if now, ok = georeport.ParseDateTime(cfg.now, time.UTC); !ok {
-			return fmt.Errorf("-now %q is not a datetime; use RFC 3339, such as 2026-03-05T08:00:00Z, or a date, such as 2026-03-05", cfg.now)
+			fmt.Fprintf(env.stderr, "open311 seed: -now %q is not a datetime; use RFC 3339, such as 2026-03-05T08:00:00Z, or a date, such as 2026-03-05\n", cfg.now)
+			return exitError{2}
 		}
 	}
 

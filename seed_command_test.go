@@ -125,7 +125,7 @@ func TestSeedCommandBadFlags(t *testing.T) {
 		{name: "seed not a number", args: []string{"-n", "5", "-seed", "-1"}, wantStderr: `"-1" is not a whole number from 0 to 18446744073709551615`},
 		{name: "zero batch", args: []string{"-n", "5", "-batch", "0"}, wantStderr: "-batch 0 is not valid"},
 		{name: "huge batch", args: []string{"-n", "5", "-batch", "1000000000"}, wantStderr: "-batch 1000000000 is not valid; use 1 to 100000"},
-		{name: "bad now", args: []string{"-n", "5", "-now", "yesterday"}, wantErr: `-now "yesterday" is not a datetime`},
+		{name: "bad now", args: []string{"-n", "5", "-now", "yesterday"}, wantStderr: `open311 seed: -now "yesterday" is not a datetime`},
 		{name: "argument", args: []string{"-n", "5", "extra"}, wantStderr: `unexpected argument "extra"`},
 		{name: "count beyond the disk", args: []string{"-n", "99999999999999"}, wantStderr: "-n 99999999999999 needs about 200.0 PB for -db"},
 	}

@@ -60,7 +60,7 @@ func (e *EncodingError) Error() string {
 			e.File, e.Byte, e.Offset)
 	}
 	return fmt.Sprintf("%s: invalid UTF-8 at byte offset %d (byte 0x%02X): the file must be UTF-8; "+
-		"if it is Latin-1 (ISO 8859-1), read it with charset %s", e.File, e.Offset, e.Byte, Latin1)
+		"if it is Latin-1 (ISO 8859-1), import it with -charset %s", e.File, e.Offset, e.Byte, Latin1)
 }
 
 // errRecordTooLarge is returned by textReader.Read when a record grows past maxRecordBytes.

@@ -835,7 +835,7 @@ func TestOpenErrors(t *testing.T) {
 			"f: the file is a discovery document, not a list of requests or services"},
 		{"XML other root", `<feed/>`, Options{}, "f: the root element <feed> is neither <service_requests> nor <services>"},
 		{"XML encoding", `<?xml version="1.0" encoding="Shift_JIS"?><services/>`, Options{},
-			`f: xml: opening charset "Shift_JIS": the XML declaration names encoding "Shift_JIS", but the importer reads UTF-8, or Latin-1 with charset latin1`},
+			`f: xml: opening charset "Shift_JIS": the XML declaration names encoding "Shift_JIS", but the importer reads UTF-8, or Latin-1 with -charset latin1`},
 		{"objects without kind", `[{}, {"votes": 3}]`, Options{},
 			"f: no record has a service_request_id or a service_code, so the file contains neither requests nor services"},
 		{"UTF-16", "\xff\xfe[\x00]\x00", Options{}, "f: the file is UTF-16 (it starts with a UTF-16 byte-order mark): convert it to UTF-8"},
@@ -886,9 +886,9 @@ func TestReadErrors(t *testing.T) {
 		{"XML second root", "<services></services><services></services>", 0,
 			"f: found a second root element <services>"},
 		{"invalid UTF-8 after a record", "[" + goodRequest + ", {\"description\": \"\xe4\"}]", 1,
-			"f: invalid UTF-8 at byte offset 112 (byte 0xE4): the file must be UTF-8; if it is Latin-1 (ISO 8859-1), read it with charset latin1"},
+			"f: invalid UTF-8 at byte offset 112 (byte 0xE4): the file must be UTF-8; if it is Latin-1 (ISO 8859-1), import it with -charset latin1"},
 		{"UTF-8 cut off at the end", "[" + goodRequest + "]\xc3", 1,
-			"f: invalid UTF-8 at byte offset 94 (byte 0xC3): the file must be UTF-8; if it is Latin-1 (ISO 8859-1), read it with charset latin1"},
+			"f: invalid UTF-8 at byte offset 94 (byte 0xC3): the file must be UTF-8; if it is Latin-1 (ISO 8859-1), import it with -charset latin1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,7 +59,7 @@ func charsetReader(label string, input io.Reader) (io.Reader, error) {
 		// UTF-8 check, before the decoder reads it.
 		return input, nil
 	}
-	return nil, fmt.Errorf("the XML declaration names encoding %q, but the importer reads UTF-8, or Latin-1 with charset %s", label, Latin1)
+	return nil, fmt.Errorf("the XML declaration names encoding %q, but the importer reads UTF-8, or Latin-1 with -charset %s", label, Latin1)
 }
 
 // rootElement returns the first start element of the document.
