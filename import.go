@@ -190,6 +190,7 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 		fmt.Fprintf(env.stderr, "%s: warning: %s no requested_datetime, so lists with a date window, such as the default of the last 90 days, leave %s out; GET requests/{id} returns %s\n",
 			path, has, themIt(n), themIt(n))
 	}
+	warnUnknownCodes(ctx, env.stderr, store, path, cfg.jurisdiction, result.codes)
 
 	elapsed := time.Since(started).Round(time.Millisecond)
 	if reader.Kind() == importer.Services {
@@ -436,6 +437,47 @@ func (p *progress) clear() {
 	}
 }
 
+// warnUnknownCodes warns of imported requests whose service_code the catalog that the server
+// shows lacks: the saved catalog, or else the demo catalog. Their responses have no localized
+// service_name. It says nothing when the catalog cannot be read, which the server reports.
+func warnUnknownCodes(ctx context.Context, w io.Writer, store georeport.Store, path, jurisdiction string, codes map[string]int) {
+	if len(codes) == 0 {
+		return
+	}
+	catalog := georeport.DemoCatalog()
+	data, err := store.Catalog(ctx)
+	switch {
+	case err == nil:
+		if catalog, err = georeport.ParseCatalog("saved catalog", data); err != nil {
+			return
+		}
+	case georeport.KindOf(err) != georeport.NotFound:
+		return
+	}
+	var unknown []string
+	requests := 0
+	for code, n := range codes {
+		if code != "" && catalog.Service(jurisdiction, code) == nil {
+			unknown = append(unknown, code)
+			requests += n
+		}
+	}
+	if len(unknown) == 0 {
+		return
+	}
+	slices.Sort(unknown)
+	list := strings.Join(unknown[:min(len(unknown), 5)], ", ")
+	if len(unknown) > 5 {
+		list += fmt.Sprintf(" and %d more", len(unknown)-5)
+	}
+	have := fmt.Sprintf("%d imported requests have", requests)
+	if requests == 1 {
+		have = "1 imported request has"
+	}
+	fmt.Fprintf(w, "%s: warning: %s a service_code that the catalog lacks (%s), so responses show the service_name of the file, or null without one; import the service list, or start the server with a -catalog that has those codes\n",
+		path, have, list)
+}
+
 // wasWere and themIt return the verb and the pronoun that agree with a count of n.
 func wasWere(n int) string {
 	if n == 1 {
@@ -474,7 +516,9 @@ type batchPreparer interface {
 type readResult struct {
 	imported, skipped int
 	// undated counts the imported requests without a requested_datetime.
-	undated  int
+	undated int
+	// codes counts the read requests by service_code.
+	codes    map[string]int
 	services []importer.Service
 	// readErr is the error that stopped the reading of the file, after the records before
 	// it were written unless writeErr is set. err joins both.
@@ -549,6 +593,10 @@ func readRecords(env environment, reader *importer.Reader, progress *progress, j
 				if record.Request.Requested.IsZero() {
 					result.undated++
 				}
+				if result.codes == nil {
+					result.codes = map[string]int{}
+				}
+				result.codes[record.Request.ServiceCode]++
 				batch = append(batch, *record.Request)
 				if len(batch) == importBatch && !send() {
 					return

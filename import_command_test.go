@@ -179,3 +179,24 @@ func TestImportWarnsOfUndatedRequests(t *testing.T) {
 		t.Errorf("import errors = %q, want them to contain %q", errOut, want)
 	}
 }
+
+// TestImportWarnsOfUnknownCodes checks that requests whose service_code the catalog lacks
+// are imported with a warning that names the codes, and that an empty code is not one.
+func TestImportWarnsOfUnknownCodes(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "codes.json")
+	record := func(id, code string) string {
+		return `{"service_request_id":"` + id + `","service_code":"` + code + `","status":"open","requested_datetime":"2026-11-01T10:00:00Z"}`
+	}
+	records := "[" + strings.Join([]string{record("k-1", "999"), record("k-2", "171"), record("k-3", "abc"), record("k-4", "999"), record("k-5", "")}, ",") + "]"
+	if err := os.WriteFile(file, []byte(records), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := runCommand(importFiles, "-db", filepath.Join(dir, "city.db"), file)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if want := "warning: 3 imported requests have a service_code that the catalog lacks (999, abc)"; !strings.Contains(errOut, want) {
+		t.Errorf("import errors = %q, want them to contain %q", errOut, want)
+	}
+}
