@@ -454,6 +454,7 @@ func warnUnknownCodes(ctx context.Context, w io.Writer, store georeport.Store, p
 	case georeport.KindOf(err) != georeport.NotFound:
 		return
 	}
+
 	var unknown []string
 	requests := 0
 	for code, n := range codes {
@@ -465,6 +466,7 @@ func warnUnknownCodes(ctx context.Context, w io.Writer, store georeport.Store, p
 	if len(unknown) == 0 {
 		return
 	}
+
 	slices.Sort(unknown)
 	list := strings.Join(unknown[:min(len(unknown), 5)], ", ")
 	if len(unknown) > 5 {
