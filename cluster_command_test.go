@@ -217,21 +217,24 @@ func TestClusterBesideServer(t *testing.T) {
 
 func TestSuggestClusterAfterLargeWrites(t *testing.T) {
 	cases := []struct {
-		db       string
-		requests int
-		want     bool
+		db               string
+		requests, stored int
+		want             bool
 	}{
-		{"city.db", clusterHintRequests - 1, false},
-		{"city.db", clusterHintRequests, true},
-		{"mongodb://127.0.0.1/open311", 1_000_000, false},
-		{":memory:", 1_000_000, false},
+		{"city.db", clusterHintRequests - 1, -1, false},
+		{"city.db", clusterHintRequests, -1, true},
+		{"city.db", 20_000, 120_000, true},  // a sixth of a large store
+		{"city.db", 10_000, 120_000, false}, // a twelfth
+		{"city.db", 20_000, 60_000, false},  // a small store
+		{"mongodb://127.0.0.1/open311", 1_000_000, 1_000_000, false},
+		{":memory:", 1_000_000, 1_000_000, false},
 	}
 	for _, c := range cases {
 		var errOut bytes.Buffer
 		env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &errOut}
-		suggestCluster(env, c.db, c.requests)
+		suggestCluster(env, c.db, c.requests, c.stored)
 		if got := strings.HasPrefix(errOut.String(), "hint: run open311 cluster -db "+c.db+" "); got != c.want {
-			t.Errorf("%d requests into %s: output %q, want a suggestion: %v", c.requests, c.db, errOut.String(), c.want)
+			t.Errorf("%d requests into %s of %d: output %q, want a suggestion: %v", c.requests, c.db, c.stored, errOut.String(), c.want)
 		}
 	}
 }

@@ -108,7 +108,8 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		}
 		failed = failed || !ok
 	}
-	suggestCluster(env, cfg.db, total)
+	stored := reportStored(ctx, env, store, cfg.db)
+	suggestCluster(env, cfg.db, total, stored)
 	if failed {
 		return exitError{1}
 	}
@@ -288,19 +289,46 @@ func (c *idCounter) repeated() int {
 	return n
 }
 
-// clusterHintRequests is the number of requests written by one command from which it
-// suggests open311 cluster.
+// clusterHintRequests is the number of requests from which a command suggests open311
+// cluster: written by the command, or stored when the command wrote a tenth of them.
 const clusterHintRequests = 100_000
 
-// suggestCluster prints a hint to run open311 cluster when a command wrote at least
-// clusterHintRequests requests into the SQLite file db. The hint has its own prefix, so that
-// it does not read as an error of the command.
-func suggestCluster(env environment, db string, requests int) {
-	if requests < clusterHintRequests || !isSQLiteFile(db) {
+// suggestCluster prints a hint to run open311 cluster when a command wrote requests into the
+// SQLite file db that now holds stored of them (-1 when unknown), and wrote at least
+// clusterHintRequests, or a tenth of a store of that size. The hint has its own prefix, so
+// that it does not read as an error of the command.
+func suggestCluster(env environment, db string, requests, stored int) {
+	large := requests >= clusterHintRequests || stored >= clusterHintRequests && requests >= stored/10
+	if !large || !isSQLiteFile(db) {
 		return
 	}
 	fmt.Fprintf(env.stderr, "hint: run open311 cluster -db %s to store the requests in the order of their places, which makes circle and box lists of a large store faster\n",
 		db)
+}
+
+// requestCounter is a store that counts its requests, as both stores do.
+type requestCounter interface {
+	CountRequests(ctx context.Context) (int, error)
+}
+
+// reportStored prints how many requests the store of -db holds after a command wrote into
+// it, and returns the count, or -1 when the store cannot count them.
+func reportStored(ctx context.Context, env environment, store georeport.Store, db string) int {
+	counter, ok := store.(requestCounter)
+	if !ok {
+		return -1
+	}
+	n, err := counter.CountRequests(ctx)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "warning: could not count the stored requests: %v\n", err)
+		return -1
+	}
+	name := db
+	if isMongoURI(db) {
+		name = redactURI(db)
+	}
+	fmt.Fprintf(env.stdout, "%s holds %s\n", name, plural(n, "request"))
+	return n
 }
 
 // checkJurisdiction returns an error when the store has a saved catalog without the

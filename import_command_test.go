@@ -66,14 +66,14 @@ func TestImportCountsReplacedRequests(t *testing.T) {
 	first := write("first.json", "t-1", "t-2", "t-3")
 
 	tests := []struct {
-		name, file, want string
+		name, file, want, stored string
 	}{
-		{"new store", first, "imported 3 requests, skipped 0 bad records"},
-		{"same file again", first, "imported 3 requests, each replacing a stored request with the same id; skipped 0 bad records"},
-		{"some stored", write("some.json", "t-3", "t-4"), "imported 2 requests, of which 1 replaced a stored request with the same id; skipped 0 bad records"},
-		{"one stored", write("one.json", "t-1"), "imported 1 request, which replaced the stored request with the same id; skipped 0 bad records"},
+		{"new store", first, "imported 3 requests, skipped 0 bad records", "3 requests"},
+		{"same file again", first, "imported 3 requests, each replacing a stored request with the same id; skipped 0 bad records", "3 requests"},
+		{"some stored", write("some.json", "t-3", "t-4"), "imported 2 requests, of which 1 replaced a stored request with the same id; skipped 0 bad records", "4 requests"},
+		{"one stored", write("one.json", "t-1"), "imported 1 request, which replaced the stored request with the same id; skipped 0 bad records", "4 requests"},
 		{"repeated and stored", write("repeated.json", "t-2", "t-5", "t-2"),
-			"imported 3 records as 2 requests, because 1 record repeated the id of an earlier record and replaced it, and 1 of the 2 requests replaced a stored one with the same id; skipped 0 bad records"},
+			"imported 3 records as 2 requests, because 1 record repeated the id of an earlier record and replaced it, and 1 of the 2 requests replaced a stored one with the same id; skipped 0 bad records", "5 requests"},
 	}
 	for _, tc := range tests {
 		out, _, err := runCommand(importFiles, "-db", db, tc.file)
@@ -82,6 +82,9 @@ func TestImportCountsReplacedRequests(t *testing.T) {
 		}
 		if !strings.Contains(out, tc.want) {
 			t.Errorf("%s: import output = %q, want it to contain %q", tc.name, out, tc.want)
+		}
+		if !strings.Contains(out, db+" holds "+tc.stored) {
+			t.Errorf("%s: import output = %q, want it to give the store's %s", tc.name, out, tc.stored)
 		}
 	}
 }

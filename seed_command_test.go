@@ -86,6 +86,9 @@ func TestSeedCommandAgain(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("seed output = %q, want it to contain %q", out, want)
 		}
+		if !strings.Contains(out, db+" holds 300 requests") {
+			t.Errorf("seed output = %q, want it to give the store's 300 requests", out)
+		}
 	}
 	if got := len(openSeeded(t, db)); got != 300 {
 		t.Errorf("store has %d requests after two seeds, want 300", got)

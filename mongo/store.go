@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -162,6 +163,16 @@ func databaseName(uri string) (string, error) {
 		return "", fmt.Errorf("database name %q in the URI path is invalid: use at most 63 letters, digits, '-' or '_'", name)
 	}
 	return name, nil
+}
+
+// CountRequests returns the number of stored requests, hidden ones included, counted by the
+// server rather than estimated from the collection's metadata.
+func (s *Store) CountRequests(ctx context.Context) (int, error) {
+	n, err := s.requests.CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, translate("mongo: count requests", redact(err))
+	}
+	return int(n), nil
 }
 
 // Ping checks that the primary server of the deployment replies.

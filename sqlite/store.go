@@ -315,6 +315,16 @@ func dataSourceNames(path string, writerCacheKiB int) (writer, reader string, er
 	return name + "?" + w.Encode(), name + "?" + r.Encode(), nil
 }
 
+// CountRequests returns the number of stored requests, hidden ones included. It reads the
+// smallest index of the table, so it takes time in proportion to the store's size.
+func (s *Store) CountRequests(ctx context.Context) (int, error) {
+	var n int
+	if err := s.readers.QueryRowContext(ctx, "SELECT count(*) FROM requests").Scan(&n); err != nil {
+		return 0, translate("sqlite: count requests", err)
+	}
+	return n, nil
+}
+
 // Ping checks that both the writer and a reader connection reach the database. It returns
 // an error of the kind Unavailable when either does not.
 func (s *Store) Ping(ctx context.Context) error {

@@ -360,6 +360,16 @@ func (s *suite) testImportRequests(t *testing.T) {
 		if page := find(t, store, georeport.Query{}); page.Total != 3 {
 			t.Errorf("FindRequests({}).Total = %d, want 3", page.Total)
 		}
+		// Both stores count their requests for the summaries of seed and import.
+		counter, ok := store.(interface {
+			CountRequests(context.Context) (int, error)
+		})
+		if !ok {
+			t.Fatalf("%T has no CountRequests method", store)
+		}
+		if n, err := counter.CountRequests(ctx); err != nil || n != 3 {
+			t.Errorf("CountRequests = %d, %v, want 3, nil", n, err)
+		}
 	})
 
 	s.run(t, "empty batch", func(t *testing.T) {
