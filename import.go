@@ -293,10 +293,10 @@ func (c *idCounter) repeated() int {
 // cluster: written by the command, or stored when the command wrote a tenth of them.
 const clusterHintRequests = 100_000
 
-// suggestCluster prints a hint to run open311 cluster when a command wrote requests into the
-// SQLite file db that now holds stored of them (-1 when unknown), and wrote at least
-// clusterHintRequests, or a tenth of a store of that size. The hint has its own prefix, so
-// that it does not read as an error of the command.
+// suggestCluster prints a hint to run open311 cluster after a command wrote requests into
+// the SQLite file db, which now holds stored requests (-1 when unknown). It does so when the
+// command wrote at least clusterHintRequests, or a tenth of a store at least that large. The
+// hint has its own prefix, so that it does not read as an error of the command.
 func suggestCluster(env environment, db string, requests, stored int) {
 	large := requests >= clusterHintRequests || stored >= clusterHintRequests && requests >= stored/10
 	if !large || !isSQLiteFile(db) {
@@ -467,7 +467,7 @@ func (p *progress) clear() {
 
 // warnUnknownCodes warns of imported requests whose service_code the catalog that the server
 // shows lacks: the saved catalog, or else the demo catalog. Their responses have no localized
-// service_name. It says nothing when the catalog cannot be read, which the server reports.
+// service_name. It stays silent when the catalog cannot be read, which the server reports.
 func warnUnknownCodes(ctx context.Context, w io.Writer, store georeport.Store, path, jurisdiction string, codes map[string]int) {
 	if len(codes) == 0 {
 		return
