@@ -59,7 +59,7 @@ func (c *checker) datetime(field, value string) time.Time {
 	}
 	t, ok := georeport.ParseDateTime(value, c.loc)
 	if !ok {
-		c.add("%s %q is not an RFC 3339 datetime", field, quoteLimit(value))
+		c.add("%s %q is not a datetime; use RFC 3339, such as 2015-03-14T08:00:00+02:00, or a date, such as 2015-03-14", field, quoteLimit(value))
 		return time.Time{}
 	}
 	// The domain keeps datetimes to the second, as every response writes them.
@@ -77,10 +77,10 @@ func (c *checker) location(latValue, longValue scalar) *georeport.Point {
 	case lat == "" && long == "":
 		return nil
 	case long == "":
-		c.add("lat %q is given without long", quoteLimit(lat))
+		c.add("lat %s is given without long", quoteLimit(lat))
 		return nil
 	case lat == "":
-		c.add("long %q is given without lat", quoteLimit(long))
+		c.add("long %s is given without lat", quoteLimit(long))
 		return nil
 	}
 

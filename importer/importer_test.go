@@ -479,7 +479,7 @@ func TestPartialFile(t *testing.T) {
 	if bad.File != "partial.json" || bad.Number != 3 || bad.ID != "a3" {
 		t.Errorf("RecordError = {File %q, Number %d, ID %q}, want {partial.json, 3, a3}", bad.File, bad.Number, bad.ID)
 	}
-	want := `partial.json: record 3 (a3): requested_datetime "not a date" is not an RFC 3339 datetime`
+	want := `partial.json: record 3 (a3): requested_datetime "not a date" is not a datetime; use RFC 3339, such as 2015-03-14T08:00:00+02:00, or a date, such as 2015-03-14`
 	if bad.Error() != want {
 		t.Errorf("RecordError.Error() = %q, want %q", bad.Error(), want)
 	}
@@ -515,14 +515,14 @@ func TestBadRecords(t *testing.T) {
 		{"object id", `{"service_request_id": {"v": 1}, "status": "open", "requested_datetime": "2015-03-04T14:40:04Z"}`,
 			"", "service_request_id is a JSON object, not a string or a number"},
 		{"requested not a date", `{"service_request_id": "x", "status": "open", "requested_datetime": "yesterday"}`,
-			"x", `requested_datetime "yesterday" is not an RFC 3339 datetime`},
+			"x", `requested_datetime "yesterday" is not a datetime; use RFC 3339, such as 2015-03-14T08:00:00+02:00, or a date, such as 2015-03-14`},
 		{"updated not a date", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "updated_datetime": "2015-02-30T00:00:00Z"}`,
-			"x", `updated_datetime "2015-02-30T00:00:00Z" is not an RFC 3339 datetime`},
+			"x", `updated_datetime "2015-02-30T00:00:00Z" is not a datetime; use RFC 3339, such as 2015-03-14T08:00:00+02:00, or a date, such as 2015-03-14`},
 		{"expected not a date", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "expected_datetime": "14.3.2015"}`,
-			"x", `expected_datetime "14.3.2015" is not an RFC 3339 datetime`},
+			"x", `expected_datetime "14.3.2015" is not a datetime; use RFC 3339, such as 2015-03-14T08:00:00+02:00, or a date, such as 2015-03-14`},
 		{"task time not a date", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z",
 			"extended_attributes": {"tasks": [{"task_created": "2015-03-04T14:40:04Z"}, {"task_modified": "soon"}]}}`,
-			"x", `extended_attributes.tasks[1].task_modified "soon" is not an RFC 3339 datetime`},
+			"x", `extended_attributes.tasks[1].task_modified "soon" is not a datetime; use RFC 3339, such as 2015-03-14T08:00:00+02:00, or a date, such as 2015-03-14`},
 		{"status unknown", `{"service_request_id": "x", "status": "pending", "requested_datetime": "2015-03-04T14:40:04Z"}`,
 			"x", `status "pending" is not open or closed`},
 		{"status a number", `{"service_request_id": "x", "status": 1, "requested_datetime": "2015-03-04T14:40:04Z"}`,
@@ -538,7 +538,7 @@ func TestBadRecords(t *testing.T) {
 		{"lat decimal comma", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "lat": "60,17", "long": "24,94"}`,
 			"x", `lat "60,17" is not a finite decimal number; long "24,94" is not a finite decimal number`},
 		{"lat without long", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "lat": 60.17}`,
-			"x", `lat "60.17" is given without long`},
+			"x", `lat 60.17 is given without long`},
 		{"lat a boolean", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "lat": true, "long": 24}`,
 			"x", "lat is a JSON boolean, not a string or a number"},
 		{"extended_attributes a string", `{"service_request_id": "x", "status": "open", "requested_datetime": "2015-03-04T14:40:04Z", "extended_attributes": "none"}`,
@@ -550,7 +550,7 @@ func TestBadRecords(t *testing.T) {
 		{"record a number", `7`, "", "the record is a JSON number, not an object"},
 		{"record null", `null`, "", "the record is null, not an object"},
 		{"several problems", `{"service_request_id": "x", "status": "new", "requested_datetime": "now"}`,
-			"x", `status "new" is not open or closed; requested_datetime "now" is not an RFC 3339 datetime`},
+			"x", `status "new" is not open or closed; requested_datetime "now" is not a datetime; use RFC 3339, such as 2015-03-14T08:00:00+02:00, or a date, such as 2015-03-14`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
