@@ -191,6 +191,13 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 		fmt.Fprintf(env.stderr, "%s: warning: %s no requested_datetime, so lists with a date window, such as the default of the last 90 days, leave %s out; GET requests/{id} returns %s\n",
 			path, has, themIt(n), themIt(n))
 	}
+	if n := result.backdated; n > 0 {
+		have := fmt.Sprintf("%d imported requests have", n)
+		if n == 1 {
+			have = "1 imported request has"
+		}
+		fmt.Fprintf(env.stderr, "%s: warning: %s an updated_datetime before the requested_datetime, kept as the file gives it; check the file's time zones\n", path, have)
+	}
 	warnUnknownCodes(ctx, env.stderr, store, path, cfg.jurisdiction, result.codes)
 
 	elapsed := time.Since(started).Round(time.Millisecond)
@@ -545,8 +552,9 @@ type batchPreparer interface {
 // readResult is what readRecords read and wrote.
 type readResult struct {
 	imported, skipped int
-	// undated counts the imported requests without a requested_datetime.
-	undated int
+	// undated counts the imported requests without a requested_datetime, and backdated those
+	// updated before they were filed.
+	undated, backdated int
 	// codes counts the read requests by service_code.
 	codes    map[string]int
 	services []importer.Service
@@ -620,8 +628,10 @@ func readRecords(env environment, reader *importer.Reader, progress *progress, j
 			switch {
 			case record.Request != nil:
 				record.Request.Jurisdiction = jurisdiction
-				if record.Request.Requested.IsZero() {
+				if r := record.Request; r.Requested.IsZero() {
 					result.undated++
+				} else if !r.Updated.IsZero() && r.Updated.Before(r.Requested) {
+					result.backdated++
 				}
 				if result.codes == nil {
 					result.codes = map[string]int{}

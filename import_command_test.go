@@ -160,14 +160,14 @@ func TestImportCutOffFileReportsKept(t *testing.T) {
 	}
 }
 
-// TestImportWarnsOfUndatedRequests checks that requests without a requested_datetime are
-// imported with a warning that date-window lists leave them out.
+// TestImportWarnsOfUndatedRequests checks that requests without a requested_datetime, or
+// updated before it, are imported with a warning.
 func TestImportWarnsOfUndatedRequests(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "undated.json")
 	records := `[{"service_request_id":"u-1","service_code":"171","status":"open","lat":60.17,"long":24.94},
 {"service_request_id":"u-2","service_code":"171","status":"open","lat":60.18,"long":24.95},
-{"service_request_id":"u-3","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z"}]`
+{"service_request_id":"u-3","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z","updated_datetime":"2026-11-01T09:00:00Z"}]`
 	if err := os.WriteFile(file, []byte(records), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -179,6 +179,9 @@ func TestImportWarnsOfUndatedRequests(t *testing.T) {
 		t.Errorf("import output = %q, want it to contain %q", out, want)
 	}
 	if want := "warning: 2 imported requests have no requested_datetime, so lists with a date window"; !strings.Contains(errOut, want) {
+		t.Errorf("import errors = %q, want them to contain %q", errOut, want)
+	}
+	if want := "warning: 1 imported request has an updated_datetime before the requested_datetime"; !strings.Contains(errOut, want) {
 		t.Errorf("import errors = %q, want them to contain %q", errOut, want)
 	}
 }
