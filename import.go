@@ -184,19 +184,12 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 		return false, imported, result.err
 	}
 	if n := result.undated; n > 0 {
-		has := fmt.Sprintf("%d imported requests have", n)
-		if n == 1 {
-			has = "1 imported request has"
-		}
 		fmt.Fprintf(env.stderr, "%s: warning: %s no requested_datetime, so lists with a date window, such as the default of the last 90 days, leave %s out; GET requests/{id} returns %s\n",
-			path, has, themIt(n), themIt(n))
+			path, importedHave(n), themIt(n), themIt(n))
 	}
 	if n := result.backdated; n > 0 {
-		have := fmt.Sprintf("%d imported requests have", n)
-		if n == 1 {
-			have = "1 imported request has"
-		}
-		fmt.Fprintf(env.stderr, "%s: warning: %s an updated_datetime before the requested_datetime, kept as the file gives it; check the file's time zones\n", path, have)
+		fmt.Fprintf(env.stderr, "%s: warning: %s an updated_datetime before the requested_datetime, kept as the file gives it; check the file's time zones\n",
+			path, importedHave(n))
 	}
 	warnUnknownCodes(ctx, env.stderr, store, path, cfg.jurisdiction, result.codes)
 
@@ -507,12 +500,16 @@ func warnUnknownCodes(ctx context.Context, w io.Writer, store georeport.Store, p
 	if len(unknown) > 5 {
 		list += fmt.Sprintf(" and %d more", len(unknown)-5)
 	}
-	have := fmt.Sprintf("%d imported requests have", requests)
-	if requests == 1 {
-		have = "1 imported request has"
-	}
 	fmt.Fprintf(w, "%s: warning: %s a service_code that the catalog lacks (%s), so responses show the service_name of the file, or null without one; import the service list, or start the server with a -catalog that has those codes\n",
-		path, have, list)
+		path, importedHave(requests), list)
+}
+
+// importedHave returns the subject of a warning about n imported requests.
+func importedHave(n int) string {
+	if n == 1 {
+		return "1 imported request has"
+	}
+	return fmt.Sprintf("%d imported requests have", n)
 }
 
 // wasWere and themIt return the verb and the pronoun that agree with a count of n.
