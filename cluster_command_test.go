@@ -217,9 +217,9 @@ func TestClusterBesideServer(t *testing.T) {
 
 func TestSuggestClusterAfterLargeWrites(t *testing.T) {
 	cases := []struct {
-		db               string
-		requests, stored int
-		want             bool
+		db            string
+		added, stored int
+		want          bool
 	}{
 		{"city.db", clusterHintRequests - 1, -1, false},
 		{"city.db", clusterHintRequests, -1, true},
@@ -232,9 +232,9 @@ func TestSuggestClusterAfterLargeWrites(t *testing.T) {
 	for _, c := range cases {
 		var errOut bytes.Buffer
 		env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &errOut}
-		suggestCluster(env, c.db, c.requests, c.stored)
+		suggestCluster(env, c.db, c.added, c.stored)
 		if got := strings.HasPrefix(errOut.String(), "hint: run open311 cluster -db "+c.db+" "); got != c.want {
-			t.Errorf("%d requests into %s of %d: output %q, want a suggestion: %v", c.requests, c.db, c.stored, errOut.String(), c.want)
+			t.Errorf("%d new requests in %s of %d: output %q, want a suggestion: %v", c.added, c.db, c.stored, errOut.String(), c.want)
 		}
 	}
 }

@@ -90,10 +90,9 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	defer store.Close()
 
 	failed := false
-	total := 0
+	added := 0
 	for _, path := range fs.Args() {
-		ok, imported, err := importFile(ctx, env, store, path, cfg, loc)
-		total += imported
+		ok, imported, err := importFile(ctx, env, store, path, cfg, loc, &added)
 		if err != nil {
 			fmt.Fprintln(env.stderr, "open311 import:", err)
 			if georeport.KindOf(err) == georeport.Unavailable {
@@ -109,16 +108,16 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		failed = failed || !ok
 	}
 	stored := reportStored(ctx, env, store, cfg.db)
-	suggestCluster(env, cfg.db, total, stored)
+	suggestCluster(env, cfg.db, added, stored)
 	if failed {
 		return exitError{1}
 	}
 	return nil
 }
 
-// importFile imports one file and returns the number of requests it imported. It reports
-// false when it skipped bad records.
-func importFile(ctx context.Context, env environment, store georeport.Store, path string, cfg importConfig, loc *time.Location) (bool, int, error) {
+// importFile imports one file and returns the number of requests it imported, and adds to
+// added those that were new to the store. It reports false when it skipped bad records.
+func importFile(ctx context.Context, env environment, store georeport.Store, path string, cfg importConfig, loc *time.Location, added *int) (bool, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return false, 0, err
@@ -169,6 +168,7 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	})
 	progress.clear()
 	imported, skipped, services := result.imported, result.skipped, result.services
+	*added += imported - replaced
 	if result.readErr != nil && result.writeErr == nil {
 		// The records before the error are in the store, and a user who fixes the file needs
 		// to know that importing it again replaces them rather than doubling them.
@@ -290,15 +290,16 @@ func (c *idCounter) repeated() int {
 }
 
 // clusterHintRequests is the number of requests from which a command suggests open311
-// cluster: written by the command, or stored when the command wrote a tenth of them.
+// cluster: added by the command, or stored when the command added a tenth of them.
 const clusterHintRequests = 100_000
 
-// suggestCluster prints a hint to run open311 cluster after a command wrote requests into
-// the SQLite file db, which now holds stored requests (-1 when unknown). It does so when the
-// command wrote at least clusterHintRequests, or a tenth of a store at least that large. The
-// hint has its own prefix, so that it does not read as an error of the command.
-func suggestCluster(env environment, db string, requests, stored int) {
-	large := requests >= clusterHintRequests || stored >= clusterHintRequests && requests >= stored/10
+// suggestCluster prints a hint to run open311 cluster after a command added requests new to
+// the SQLite file db, which now holds stored requests (-1 when unknown). New rows go to the
+// end of the file, while replaced ones keep their place. It prints the hint when the command
+// added at least clusterHintRequests, or a tenth of a store at least that large. The hint
+// has its own prefix, so that it does not read as an error of the command.
+func suggestCluster(env environment, db string, added, stored int) {
+	large := added >= clusterHintRequests || stored >= clusterHintRequests && added >= stored/10
 	if !large || !isSQLiteFile(db) {
 		return
 	}

@@ -124,7 +124,7 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	fmt.Fprintf(env.stdout, "%s: seeded %s%s (%s, %.0f requests/s)\n", cfg.db, plural(cfg.count, "request"),
 		replacedClause(replaced, cfg.count), elapsed.Round(time.Millisecond), float64(cfg.count)/elapsed.Seconds())
 	stored := reportStored(ctx, env, store, cfg.db)
-	suggestCluster(env, cfg.db, cfg.count, stored)
+	suggestCluster(env, cfg.db, cfg.count-replaced, stored)
 	return nil
 }
 

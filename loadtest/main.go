@@ -282,6 +282,8 @@ type loadTest struct {
 type sizeResult struct {
 	size     int
 	seedTime time.Duration
+	// reused is set when the run served a store that an earlier run seeded (-reuse).
+	reused bool
 	// clusterTime is the time of open311 cluster after the seed, 0 when -cluster=false.
 	clusterTime time.Duration
 	dbBytes     int64
@@ -340,6 +342,7 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 			return result, fmt.Errorf("-reuse: %s was seeded with -seed %d, not %d; give -seed %d", db, seed, lt.cfg.seed, seed)
 		}
 		lt.logf("reusing %s, seeded at %s", db, now.Format(time.RFC3339))
+		result.reused = true
 		result.dbBytes = fileSize(db) + fileSize(db+"-wal")
 		return lt.serveSize(ctx, result, db, now)
 	}

@@ -231,3 +231,22 @@ func TestAddressTaken(t *testing.T) {
 		t.Errorf("address() without -addr = %q, want a port on 127.0.0.1", addr)
 	}
 }
+
+// TestReportOfReusedStore checks that the report of a store from an earlier run gives no
+// seed time, and that a run without the baseline says why its column is empty.
+func TestReportOfReusedStore(t *testing.T) {
+	r := &report{command: "go run ./loadtest -reuse", machine: "test", settings: config{threads: 2, connections: 32},
+		sizes: []sizeResult{{size: 10_000, reused: true, dbBytes: 20e6, idleRSS: 30e6}}}
+	var b strings.Builder
+	r.write(&b)
+	out := b.String()
+	if strings.Contains(out, "open311 seed took") {
+		t.Errorf("report of a reused store gives a seed time:\n%s", out)
+	}
+	if !strings.Contains(out, "The store is that of an earlier run (-reuse)") {
+		t.Errorf("report does not say that the store was reused:\n%s", out)
+	}
+	if !strings.Contains(out, `named neither baseline nor a service list, so the "of the baseline" column is empty`) {
+		t.Errorf("report does not explain the empty baseline column:\n%s", out)
+	}
+}

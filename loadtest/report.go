@@ -34,13 +34,17 @@ func (r *report) write(w io.Writer) {
 
 	for _, s := range r.sizes {
 		fmt.Fprintf(w, "\n### Store of %s requests\n\n", thousands(int64(s.size)))
-		fmt.Fprintf(w, "open311 seed took %v", s.seedTime.Round(100*time.Millisecond))
-		if s.clusterTime > 0 {
-			fmt.Fprintf(w, " and open311 cluster %v", s.clusterTime.Round(100*time.Millisecond))
+		if s.reused {
+			fmt.Fprint(w, "The store is that of an earlier run (-reuse)")
+		} else {
+			fmt.Fprintf(w, "open311 seed took %v", s.seedTime.Round(100*time.Millisecond))
+			if s.clusterTime > 0 {
+				fmt.Fprintf(w, " and open311 cluster %v", s.clusterTime.Round(100*time.Millisecond))
+			}
 		}
 		fmt.Fprintf(w, "; the database is %.0f MB; the idle server's RSS was %.1f MB.\n\n", float64(s.dbBytes)/1e6, float64(s.idleRSS)/1e6)
 		if s.baseline == nil {
-			fmt.Fprintln(w, "The baseline did not run (-scenarios named no service list), so the of the baseline column is empty.")
+			fmt.Fprintln(w, "The baseline did not run, because -scenarios named neither baseline nor a service list, so the \"of the baseline\" column is empty.")
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintln(w, "| scenario | requests/s | p50 | p99 | p99.9 | peak RSS | of the baseline | vs Django | errors |")
