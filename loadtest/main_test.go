@@ -233,7 +233,7 @@ func TestAddressTaken(t *testing.T) {
 }
 
 // TestReportOfReusedStore checks that the report of a store from an earlier run gives no
-// seed time, and that a run without the baseline says why its column is empty.
+// seed time, and that a run without the baseline explains its empty column.
 func TestReportOfReusedStore(t *testing.T) {
 	r := &report{command: "go run ./loadtest -reuse", machine: "test", settings: config{threads: 2, connections: 32},
 		sizes: []sizeResult{{size: 10_000, reused: true, dbBytes: 20e6, idleRSS: 30e6}}}

@@ -93,10 +93,10 @@ func seed(path string, n int) (*sqlite.Store, error) {
 // words is the vocabulary of the generated descriptions.
 var words = []string{"katu", "kuoppa", "roskia", "valaisin", "penkki", "graffiti", "töhryjä", "puisto", "lumi", "jää", "vesi", "liikennemerkki"}
 
-// generatedRequest returns request i of a seed of n: filed at an even pace, n of them in two
-// years up to seedNow, in 10 services, a quarter of them open, in an area of about 28 by
-// 20 km around Helsinki. With -short, n is a tenth of seedSize, and the queries' windows
-// still find a tenth of their matches.
+// generatedRequest returns request i of a seed of n. The n requests are filed at an even
+// pace in the two years up to seedNow, in 10 services, a quarter of them open, in an area of
+// about 28 by 20 km around Helsinki. With -short, n is a tenth of seedSize, so the queries'
+// windows find a tenth of their matches.
 func generatedRequest(random *rand.Rand, i, n int) georeport.Request {
 	step := 2 * 365 * 24 * time.Hour / time.Duration(n)
 	requested := seedNow.Add(-time.Duration(n-i) * step)

@@ -273,9 +273,9 @@ func nextChanges(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
 // import cut short by a power loss can be run again.
 //
 // It returns the number of requests that replaced a stored one, as defined by
-// georeport.Store, and an error of the kind Conflict when a new request has the token of another, Invalid when a
-// request has no id, Unavailable when the database is locked past the busy timeout or
-// cannot be written, and Internal otherwise.
+// georeport.Store. Its error is of the kind Conflict when a new request has the token of
+// another, Invalid when a request has no id, Unavailable when the database is locked past
+// the busy timeout or cannot be written, and Internal otherwise.
 func (s *Store) ImportRequests(ctx context.Context, rs []georeport.Request) (int, error) {
 	if len(rs) == 0 {
 		return 0, nil
