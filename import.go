@@ -294,7 +294,7 @@ func (c *idCounter) repeated() int {
 const clusterHintRequests = 100_000
 
 // suggestCluster prints a hint to run open311 cluster after a command added requests new to
-// the SQLite file db, which now holds stored requests (-1 when unknown). New rows go to the
+// the SQLite file db, which now contains stored requests (-1 when unknown). New rows go to the
 // end of the file, while replaced ones keep their place. It prints the hint when the command
 // added at least clusterHintRequests, or a tenth of a store at least that large. The hint
 // has its own prefix, so that it does not read as an error of the command.
@@ -312,7 +312,7 @@ type requestCounter interface {
 	CountRequests(ctx context.Context) (int, error)
 }
 
-// reportStored prints how many requests the store of -db holds after a command wrote into
+// reportStored prints how many requests the store of -db contains after a command wrote into
 // it, and returns the count, or -1 when the store cannot count them.
 func reportStored(ctx context.Context, env environment, store georeport.Store, db string) int {
 	counter, ok := store.(requestCounter)
@@ -328,7 +328,7 @@ func reportStored(ctx context.Context, env environment, store georeport.Store, d
 	if isMongoURI(db) {
 		name = redactURI(db)
 	}
-	fmt.Fprintf(env.stdout, "%s holds %s\n", name, plural(n, "request"))
+	fmt.Fprintf(env.stdout, "%s contains %s\n", name, plural(n, "request"))
 	return n
 }
 

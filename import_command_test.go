@@ -83,7 +83,7 @@ func TestImportCountsReplacedRequests(t *testing.T) {
 		if !strings.Contains(out, tc.want) {
 			t.Errorf("%s: import output = %q, want it to contain %q", tc.name, out, tc.want)
 		}
-		if !strings.Contains(out, db+" holds "+tc.stored) {
+		if !strings.Contains(out, db+" contains "+tc.stored) {
 			t.Errorf("%s: import output = %q, want it to give the store's %s", tc.name, out, tc.stored)
 		}
 	}

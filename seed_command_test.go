@@ -86,7 +86,7 @@ func TestSeedCommandAgain(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("seed output = %q, want it to contain %q", out, want)
 		}
-		if !strings.Contains(out, db+" holds 300 requests") {
+		if !strings.Contains(out, db+" contains 300 requests") {
 			t.Errorf("seed output = %q, want it to give the store's 300 requests", out)
 		}
 	}
