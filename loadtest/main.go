@@ -110,6 +110,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wrk: wrkSettings{path: cfg.wrk, threads: cfg.threads, connections: cfg.connections, timeout: 10 * time.Second}}
 
 	report := &report{command: commandLine(args), machine: describeMachine(ctx), settings: cfg}
+	// The load average at the start includes the build, so the processors' use is sampled
+	// over a second once it has ended, while the load test itself is idle.
+	if busy, err := busyShare(ctx, time.Second); err == nil && busy > busyWarning {
+		report.busy = busy
+		logf("warning: the processors were %.0f%% busy before the run, with the load test idle; other processes will lower and scatter its figures", 100*busy)
+	}
 	for _, size := range cfg.sizes {
 		result, err := lt.runSize(ctx, size)
 		if err != nil {

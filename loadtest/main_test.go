@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +250,50 @@ func TestReportOfReusedStore(t *testing.T) {
 	}
 	if !strings.Contains(out, `named neither baseline nor a service list, so the "of the baseline" column is empty`) {
 		t.Errorf("report does not explain the empty baseline column:\n%s", out)
+	}
+}
+
+// TestBusyShareOfIdleAndBusy checks that busyShare measures a spinning goroutine as busy.
+func TestBusyShareOfIdleAndBusy(t *testing.T) {
+	if _, err := os.Stat("/proc/stat"); err != nil {
+		t.Skip("no /proc/stat on this system")
+	}
+	ctx := context.Background()
+	share, err := busyShare(ctx, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if share < 0 || share > 1 {
+		t.Errorf("busyShare = %v, want a share from 0 to 1", share)
+	}
+
+	// One goroutine spinning takes one processor of runtime.NumCPU.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
+	busy, err := busyShare(ctx, 300*time.Millisecond)
+	close(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 0.8 / float64(runtime.NumCPU()); busy < want {
+		t.Errorf("busyShare with a spinning goroutine = %.2f, want at least %.2f", busy, want)
+	}
+}
+
+// TestReportWarnsOfBusyMachine checks that a report of a run on a busy machine warns of it.
+func TestReportWarnsOfBusyMachine(t *testing.T) {
+	r := &report{command: "go run ./loadtest", machine: "test", busy: 0.4, settings: config{threads: 2, connections: 32}}
+	var b strings.Builder
+	r.write(&b)
+	if want := "other processes kept the processors 40% busy before the run"; !strings.Contains(b.String(), want) {
+		t.Errorf("report = %q, want it to contain %q", b.String(), want)
 	}
 }

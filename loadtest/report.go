@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,14 +11,18 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // report is the Markdown output of a load test.
 type report struct {
-	command  string
-	machine  string
+	command string
+	machine string
+	// busy is the share of the processors that other processes used before the run, when
+	// it exceeded busyWarning, else 0.
+	busy     float64
 	settings config
 	sizes    []sizeResult
 	imports  []importResult
@@ -28,6 +33,9 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "Command: `%s`\n\n", r.command)
 	fmt.Fprintf(w, "Machine: %s. wrk with %d threads and %d connections, %v per scenario after a %v warm-up; the server logs at level %s.\n",
 		r.machine, cfg.threads, cfg.connections, cfg.duration, cfg.warmup, cfg.logLevel)
+	if r.busy > 0 {
+		fmt.Fprintf(w, "\nWarning: other processes kept the processors %.0f%% busy before the run, so the figures are lower and more scattered than on an idle machine.\n", 100*r.busy)
+	}
 	fmt.Fprintf(w, "\nThe vs Django column divides by fixed figures of the Django server measured at 100,000 stored requests "+
 		"on a machine of this kind (gunicorn with 4 workers, PostgreSQL 15 with PostGIS, wrk at 32 connections), "+
 		"whatever the store size of the row; a range comes from a figure given as a range.\n")
@@ -187,6 +195,59 @@ func describeMachine(ctx context.Context) string {
 	}
 	return fmt.Sprintf("%d cores of %s, %s of memory, %s, %s, load average %s at the start",
 		runtime.NumCPU(), model, memory, runtime.Version(), wrkVersion, strings.Join(loadFields, " "))
+}
+
+// busyWarning is the share of the processors in use before a run above which the load test
+// warns that its figures are not those of an idle machine.
+const busyWarning = 0.25
+
+// busyShare returns the share of the processors' time that was not idle over the interval,
+// from the first line of /proc/stat before and after it.
+func busyShare(ctx context.Context, interval time.Duration) (float64, error) {
+	busy0, total0, err := cpuTimes()
+	if err != nil {
+		return 0, err
+	}
+	select {
+	case <-time.After(interval):
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	busy1, total1, err := cpuTimes()
+	if err != nil {
+		return 0, err
+	}
+	if total1 <= total0 {
+		return 0, errors.New("/proc/stat did not advance")
+	}
+	return float64(busy1-busy0) / float64(total1-total0), nil
+}
+
+// cpuTimes returns the processors' time that was busy and in total since boot, in the
+// clock ticks of /proc/stat. Idle and waiting for I/O count as not busy.
+func cpuTimes() (busy, total uint64, err error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 6 || fields[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	// user, nice, system, idle, iowait, irq, softirq and steal. The guest times that may
+	// follow are part of user and nice already.
+	for i, field := range fields[1:min(len(fields), 9)] {
+		n, err := strconv.ParseUint(field, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		total += n
+		if i != 3 && i != 4 { // idle and iowait
+			busy += n
+		}
+	}
+	return busy, total, nil
 }
 
 // firstField returns the value of the first "name: value" line of a /proc file.
