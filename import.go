@@ -92,20 +92,21 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	failed := false
 	added := 0
 	for _, path := range fs.Args() {
-		ok, imported, err := importFile(ctx, env, store, path, cfg, loc, &added)
+		counts, err := importFile(ctx, env, store, path, cfg, loc)
+		added += counts.added
 		if err != nil {
 			fmt.Fprintln(env.stderr, "open311 import:", err)
 			if georeport.KindOf(err) == georeport.Unavailable {
 				fmt.Fprintf(env.stderr, "open311 import: %s: the store stayed locked by another writer, such as open311 cluster; import the file again when it has ended", path)
-				if imported > 0 {
-					fmt.Fprintf(env.stderr, ", which replaces the %s imported before the lock", plural(imported, "request"))
+				if counts.imported > 0 {
+					fmt.Fprintf(env.stderr, ", which replaces the %s imported before the lock", plural(counts.imported, "request"))
 				}
 				fmt.Fprintln(env.stderr)
 			}
 			failed = true
 			continue
 		}
-		failed = failed || !ok
+		failed = failed || !counts.clean
 	}
 	stored := reportStored(ctx, env, store, cfg.db)
 	suggestCluster(env, cfg.db, added, stored)
@@ -115,12 +116,19 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	return nil
 }
 
-// importFile imports one file and returns the number of requests it imported, and adds to
-// added those that were new to the store. It reports false when it skipped bad records.
-func importFile(ctx context.Context, env environment, store georeport.Store, path string, cfg importConfig, loc *time.Location, added *int) (bool, int, error) {
+// fileCounts counts what importFile wrote from one file.
+type fileCounts struct {
+	imported int  // requests written, new or replacing stored ones
+	added    int  // requests new to the store
+	clean    bool // set when no record was skipped as bad
+}
+
+// importFile imports one file and returns its counts, also when it stopped at an error after
+// writing some requests.
+func importFile(ctx context.Context, env environment, store georeport.Store, path string, cfg importConfig, loc *time.Location) (fileCounts, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false, 0, err
+		return fileCounts{}, err
 	}
 	defer f.Close()
 	size := int64(0)
@@ -129,11 +137,11 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	}
 	reader, err := importer.Open(f, path, importer.Options{Location: loc, Charset: cfg.charset})
 	if err != nil {
-		return false, 0, err
+		return fileCounts{}, err
 	}
 	if reader.Kind() == importer.Requests && cfg.jurisdiction != "" {
 		if err := checkJurisdiction(ctx, store, cfg.jurisdiction, env.stderr, "open311 import"); err != nil {
-			return false, 0, fmt.Errorf("%s: %w", path, err)
+			return fileCounts{}, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 
@@ -168,20 +176,20 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	})
 	progress.clear()
 	imported, skipped, services := result.imported, result.skipped, result.services
-	*added += imported - replaced
+	counts := fileCounts{imported: imported, added: imported - replaced, clean: skipped == 0}
 	if result.readErr != nil && result.writeErr == nil {
 		// The records before the error are in the store, and a user who fixes the file needs
 		// to know that importing it again replaces them rather than doubling them.
 		switch {
 		case reader.Kind() == importer.Services:
-			return false, imported, fmt.Errorf("%w; no service of the file was imported", result.readErr)
+			return counts, fmt.Errorf("%w; no service of the file was imported", result.readErr)
 		case imported > 0:
-			return false, imported, fmt.Errorf("%w; the %s before it %s imported, and importing the whole file again replaces %s",
+			return counts, fmt.Errorf("%w; the %s before it %s imported, and importing the whole file again replaces %s",
 				result.readErr, plural(imported, "request"), wasWere(imported), themIt(imported))
 		}
 	}
 	if result.err != nil {
-		return false, imported, result.err
+		return counts, result.err
 	}
 	if n := result.undated; n > 0 {
 		fmt.Fprintf(env.stderr, "%s: warning: %s no requested_datetime, so lists with a date window, such as the default of the last 90 days, leave %s out; GET requests/{id} returns %s\n",
@@ -197,11 +205,11 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	if reader.Kind() == importer.Services {
 		merge, err := mergeServices(ctx, store, services, cfg)
 		if err != nil {
-			return false, imported, fmt.Errorf("%s: %w", path, err)
+			return counts, fmt.Errorf("%s: %w", path, err)
 		}
 		fmt.Fprintf(env.stdout, "%s: %s; skipped %s (%s)\n", path, merge.summary(len(services)),
 			plural(skipped, "bad entry"), elapsed)
-		return skipped == 0, imported, nil
+		return counts, nil
 	}
 	// The store counts a record that repeats an id of the file among the replaced ones. The
 	// others that it counts replaced requests stored before the import.
@@ -215,7 +223,7 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 		fmt.Fprintf(env.stdout, "%s: imported %s as %s, because %s%s; skipped %s (%s)\n",
 			path, plural(imported, "record"), plural(requests, "request"), because,
 			replacedOfClause(before, requests), plural(skipped, "bad record"), elapsed)
-		return skipped == 0, imported, nil
+		return counts, nil
 	}
 	clause, separator := replacedClause(before, requests), ","
 	if clause != "" {
@@ -223,7 +231,7 @@ func importFile(ctx context.Context, env environment, store georeport.Store, pat
 	}
 	fmt.Fprintf(env.stdout, "%s: imported %s%s%s skipped %s (%s)\n", path, plural(imported, "request"),
 		clause, separator, plural(skipped, "bad record"), elapsed)
-	return skipped == 0, imported, nil
+	return counts, nil
 }
 
 // replacedClause returns the clause that follows a count of requests and gives how many of
@@ -320,13 +328,13 @@ func reportStored(ctx context.Context, env environment, store georeport.Store, d
 		return -1
 	}
 	n, err := counter.CountRequests(ctx)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "warning: could not count the stored requests: %v\n", err)
-		return -1
-	}
 	name := db
 	if isMongoURI(db) {
 		name = redactURI(db)
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "%s: warning: counting the stored requests failed: %v\n", name, err)
+		return -1
 	}
 	fmt.Fprintf(env.stdout, "%s contains %s\n", name, plural(n, "request"))
 	return n

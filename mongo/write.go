@@ -53,7 +53,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *georeport.Request) error {
 // by id that changes nothing leaves the request as it was.
 //
 // ImportRequests returns the number of requests that replaced a stored one, as defined by
-// georeport.Store, and an error of the kind Invalid when a request has no id, before it
+// georeport.Store. Its error is of the kind Invalid when a request has no id, before it
 // writes anything. Otherwise the error lists each request that failed by its position in
 // rs and its id. Its kind is Conflict when each failed on a duplicate key, such as a new
 // request with the token of another. It is Unavailable when no primary server can be

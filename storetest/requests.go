@@ -352,7 +352,8 @@ func (s *suite) testImportRequests(t *testing.T) {
 	s.run(t, "replaced count", func(t *testing.T) {
 		store := s.open(t)
 		create(t, store, imported("sr-1"))
-		// sr-1 replaces the stored request, the second sr-2 the first; sr-2 and sr-3 are new.
+		// sr-1 replaces the stored request, and the second sr-2 replaces the first. sr-2 and
+		// sr-3 are new.
 		batch := []georeport.Request{imported("sr-2"), imported("sr-1"), imported("sr-3"), imported("sr-2")}
 		if replaced, err := store.ImportRequests(ctx, batch); err != nil || replaced != 2 {
 			t.Fatalf("ImportRequests = %d, %v, want 2 replaced, nil", replaced, err)
