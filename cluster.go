@@ -49,7 +49,8 @@ func clusterCommand(ctx context.Context, env environment, args []string) error {
 	defer store.Close()
 	started := time.Now()
 	result, err := store.Cluster(ctx, func(step string) {
-		fmt.Fprintf(env.stderr, "open311 cluster: %s (%s)\n", step, time.Since(started).Round(100*time.Millisecond))
+		// The time is when the step starts, counted from the start of the run.
+		fmt.Fprintf(env.stderr, "open311 cluster: at %s: %s\n", time.Since(started).Round(100*time.Millisecond), step)
 	})
 	switch {
 	case err != nil && ctx.Err() != nil:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -98,8 +99,9 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	generator := seed.New(seed.Options{Seed: cfg.seed, Now: now, Jurisdiction: cfg.jurisdiction})
 	started := time.Now()
 	if cfg.jsonFile != "" {
-		if err := writeSeedJSON(cfg.jsonFile, generator, cfg.count); err != nil {
-			return err
+		if err := writeSeedJSON(ctx, cfg.jsonFile, generator, cfg.count); err != nil {
+			fmt.Fprintf(env.stderr, "open311 seed: %v\n", err)
+			return exitError{1}
 		}
 		fmt.Fprintf(env.stdout, "%s: wrote %s (%s)\n", cfg.jsonFile, plural(cfg.count, "request"), time.Since(started).Round(time.Millisecond))
 		return nil
@@ -185,23 +187,45 @@ func seedStore(ctx context.Context, env environment, store georeport.Store, gene
 	return replaced, nil
 }
 
-// writeSeedJSON writes count generated requests to a new file at path.
-func writeSeedJSON(path string, generator *seed.Generator, count int) error {
-	f, err := os.Create(path)
-	if errors.Is(err, fs.ErrNotExist) {
+// writeSeedJSON writes count generated requests to a new file at path. It refuses a file
+// that exists, which may be a data file of the user's, and removes its own file when the
+// writing fails or is interrupted, so that no partial file is left for import to read.
+func writeSeedJSON(ctx context.Context, path string, generator *seed.Generator, count int) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("-json %s: the file exists, and seed writes only new files; remove it or choose another path", path)
+	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("-json %s: the folder %s does not exist; create it or choose another path", path, filepath.Dir(path))
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("-json: %w", err)
 	}
-	if err := seed.WriteJSON(f, generator, count); err != nil {
-		f.Close()
-		return fmt.Errorf("-json %s: %w", path, err)
+	err = seed.WriteJSON(contextWriter{ctx, f}, generator, count)
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("-json %s: %w", path, err)
+	if err != nil {
+		os.Remove(path)
+		if ctx.Err() != nil {
+			return fmt.Errorf("-json %s: interrupted; the partly written file was removed", path)
+		}
+		return fmt.Errorf("-json %s: %w; the partly written file was removed", path, err)
 	}
 	return nil
+}
+
+// contextWriter writes to w until ctx ends, so that an interrupt stops a long write at the
+// next buffer that WriteJSON flushes.
+type contextWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c contextWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // startCPUProfile starts writing a CPU profile to path and returns the function that stops it.

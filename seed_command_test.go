@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,7 +123,7 @@ func TestSeedCommandBadFlags(t *testing.T) {
 	}{
 		{name: "no count", args: []string{}, wantStderr: "-n is required"},
 		{name: "zero count", args: []string{"-n", "0"}, wantStderr: "-n 0 is not valid"},
-		{name: "json in a missing folder", args: []string{"-n", "5", "-json", "/nonexistent-folder/r.json"}, wantErr: "the folder /nonexistent-folder does not exist; create it"},
+		{name: "json in a missing folder", args: []string{"-n", "5", "-json", "/nonexistent-folder/r.json"}, wantStderr: "open311 seed: -json /nonexistent-folder/r.json: the folder /nonexistent-folder does not exist; create it"},
 		{name: "negative count", args: []string{"-n", "-5"}, wantStderr: "-n -5 is not valid"},
 		{name: "count not a number", args: []string{"-n", "abc"}, wantStderr: `"abc" is not a whole number such as 5000`},
 		{name: "seed not a number", args: []string{"-n", "5", "-seed", "-1"}, wantStderr: `"-1" is not a whole number from 0 to 18446744073709551615`},
@@ -216,5 +217,39 @@ func TestSeedWarnsOfUnknownJurisdiction(t *testing.T) {
 	}
 	if strings.Contains(stderr, "warning") {
 		t.Errorf("seed -jurisdiction %s printed %q, want no warning", id, stderr)
+	}
+}
+
+// TestSeedCommandJSONKeepsExistingFile checks that seed -json refuses a file that exists,
+// which may hold the user's data, and leaves it as it was.
+func TestSeedCommandJSONKeepsExistingFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "requests.json")
+	const data = `[{"service_request_id": "mine"}]`
+	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := runSeed(t, "-json", file, "-n", "5", "-now", "2026-03-05T08:00:00Z")
+	if err != (exitError{1}) || !strings.Contains(stderr, "open311 seed: -json "+file+": the file exists") {
+		t.Errorf("seed -json over an existing file: err = %v, stderr %q, want exit status 1 and a message that the file exists", err, stderr)
+	}
+	if got, _ := os.ReadFile(file); string(got) != data {
+		t.Errorf("the existing file now holds %.60q, want it unchanged", got)
+	}
+}
+
+// TestSeedCommandJSONRemovesPartialFile checks that an interrupted seed -json leaves no
+// partial file for import to read.
+func TestSeedCommandJSONRemovesPartialFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "requests.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr strings.Builder
+	env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &stderr}
+	err := seedCommand(ctx, env, []string{"-json", file, "-n", "100000", "-now", "2026-03-05T08:00:00Z"})
+	if err != (exitError{1}) || !strings.Contains(stderr.String(), "interrupted; the partly written file was removed") {
+		t.Errorf("interrupted seed -json: err = %v, stderr %q, want exit status 1 and a message that the partial file was removed", err, stderr.String())
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("interrupted seed -json left %s (stat: %v)", file, err)
 	}
 }
