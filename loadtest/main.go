@@ -299,12 +299,13 @@ type sizeResult struct {
 }
 
 // scenarioResult is one scenario's wrk result, its paced result when it has a paced run, and
-// the server's peak resident memory over both.
+// the server's peak resident memory during each.
 type scenarioResult struct {
-	scenario scenario
-	wrk      wrkResult
-	paced    *pacedResult
-	peakRSS  int64 // bytes
+	scenario     scenario
+	wrk          wrkResult
+	paced        *pacedResult
+	peakRSS      int64 // bytes, during the wrk run
+	pacedPeakRSS int64 // bytes, during the paced run
 }
 
 func (lt *loadTest) selected(name string) bool {
@@ -500,13 +501,13 @@ func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, ba
 	if lt.cfg.paced && s.pacedRate > 0 {
 		memory := startMemorySampler(pid)
 		paced, err := runPaced(ctx, baseURL, s.pacedRate, lt.cfg.duration, lt.cfg.connections, lt.cfg.seed, s.paced)
-		sr.peakRSS = max(sr.peakRSS, memory.Stop())
+		sr.pacedPeakRSS = memory.Stop()
 		if err != nil {
 			return scenarioResult{}, fmt.Errorf("%s at %.0f requests/s: %w", s.name, s.pacedRate, err)
 		}
-		lt.logf("%-16s paced at %.0f/s: %9.1f requests/s  p50 %s  p99 %s  p99.9 %s  errors %d  not sent %d  sender CPU %.0f%%", s.name,
+		lt.logf("%-16s paced at %.0f/s: %9.1f requests/s  p50 %s  p99 %s  p99.9 %s  peak RSS %.1f MB  errors %d  not sent %d  sender CPU %.0f%%", s.name,
 			paced.rate, paced.RequestsPerSecond(), formatLatency(paced.p50), formatLatency(paced.p99), formatLatency(paced.p999),
-			paced.errors, paced.skipped, 100*paced.senderCPU.Seconds()/paced.duration.Seconds())
+			float64(sr.pacedPeakRSS)/1e6, paced.errors, paced.skipped, 100*paced.senderCPU.Seconds()/paced.duration.Seconds())
 		if paced.firstError != "" {
 			lt.logf("%-16s first error of the paced run: %s", s.name, paced.firstError)
 		}

@@ -63,7 +63,7 @@ func (r *report) write(w io.Writer) {
 		}
 		var peak int64
 		for _, sr := range s.scenarios {
-			peak = max(peak, sr.peakRSS)
+			peak = max(peak, sr.peakRSS, sr.pacedPeakRSS)
 			writeRow(w, sr, baselineRate)
 		}
 		if s.baseline != nil {
@@ -104,12 +104,12 @@ func writePaced(w io.Writer, results []scenarioResult, connections int) {
 				"where there are any, the latencies leave them out and are lower bounds. "+
 				"Each offered rate is the scenario's target: the Django figure times the factor required of it "+
 				"(50× by id, 100× the lists and the box, 1,000× the circle), whatever the wrk run above reached.\n\n", connections, thousands(maxQueued))
-			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | errors | not sent |")
-			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | peak RSS | errors | not sent |")
+			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", sr.scenario.title, formatRate(p.rate),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %.0f MB | %d | %d |\n", sr.scenario.title, formatRate(p.rate),
 			formatRate(p.RequestsPerSecond()), formatLatency(p.p50), formatLatency(p.p99), formatLatency(p.p999),
-			formatLatency(p.maxLatency), p.errors, p.skipped)
+			formatLatency(p.maxLatency), float64(sr.pacedPeakRSS)/1e6, p.errors, p.skipped)
 	}
 }
 
