@@ -43,7 +43,7 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of the requests (needed when the catalog has several)")
 	cfg.batch = 5000
 	fs.Var((*wholeNumber)(&cfg.batch), "batch", "`number` of requests written to the store in one transaction, 1 to 100000")
-	fs.StringVar(&cfg.jsonFile, "json", "", "write the requests to this GeoReport v2 JSON `file` instead of the store")
+	fs.StringVar(&cfg.jsonFile, "json", "", "write the requests to this new GeoReport v2 JSON `file`, or to /dev/stdout, instead of the store")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this `file`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: open311 seed [flags] -n N\n\n"+
@@ -103,7 +103,13 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 			fmt.Fprintf(env.stderr, "open311 seed: %v\n", err)
 			return exitError{1}
 		}
-		fmt.Fprintf(env.stdout, "%s: wrote %s (%s)\n", cfg.jsonFile, plural(cfg.count, "request"), time.Since(started).Round(time.Millisecond))
+		// The summary goes to stderr when the requests went to a stream such as /dev/stdout,
+		// whose reader expects JSON alone.
+		summary := env.stdout
+		if isStream(cfg.jsonFile) {
+			summary = env.stderr
+		}
+		fmt.Fprintf(summary, "%s: wrote %s (%s)\n", cfg.jsonFile, plural(cfg.count, "request"), time.Since(started).Round(time.Millisecond))
 		return nil
 	}
 
@@ -187,10 +193,18 @@ func seedStore(ctx context.Context, env environment, store georeport.Store, gene
 	return replaced, nil
 }
 
-// writeSeedJSON writes count generated requests to a new file at path. It refuses a file
-// that exists, which may be a data file of the user's, and removes its own file when the
-// writing fails or is interrupted, so that no partial file is left for import to read.
+// writeSeedJSON writes count generated requests to a new file at path. It rejects a regular
+// file that exists, which may be a data file of the user's, and removes its own file when the
+// writing fails or is interrupted, so that no partial file is left for import to read. A
+// path that exists and is not a regular file, such as /dev/stdout or a named pipe, is
+// written as it is.
 func writeSeedJSON(ctx context.Context, path string, generator *seed.Generator, count int) error {
+	if isStream(path) {
+		return writeSeedStream(ctx, path, generator, count)
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("-json %s is a folder; name a new file in it, such as %s", path, filepath.Join(path, "requests.json"))
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	switch {
 	case errors.Is(err, fs.ErrExist):
@@ -210,6 +224,33 @@ func writeSeedJSON(ctx context.Context, path string, generator *seed.Generator, 
 			return fmt.Errorf("-json %s: interrupted; the partly written file was removed", path)
 		}
 		return fmt.Errorf("-json %s: %w; the partly written file was removed", path, err)
+	}
+	return nil
+}
+
+// isStream reports whether path exists and is not a regular file or a folder, such as
+// /dev/stdout or a named pipe.
+func isStream(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.Mode().IsRegular() && !info.IsDir()
+}
+
+// writeSeedStream writes count generated requests to a path that is not a regular file, such
+// as /dev/stdout, which it neither creates nor removes.
+func writeSeedStream(ctx context.Context, path string, generator *seed.Generator, count int) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("-json: %w", err)
+	}
+	err = seed.WriteJSON(contextWriter{ctx, f}, generator, count)
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("-json %s: interrupted", path)
+	case err != nil:
+		return fmt.Errorf("-json %s: %w", path, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -220,8 +221,8 @@ func TestSeedWarnsOfUnknownJurisdiction(t *testing.T) {
 	}
 }
 
-// TestSeedCommandJSONKeepsExistingFile checks that seed -json refuses a file that exists,
-// which may hold the user's data, and leaves it as it was.
+// TestSeedCommandJSONKeepsExistingFile checks that seed -json rejects a file that exists,
+// which may contain the user's data, and leaves it as it was.
 func TestSeedCommandJSONKeepsExistingFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "requests.json")
 	const data = `[{"service_request_id": "mine"}]`
@@ -229,11 +230,14 @@ func TestSeedCommandJSONKeepsExistingFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, err := runSeed(t, "-json", file, "-n", "5", "-now", "2026-03-05T08:00:00Z")
-	if err != (exitError{1}) || !strings.Contains(stderr, "open311 seed: -json "+file+": the file exists") {
-		t.Errorf("seed -json over an existing file: err = %v, stderr %q, want exit status 1 and a message that the file exists", err, stderr)
+	if err != (exitError{1}) {
+		t.Errorf("seed -json over an existing file: err = %v, want exit status 1", err)
+	}
+	if want := "open311 seed: -json " + file + ": the file exists"; !strings.Contains(stderr, want) {
+		t.Errorf("seed -json over an existing file printed %q, want %q", stderr, want)
 	}
 	if got, _ := os.ReadFile(file); string(got) != data {
-		t.Errorf("the existing file now holds %.60q, want it unchanged", got)
+		t.Errorf("the existing file now contains %.60q, want it unchanged", got)
 	}
 }
 
@@ -246,10 +250,44 @@ func TestSeedCommandJSONRemovesPartialFile(t *testing.T) {
 	var stderr strings.Builder
 	env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &stderr}
 	err := seedCommand(ctx, env, []string{"-json", file, "-n", "100000", "-now", "2026-03-05T08:00:00Z"})
-	if err != (exitError{1}) || !strings.Contains(stderr.String(), "interrupted; the partly written file was removed") {
-		t.Errorf("interrupted seed -json: err = %v, stderr %q, want exit status 1 and a message that the partial file was removed", err, stderr.String())
+	if err != (exitError{1}) {
+		t.Errorf("interrupted seed -json: err = %v, want exit status 1", err)
+	}
+	if want := "interrupted; the partly written file was removed"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("interrupted seed -json printed %q, want %q", stderr.String(), want)
 	}
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("interrupted seed -json left %s (stat: %v)", file, err)
+	}
+}
+
+// TestSeedCommandJSONToDevice checks that seed -json writes to a path that is not a regular
+// file, such as a device, and then prints its summary on stderr, not among the JSON.
+func TestSeedCommandJSONToDevice(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no device file to write to by path")
+	}
+	stdout, stderr, err := runSeed(t, "-json", os.DevNull, "-n", "5", "-now", "2026-03-05T08:00:00Z")
+	if err != nil {
+		t.Fatalf("seed -json %s: %v (stderr %q)", os.DevNull, err, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("seed -json %s printed %q on stdout, want nothing", os.DevNull, stdout)
+	}
+	if want := os.DevNull + ": wrote 5 requests"; !strings.Contains(stderr, want) {
+		t.Errorf("seed -json %s printed %q on stderr, want %q", os.DevNull, stderr, want)
+	}
+}
+
+// TestSeedCommandJSONFolder checks that a folder given as -json gets a message naming a file
+// in it.
+func TestSeedCommandJSONFolder(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, err := runSeed(t, "-json", dir, "-n", "5")
+	if err != (exitError{1}) {
+		t.Errorf("seed -json FOLDER: err = %v, want exit status 1", err)
+	}
+	if want := "-json " + dir + " is a folder; name a new file in it"; !strings.Contains(stderr, want) {
+		t.Errorf("seed -json FOLDER printed %q, want %q", stderr, want)
 	}
 }
