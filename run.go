@@ -89,10 +89,24 @@ func (env environment) parseFlags(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitError{0}
+	// The flag package prints the usage after every parse error, which for a command with
+	// many flags scrolls the error out of view. The usage is printed for -h only, and an
+	// error gets a pointer to it instead.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err = fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		if usage != nil {
+			usage()
+		} else {
+			fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
+			fs.PrintDefaults()
 		}
+		return exitError{0}
+	case err != nil:
+		fmt.Fprintf(fs.Output(), "run %s -h for the flags and their defaults\n", fs.Name())
 		return exitError{2}
 	}
 	return nil

@@ -297,6 +297,9 @@ func printFlagsExcept(fs *flag.FlagSet, hidden ...string) {
 			}
 		}
 		visible.Var(f.Value, f.Name, f.Usage)
+		// Var takes the current value as the default, which is the value given on the command
+		// line when the usage follows a parse error.
+		visible.Lookup(f.Name).DefValue = f.DefValue
 	})
 	visible.PrintDefaults()
 }

@@ -291,3 +291,38 @@ func TestSeedCommandJSONFolder(t *testing.T) {
 		t.Errorf("seed -json FOLDER printed %q, want %q", stderr, want)
 	}
 }
+
+// TestFlagErrorPointsToHelp checks that a bad flag value gets its error and a pointer to -h,
+// without the whole flag list that would scroll the error out of view.
+func TestFlagErrorPointsToHelp(t *testing.T) {
+	_, stderr, err := runSeed(t, "-db", filepath.Join(t.TempDir(), "x.db"), "-batch", "7", "-n", "abc")
+	if err != (exitError{2}) {
+		t.Errorf("seed -n abc: err = %v, want exit status 2", err)
+	}
+	if want := `invalid value "abc" for flag -n`; !strings.Contains(stderr, want) {
+		t.Errorf("seed -n abc printed %q, want %q", stderr, want)
+	}
+	if want := "run open311 seed -h for the flags and their defaults"; !strings.Contains(stderr, want) {
+		t.Errorf("seed -n abc printed %q, want %q", stderr, want)
+	}
+	if strings.Contains(stderr, "-batch") {
+		t.Errorf("seed -n abc printed the flag list:\n%s", stderr)
+	}
+}
+
+// TestHelpShowsDefaults checks that -h lists the compiled defaults, not the values that the
+// same command line gave before it.
+func TestHelpShowsDefaults(t *testing.T) {
+	_, stderr, err := runSeed(t, "-db", "mine.db", "-batch", "7", "-h")
+	if err != (exitError{0}) {
+		t.Errorf("seed -h: err = %v, want exit status 0", err)
+	}
+	for _, want := range []string{`(default "open311.db")`, "(default 5000)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("seed -h printed %q, want %q", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "mine.db") {
+		t.Errorf("seed -h shows the -db value of its command line as a default:\n%s", stderr)
+	}
+}
