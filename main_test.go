@@ -257,3 +257,40 @@ func TestListenNamesFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestServeFailsBeforeCreatingStore checks that a start that fails on a used address or a bad
+// -catalog file leaves no store file behind at a new -db path.
+func TestServeFailsBeforeCreatingStore(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	badCatalog := filepath.Join(dir, "catalog.json")
+	if err := os.WriteFile(badCatalog, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"address in use", []string{"-addr", taken.Addr().String()}, "the address is in use"},
+		{"debug address in use", []string{"-addr", "127.0.0.1:0", "-debug-addr", taken.Addr().String()}, "-debug-addr"},
+		{"bad catalog", []string{"-addr", "127.0.0.1:0", "-catalog", badCatalog}, "catalog"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			db := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".db")
+			env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard}
+			err := serve(context.Background(), env, append(c.args, "-db", db))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("serve %v: err = %v, want one containing %q", c.args, err, c.want)
+			}
+			if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
+				t.Errorf("serve %v left the store file %s (stat: %v)", c.args, db, statErr)
+			}
+		})
+	}
+}

@@ -133,6 +133,18 @@ func serve(ctx context.Context, env environment, args []string) error {
 	}
 	defer reporter.Flush(5 * time.Second)
 
+	// Opening the store creates the file of a new -db path, so the checks that do not need
+	// the store come first: that the addresses are free and that the -catalog file is valid.
+	if err := checkAddresses(cfg); err != nil {
+		return err
+	}
+	var catalogFile *catalogData
+	if cfg.catalog != "" {
+		if catalogFile, err = readCatalogFile(cfg.catalog); err != nil {
+			return err
+		}
+	}
+
 	restoreGC := collectOftenWhileLoading(env, cfg.headroom)
 	opened, err := openStore(ctx, cfg.db, logger)
 	restoreGC()
@@ -145,7 +157,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	if reporter != nil {
 		store = monitor.TraceStore(opened)
 	}
-	catalog, source, err := loadCatalog(ctx, store, cfg.catalog)
+	catalog, source, err := loadCatalog(ctx, store, catalogFile)
 	if err != nil {
 		return err
 	}
@@ -239,26 +251,38 @@ func serve(ctx context.Context, env environment, args []string) error {
 	return nil
 }
 
-// loadCatalog returns the catalog file of -catalog and saves it in the store. Without the
-// flag it returns the catalog saved in the store, and without one the built-in demo catalog.
-func loadCatalog(ctx context.Context, store georeport.Store, path string) (*georeport.Catalog, string, error) {
-	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, "", fmt.Errorf("read catalog: %w", err)
+// catalogData is a parsed -catalog file and its encoding for the store.
+type catalogData struct {
+	path    string
+	catalog *georeport.Catalog
+	saved   []byte
+}
+
+// readCatalogFile reads and parses the -catalog file at path.
+func readCatalogFile(path string) (*catalogData, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	catalog, err := georeport.ParseCatalog(path, data)
+	if err != nil {
+		return nil, err
+	}
+	saved, err := georeport.MarshalCatalog(catalog)
+	if err != nil {
+		return nil, fmt.Errorf("encode catalog %s: %w", path, err)
+	}
+	return &catalogData{path: path, catalog: catalog, saved: saved}, nil
+}
+
+// loadCatalog saves the -catalog file in the store and returns it. Without the flag it
+// returns the catalog saved in the store, and without one the built-in demo catalog.
+func loadCatalog(ctx context.Context, store georeport.Store, file *catalogData) (*georeport.Catalog, string, error) {
+	if file != nil {
+		if err := store.SaveCatalog(ctx, file.saved); err != nil {
+			return nil, "", fmt.Errorf("save catalog %s: %w", file.path, err)
 		}
-		catalog, err := georeport.ParseCatalog(path, data)
-		if err != nil {
-			return nil, "", err
-		}
-		saved, err := georeport.MarshalCatalog(catalog)
-		if err != nil {
-			return nil, "", fmt.Errorf("encode catalog %s: %w", path, err)
-		}
-		if err := store.SaveCatalog(ctx, saved); err != nil {
-			return nil, "", fmt.Errorf("save catalog %s: %w", path, err)
-		}
-		return catalog, path, nil
+		return file.catalog, file.path, nil
 	}
 	data, err := store.Catalog(ctx)
 	if georeport.KindOf(err) == georeport.NotFound {
@@ -312,6 +336,23 @@ func openMedia(ctx context.Context, env environment, cfg serveConfig, ownURL str
 		return nil, fmt.Errorf("-media: %w", err)
 	}
 	return store, nil
+}
+
+// checkAddresses checks that -addr and -debug-addr can be listened on, by listening and
+// closing at once. serve listens for good only once the store is open, so that clients get
+// no connection before the server can respond.
+func checkAddresses(cfg serveConfig) error {
+	for _, a := range []struct{ addr, flagName string }{{cfg.addr, "addr"}, {cfg.debugAddr, "debug-addr"}} {
+		if a.addr == "" {
+			continue
+		}
+		listener, err := listen(a.addr, a.flagName)
+		if err != nil {
+			return err
+		}
+		listener.Close()
+	}
+	return nil
 }
 
 // listen opens the listening socket, with a hint when the address is taken.
