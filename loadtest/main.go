@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	lt := &loadTest{cfg: cfg, dir: dir, bin: binaries, logf: logf,
 		wrk: wrkSettings{path: cfg.wrk, threads: cfg.threads, connections: cfg.connections, timeout: 10 * time.Second}}
 
-	report := &report{command: commandLine(args), machine: describeMachine(ctx), settings: cfg}
+	report := &report{command: commandLine(args), binary: describeBinary(binaries.open311), machine: describeMachine(ctx), settings: cfg}
 	// The load average at the start includes the build, so the processors' use is sampled
 	// over a second once it has ended, while the load test itself is idle.
 	if busy, err := busyShare(ctx, time.Second); err == nil && busy > busyWarning {
@@ -266,8 +266,10 @@ func build(ctx context.Context, binary string, baseline bool, dir string, logf f
 		targets = append(targets, [2]string{".", b.open311})
 	}
 	for _, t := range targets {
-		logf("go build -o %s %s", t[1], t[0])
-		output, err := exec.CommandContext(ctx, "go", "build", "-o", t[1], t[0]).CombinedOutput()
+		// -buildvcs=auto records the commit in the binary, which the report names, even where
+		// GOFLAGS turns it off.
+		logf("go build -buildvcs=auto -o %s %s", t[1], t[0])
+		output, err := exec.CommandContext(ctx, "go", "build", "-buildvcs=auto", "-o", t[1], t[0]).CombinedOutput()
 		if err != nil {
 			return binaries{}, fmt.Errorf("go build %s: %w (run loadtest from the repository's root)\n%s", t[0], err, output)
 		}

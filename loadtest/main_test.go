@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -74,6 +75,7 @@ func TestFormatting(t *testing.T) {
 		{"latency in s", formatLatency(2_500_000), "2.50 s"},
 		{"Django single", djangoRatio(1000, [2]float64{500, 500}), "2.0×"},
 		{"Django range", djangoRatio(100, [2]float64{1, 2}), "50–100×"},
+		{"Django range in thousands", djangoRatio(9393, [2]float64{1, 2}), "4,697–9,393×"},
 		{"no Django figure", djangoRatio(100, [2]float64{}), ""},
 		{"rate below 100", formatRate(12.345), "12.3"},
 		{"percent whole", formatPercent(0.737), "74%"},
@@ -316,5 +318,21 @@ func TestReportGivesEachRunItsPeak(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestDescribeBinaryWithoutCommit checks the description of a binary whose build information
+// names no commit, and of a file that is missing.
+func TestDescribeBinaryWithoutCommit(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// go test stamps no version control information into the test binary.
+	if got, want := describeBinary(self), "built without a commit in its build information"; !strings.Contains(got, want) {
+		t.Errorf("describeBinary(test binary) = %q, want %q", got, want)
+	}
+	if got, want := describeBinary(filepath.Join(t.TempDir(), "missing")), "could not be read"; !strings.Contains(got, want) {
+		t.Errorf("describeBinary(missing file) = %q, want %q", got, want)
 	}
 }

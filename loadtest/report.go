@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ import (
 // report is the Markdown output of a load test.
 type report struct {
 	command string
+	// binary names the tested open311 binary and the commit it was built from.
+	binary  string
 	machine string
 	// busy is the share of the processors that other processes used before the run, when
 	// it exceeded busyWarning, else 0.
@@ -31,6 +34,9 @@ type report struct {
 func (r *report) write(w io.Writer) {
 	cfg := r.settings
 	fmt.Fprintf(w, "Command: `%s`\n\n", r.command)
+	if r.binary != "" {
+		fmt.Fprintf(w, "Binary: %s.\n\n", r.binary)
+	}
 	fmt.Fprintf(w, "Machine: %s. wrk with %d threads and %d connections, %v per scenario after a %v warm-up; the server logs at level %s.\n",
 		r.machine, cfg.threads, cfg.connections, cfg.duration, cfg.warmup, cfg.logLevel)
 	if r.busy > 0 {
@@ -71,7 +77,7 @@ func (r *report) write(w io.Writer) {
 		}
 		writePaced(w, s.scenarios, cfg.connections)
 		if peak > 0 {
-			fmt.Fprintf(w, "\nThe server's peak RSS over the scenarios was %.0f MB, SQLite included, against %d MB for Django and its database server (%.2f×). "+
+			fmt.Fprintf(w, "\nThe server's peak RSS over the scenarios was %.0f MB, SQLite included, against %d MB for Django and its database server at 100,000 requests (%.2f×). "+
 				"The database file is %.0f MB; the operating system's page cache holds the parts that are read, and is counted for neither.\n",
 				float64(peak)/1e6, djangoResidentMB, float64(peak)/1e6/djangoResidentMB, float64(s.dbBytes)/1e6)
 		}
@@ -133,7 +139,34 @@ func djangoRatio(rate float64, django [2]float64) string {
 	case django[0] == django[1]:
 		return fmt.Sprintf("%.1f×", rate/django[0])
 	}
-	return fmt.Sprintf("%.0f–%.0f×", rate/django[1], rate/django[0])
+	return fmt.Sprintf("%s–%s×", thousands(int64(rate/django[1]+0.5)), thousands(int64(rate/django[0]+0.5)))
+}
+
+// describeBinary returns the path of an open311 binary and the commit that its build
+// information names, such as "/tmp/open311, built from commit 0123abc with uncommitted
+// changes". A binary built outside a Git checkout, or with -buildvcs=false, names none.
+func describeBinary(path string) string {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return path + ", whose build information could not be read: " + err.Error()
+	}
+	var revision, modified string
+	for _, setting := range info.Settings {
+		switch setting.Key {
+		case "vcs.revision":
+			revision = setting.Value
+		case "vcs.modified":
+			modified = setting.Value
+		}
+	}
+	if revision == "" {
+		return path + ", built without a commit in its build information (outside a Git checkout, or with -buildvcs=false)"
+	}
+	description := path + ", built from commit " + revision[:min(len(revision), 12)]
+	if modified == "true" {
+		description += " with uncommitted changes"
+	}
+	return description
 }
 
 // formatPercent formats a share as a percentage with two significant digits, such as 74%,
