@@ -102,6 +102,14 @@ func TestClusterCommandBadInput(t *testing.T) {
 	if !strings.Contains(stderr, "upgrading the store's schema from version 4 to") {
 		t.Errorf("cluster of a version 4 store does not say that it upgrades it: %q", stderr)
 	}
+	for _, part := range []string{"rows ", "full-text index ", "commit and checkpoint ", "total "} {
+		if !strings.Contains(out, part) {
+			t.Errorf("cluster summary %q lacks the part %q", out, part)
+		}
+	}
+	if !strings.Contains(stderr, "at 0s: ") {
+		t.Errorf("cluster progress %q does not give the time of its first step as \"at 0s: \"", stderr)
+	}
 
 	// Another writer holds the lock past the busy timeout.
 	locker, err := sql.Open("sqlite", db)

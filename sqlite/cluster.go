@@ -135,7 +135,7 @@ func (s *Store) Cluster(ctx context.Context, progress func(step string)) (Cluste
 	}
 	result.Copy = time.Since(copyStart)
 
-	progress("writing the search words under the new row ids")
+	progress("writing the full-text index under the new row ids")
 	wordsStart := time.Now()
 	statements = []string{
 		`DROP TABLE request_words`,
