@@ -18,13 +18,22 @@ import (
 // ones, run it as their health check.
 func healthcheck(ctx context.Context, env environment, args []string) error {
 	fs := flag.NewFlagSet("open311 healthcheck", flag.ContinueOnError)
-	target := fs.String("url", "", "`URL` to request (default http://127.0.0.1:8080/healthz, or the port of OPEN311_ADDR)")
+	// parseFlags sets -addr from OPEN311_ADDR, the variable that also sets serve's -addr, so
+	// that a container's health check finds the server without flags.
+	addr := fs.String("addr", "", "`address` that open311 serve listens on, such as :8080; the check requests http://ADDR/healthz, on the loopback address when ADDR has no host (default 127.0.0.1:8080)")
+	target := fs.String("url", "", "`URL` to request instead of the /healthz of -addr, such as https://feedback.example.org/healthz")
 	timeout := fs.Duration("timeout", 3*time.Second, "maximum time to wait for the response, such as 3s")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: open311 healthcheck [flags]\n\n"+
+			"Requests the /healthz endpoint of a running server and exits with status 0 when it responds\n"+
+			"200 OK, else 1. Container images without a shell or curl run it as their health check.\n\n")
+		fs.PrintDefaults()
+	}
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.stderr, "open311 healthcheck: unexpected argument %q; give the address with -url\n", fs.Arg(0))
+		fmt.Fprintf(env.stderr, "open311 healthcheck: unexpected argument %q; give the address with -addr or -url\n", fs.Arg(0))
 		return exitError{2}
 	}
 	if *timeout <= 0 {
@@ -32,7 +41,7 @@ func healthcheck(ctx context.Context, env environment, args []string) error {
 	}
 
 	if *target == "" {
-		defaultURL, err := healthURL(env.getenv("OPEN311_ADDR"))
+		defaultURL, err := healthURL(*addr)
 		if err != nil {
 			return err
 		}
@@ -50,7 +59,7 @@ func healthURL(addr string) (string, error) {
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "", fmt.Errorf("OPEN311_ADDR %q is not host:port, such as :8080; set it as for open311 serve or give -url", addr)
+		return "", fmt.Errorf("-addr or OPEN311_ADDR %q is not host:port, such as :8080; give it as for open311 serve, or give -url", addr)
 	}
 
 	switch host {

@@ -141,6 +141,9 @@ func TestHealthcheckCommand(t *testing.T) {
 		wantExit int    // exit status of an exitError; 0 when none
 	}{
 		{"url flag", []string{"-url", healthy.URL + "/healthz"}, nil, "", 0},
+		{"addr flag", []string{"-addr", strings.TrimPrefix(healthy.URL, "http://")}, nil, "", 0},
+		{"url over OPEN311_ADDR", []string{"-url", healthy.URL + "/healthz"}, map[string]string{"OPEN311_ADDR": "127.0.0.1:1"}, "", 0},
+		{"invalid addr flag", []string{"-addr", "8080"}, nil, "-addr or OPEN311_ADDR \"8080\" is not host:port", 0},
 		{"address from OPEN311_ADDR", nil, map[string]string{"OPEN311_ADDR": strings.TrimPrefix(healthy.URL, "http://")}, "", 0},
 		{"url from OPEN311_URL", nil, map[string]string{"OPEN311_URL": healthy.URL + "/healthz"}, "", 0},
 		{"failing server", []string{"-url", failing.URL + "/healthz"}, nil, "503 Service Unavailable", 0},
@@ -171,5 +174,20 @@ func TestHealthcheckCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHealthcheckUsage checks that healthcheck -h describes the command and its flags, as the
+// other commands do.
+func TestHealthcheckUsage(t *testing.T) {
+	var stderr strings.Builder
+	env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &stderr}
+	if err := healthcheck(context.Background(), env, []string{"-h"}); err != (exitError{0}) {
+		t.Errorf("healthcheck -h = %v, want exit status 0", err)
+	}
+	for _, want := range []string{"Usage: open311 healthcheck [flags]", "exits with status 0 when it responds", "-addr address", "-url URL"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("healthcheck -h printed %q, want %q", stderr.String(), want)
+		}
 	}
 }
