@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/locale"
@@ -62,7 +63,7 @@ func withQuery(form, query url.Values) url.Values {
 func (s *Server) bodyError(err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return georeport.E(georeport.TooLarge, locale.MsgBodyTooLarge, tooLarge.Limit)
+		return georeport.E(georeport.TooLarge, locale.MsgBodyTooLarge, formatLimit(tooLarge.Limit))
 	}
 	return georeport.E(georeport.Invalid, locale.MsgMalformedBody)
 }
@@ -106,7 +107,7 @@ func (s *Server) readMultipart(x *exchange, boundary string) (url.Values, []uplo
 		}
 		fieldBudget -= int64(len(value))
 		if fieldBudget < 0 {
-			return form, uploads, georeport.E(georeport.TooLarge, locale.MsgBodyTooLarge, s.cfg.MaxBodyBytes)
+			return form, uploads, georeport.E(georeport.TooLarge, locale.MsgBodyTooLarge, formatLimit(s.cfg.MaxBodyBytes))
 		}
 		form.Add(name, string(value))
 	}
@@ -125,4 +126,16 @@ func countRemainingFiles(reader *multipart.Reader) int {
 			n++
 		}
 	}
+}
+
+// formatLimit formats a size limit in bytes with the largest binary unit that divides it,
+// such as 1 MiB or 512 KiB, as the -max-body and -max-upload flags take it, else in bytes.
+func formatLimit(n int64) string {
+	switch {
+	case n > 0 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n > 0 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
 }

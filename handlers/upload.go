@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"os"
+	"strings"
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/locale"
@@ -21,7 +22,7 @@ import (
 func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload, error) {
 	fileName := part.FileName()
 	if s.cfg.Media == nil {
-		return upload{}, georeport.E(georeport.Unsupported, locale.MsgUnsupportedFile, "media", fileName, "not accepted here")
+		return upload{}, georeport.E(georeport.Unsupported, locale.MsgMediaDisabled, "media", fileName)
 	}
 	head := make([]byte, 512)
 	n, err := io.ReadFull(part, head)
@@ -31,7 +32,9 @@ func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload,
 	head = head[:n]
 	contentType, ext := media.Sniff(head)
 	if ext == "" {
-		return upload{}, georeport.E(georeport.Unsupported, locale.MsgUnsupportedFile, "media", fileName, contentType)
+		// A sniffed text type has a charset parameter, which the message leaves out.
+		mediaType, _, _ := strings.Cut(contentType, ";")
+		return upload{}, georeport.E(georeport.Unsupported, locale.MsgUnsupportedFile, "media", fileName, mediaType)
 	}
 
 	spool, err := os.CreateTemp(s.cfg.TempDir, "open311-upload-*")
@@ -46,7 +49,7 @@ func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload,
 	if _, err := io.Copy(spool, body); err != nil {
 		switch {
 		case body.exceeded:
-			return upload{}, georeport.E(georeport.TooLarge, locale.MsgFileTooLarge, "media", fileName, s.cfg.MaxUploadBytes)
+			return upload{}, georeport.E(georeport.TooLarge, locale.MsgFileTooLarge, "media", fileName, formatLimit(s.cfg.MaxUploadBytes))
 		case body.readErr != nil:
 			return upload{}, s.bodyError(body.readErr)
 		}

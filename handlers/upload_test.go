@@ -164,10 +164,10 @@ func TestUploadRejectionsStoreNothing(t *testing.T) {
 		wantStatus int
 		wantText   string
 	}{
-		{"text file", map[string][]byte{"notes.txt": []byte("just some text\n")}, 415, "notes.txt"},
+		{"text file", map[string][]byte{"notes.txt": []byte("just some text\n")}, 415, `notes.txt\" is text/plain; only JPEG`},
 		{"image and text", map[string][]byte{"a.png": png, "notes.txt": []byte("text")}, 415, "notes.txt"},
 		{"six files", six, 400, "6 files"},
-		{"too large", map[string][]byte{"big.png": append(append([]byte{}, png...), make([]byte, 70<<10)...)}, 413, "big.png"},
+		{"too large", map[string][]byte{"big.png": append(append([]byte{}, png...), make([]byte, 70<<10)...)}, 413, `big.png\" is larger than the limit of 64 KiB`},
 		{"broken image", map[string][]byte{"broken.jpg": []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00truncated")}, 415, "broken.jpg"},
 	}
 	for _, tt := range tests {
@@ -188,5 +188,40 @@ func TestUploadRejectionsStoreNothing(t *testing.T) {
 	}
 	if resp := ts.get(t, "requests.json?q=rejection"); resp.Header.Get("X-Result-Count") != "0" {
 		t.Errorf("rejected uploads stored requests: X-Result-Count %s", resp.Header.Get("X-Result-Count"))
+	}
+}
+
+// TestUploadWithoutMediaStore checks that a server without a media store rejects a photo with
+// a message in the response's language, with no English words in a Finnish sentence.
+func TestUploadWithoutMediaStore(t *testing.T) {
+	ts := newTestServer(t, "catalog.json", func(c *Config) { c.Media = nil })
+	form := map[string]string{"api_key": testKey, "service_code": "BIN", "address_string": "Kauppatori",
+		"description": "photo without a media store"}
+	r := multipartPost(t, form, map[string][]byte{"a.png": tinyPNG(t)})
+	r.Header.Set("Accept-Language", "fi")
+	resp := ts.do(t, r)
+	body := string(readBody(t, resp))
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("POST with a photo = %d, want 415", resp.StatusCode)
+	}
+	if want := `tämä palvelin ei ota vastaan media-tiedostoja, joten tiedostoa \"a.png\" ei tallennettu`; !strings.Contains(body, want) {
+		t.Errorf("POST with a photo = %s, want %q", body, want)
+	}
+}
+
+func TestFormatLimit(t *testing.T) {
+	for _, tt := range []struct {
+		bytes int64
+		want  string
+	}{
+		{1 << 20, "1 MiB"},
+		{10 << 20, "10 MiB"},
+		{64 << 10, "64 KiB"},
+		{1536 << 10, "1536 KiB"},
+		{1000, "1000 B"},
+	} {
+		if got := formatLimit(tt.bytes); got != tt.want {
+			t.Errorf("formatLimit(%d) = %q, want %q", tt.bytes, got, tt.want)
+		}
 	}
 }

@@ -268,11 +268,11 @@ var (
 		fi: "POST-pyynnön sisällön on oltava application/x-www-form-urlencoded tai multipart/form-data, ei %[1]q",
 		sv: "en POST-kropp måste vara application/x-www-form-urlencoded eller multipart/form-data, inte %[1]q",
 	}
-	// limit in bytes
+	// limit with its unit, such as 1 MiB
 	MsgBodyTooLarge = Message{
-		en: "the request body is larger than the limit of %[1]d bytes",
-		fi: "pyynnön sisältö ylittää %[1]d tavun rajan",
-		sv: "begärans kropp är större än gränsen på %[1]d byte",
+		en: "the request body is larger than the limit of %[1]s",
+		fi: "pyynnön sisältö ylittää %[1]s:n rajan",
+		sv: "begärans kropp är större än gränsen på %[1]s",
 	}
 	// (none)
 	MsgContentTypeMissing = Message{
@@ -382,11 +382,17 @@ var (
 		fi: "%[1]s sisältää %[2]d tiedostoa; enintään %[3]d on sallittu",
 		sv: "%[1]s innehåller %[2]d filer; högst %[3]d är tillåtna",
 	}
-	// parameter, file name, limit in bytes
+	// parameter, file name, limit with its unit, such as 10 MiB
 	MsgFileTooLarge = Message{
-		en: "%[1]s file %[2]q is larger than the limit of %[3]d bytes",
-		fi: "%[1]s-tiedosto %[2]q ylittää %[3]d tavun rajan",
-		sv: "%[1]s-filen %[2]q är större än gränsen på %[3]d byte",
+		en: "%[1]s file %[2]q is larger than the limit of %[3]s",
+		fi: "%[1]s-tiedosto %[2]q ylittää %[3]s:n rajan",
+		sv: "%[1]s-filen %[2]q är större än gränsen på %[3]s",
+	}
+	// parameter, file name
+	MsgMediaDisabled = Message{
+		en: "this server accepts no %[1]s files, so %[2]q was not stored; send the request without it",
+		fi: "tämä palvelin ei ota vastaan %[1]s-tiedostoja, joten tiedostoa %[2]q ei tallennettu; lähetä pyyntö ilman sitä",
+		sv: "den här servern tar inte emot %[1]s-filer, så %[2]q sparades inte; skicka begäran utan den",
 	}
 	// parameter, file name, megapixels
 	MsgImageTooLarge = Message{
