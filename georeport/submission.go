@@ -233,7 +233,9 @@ func (s *Submission) checkLengths(ps *Problems, service *Service) {
 		min, max := service.DescriptionLimits()
 		n := utf8.RuneCountInString(s.Description)
 		switch {
-		case n == 0 && min > 0:
+		case n == 0 && min > 1:
+			ps.Add(Invalid, locale.MsgRequiredLength, "description", min)
+		case n == 0 && min == 1:
 			ps.Add(Invalid, locale.MsgRequired, "description")
 		case n < min:
 			ps.Add(Invalid, locale.MsgTooShort, "description", n, min)

@@ -90,7 +90,7 @@ func TestCreateRejects(t *testing.T) {
 		{"multi list value", withField(validForm(), "attribute[SIDE]", "west"), 400, []string{"SIDE", "north"}},
 		{"description too long", withField(validForm(), "description", strings.Repeat("a", 4001)), 400, []string{"description", "4000"}},
 		{"feedback too short", withField(validForm(), "service_code", "FEEDBACK", "description", "ööööööööö"), 400, []string{"description", "10"}},
-		{"feedback missing", withField(validForm(), "service_code", "FEEDBACK", "description", "<delete>"), 400, []string{"description"}},
+		{"feedback missing", withField(validForm(), "service_code", "FEEDBACK", "description", "<delete>"), 400, []string{"description is required and must contain at least 10 characters"}},
 		{"title too long", withField(validForm(), "title", strings.Repeat("a", 121)), 400, []string{"title", "120"}},
 		{"object id alone", withField(validForm(), "service_object_id", "1"), 400, []string{"service_object_id", "service_object_type"}},
 		{"object type alone", withField(validForm(), "service_object_type", "x"), 400, []string{"service_object_type"}},

@@ -166,6 +166,12 @@ var (
 		fi: "%[1]s on pakollinen",
 		sv: "%[1]s är obligatoriskt",
 	}
+	// parameter, minimum length of 2 or more
+	MsgRequiredLength = Message{
+		en: "%[1]s is required and must contain at least %[2]d characters",
+		fi: "%[1]s on pakollinen, ja siinä on oltava vähintään %[2]d merkkiä",
+		sv: "%[1]s är obligatoriskt och måste innehålla minst %[2]d tecken",
+	}
 	// attribute code, attribute description
 	MsgAttributeRequired = Message{
 		en: "attribute[%[1]s] is required (%[2]s)",
