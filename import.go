@@ -70,7 +70,7 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		f, err := os.Open(path)
 		if err != nil {
 			fmt.Fprintf(env.stderr, "open311 import: %v; check the file name\n", err)
-			return exitError{1}
+			return exitError{2}
 		}
 		f.Close()
 	}

@@ -95,8 +95,8 @@ func TestImportMissingFileCreatesNoStore(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "city.db")
 	_, errOut, err := runCommand(importFiles, "-db", db, filepath.Join(dir, "missing.json"))
-	if err == nil {
-		t.Fatal("import of a missing file succeeded")
+	if err != (exitError{2}) {
+		t.Errorf("import of a missing file: err = %v, want exit status 2, as for other command lines that name what does not exist", err)
 	}
 	if !strings.Contains(errOut, "missing.json") {
 		t.Errorf("import output = %q, want it to name missing.json", errOut)

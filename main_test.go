@@ -278,15 +278,17 @@ func TestServeFailsBeforeCreatingStore(t *testing.T) {
 	}{
 		{"address in use", []string{"-addr", taken.Addr().String()}, "the address is in use"},
 		{"debug address in use", []string{"-addr", "127.0.0.1:0", "-debug-addr", taken.Addr().String()}, "-debug-addr"},
-		{"bad catalog", []string{"-addr", "127.0.0.1:0", "-catalog", badCatalog}, "catalog"},
+		{"bad catalog", []string{"-addr", "127.0.0.1:0", "-catalog", badCatalog}, "open311 serve: -catalog: "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			db := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".db")
 			env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard}
+			var stderr strings.Builder
+			env.stderr = &stderr
 			err := serve(context.Background(), env, append(c.args, "-db", db))
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("serve %v: err = %v, want one containing %q", c.args, err, c.want)
+			if err == nil || !strings.Contains(err.Error()+stderr.String(), c.want) {
+				t.Errorf("serve %v: err = %v, stderr %q, want one containing %q", c.args, err, stderr.String(), c.want)
 			}
 			if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
 				t.Errorf("serve %v left the store file %s (stat: %v)", c.args, db, statErr)

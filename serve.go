@@ -141,7 +141,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	var catalogFile *catalogData
 	if cfg.catalog != "" {
 		if catalogFile, err = readCatalogFile(cfg.catalog); err != nil {
-			return err
+			return invalid(fmt.Errorf("-catalog: %w", err))
 		}
 	}
 
