@@ -47,6 +47,9 @@ type Submission struct {
 	Attributes map[string][]string
 	// MisnamedLongitude is "lon" or "lng" when the client sent one of them without long.
 	MisnamedLongitude string
+	// Conflicting names the single-value fields that the client sent more than once with
+	// different values, which Build rejects instead of keeping one of them.
+	Conflicting []string
 }
 
 // Build checks the submission against the service's definition and returns the request to
@@ -55,6 +58,9 @@ type Submission struct {
 func (s *Submission) Build(c *Catalog, jurisdiction string) (*Request, error) {
 	var ps Problems
 	s.checkText(&ps)
+	for _, name := range s.Conflicting {
+		ps.Add(Invalid, locale.MsgConflictingValues, name)
+	}
 
 	var service *Service
 	if s.ServiceCode == "" {

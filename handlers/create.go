@@ -136,9 +136,21 @@ func (s *Server) checkKey(ctx context.Context, key string) error {
 	return err
 }
 
-// submissionFrom collects the POST fields. Empty fields count as absent.
+// submissionFrom collects the POST fields. Empty fields count as absent. A single-value
+// field sent more than once with different values is listed in Conflicting, so that no value
+// is dropped unseen.
 func submissionFrom(form url.Values) *georeport.Submission {
-	get := func(name string) string { return firstValue(form, name) }
+	var conflicting []string
+	get := func(name string) string {
+		value := firstValue(form, name)
+		for _, other := range form[name] {
+			if other != "" && other != value {
+				conflicting = append(conflicting, name)
+				break
+			}
+		}
+		return value
+	}
 	sub := &georeport.Submission{
 		ServiceCode:       get("service_code"),
 		Lat:               get("lat"),
@@ -167,6 +179,7 @@ func submissionFrom(form url.Values) *georeport.Submission {
 			}
 		}
 	}
+	sub.Conflicting = conflicting
 	for name, values := range form {
 		code, ok := attributeCode(name)
 		if !ok {

@@ -44,6 +44,13 @@ func withField(form url.Values, pairs ...string) url.Values {
 	return out
 }
 
+// withRepeated returns a copy of form in which the field name has each of values.
+func withRepeated(form url.Values, name string, values ...string) url.Values {
+	out := withField(form)
+	out[name] = values
+	return out
+}
+
 type errorItem struct {
 	Code        int    `json:"code"`
 	Description string `json:"description"`
@@ -90,6 +97,7 @@ func TestCreateRejects(t *testing.T) {
 		{"multi list value", withField(validForm(), "attribute[SIDE]", "west"), 400, []string{"SIDE", "north"}},
 		{"description too long", withField(validForm(), "description", strings.Repeat("a", 4001)), 400, []string{"description", "4000"}},
 		{"feedback too short", withField(validForm(), "service_code", "FEEDBACK", "description", "ööööööööö"), 400, []string{"description", "10"}},
+		{"lat twice", withRepeated(validForm(), "lat", "60.17", "61"), 400, []string{"lat was sent more than once with different values"}},
 		{"feedback missing", withField(validForm(), "service_code", "FEEDBACK", "description", "<delete>"), 400, []string{"description is required and must contain at least 10 characters"}},
 		{"title too long", withField(validForm(), "title", strings.Repeat("a", 121)), 400, []string{"title", "120"}},
 		{"object id alone", withField(validForm(), "service_object_id", "1"), 400, []string{"service_object_id", "service_object_type"}},

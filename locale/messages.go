@@ -166,6 +166,12 @@ var (
 		fi: "%[1]s on pakollinen",
 		sv: "%[1]s är obligatoriskt",
 	}
+	// parameter
+	MsgConflictingValues = Message{
+		en: "%[1]s was sent more than once with different values; send it once",
+		fi: "%[1]s lähetettiin useammin kuin kerran eri arvoilla; lähetä se vain kerran",
+		sv: "%[1]s skickades mer än en gång med olika värden; skicka den en gång",
+	}
 	// parameter, minimum length of 2 or more
 	MsgRequiredLength = Message{
 		en: "%[1]s is required and must contain at least %[2]d characters",
