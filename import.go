@@ -37,7 +37,7 @@ type importConfig struct {
 func importFiles(ctx context.Context, env environment, args []string) error {
 	var cfg importConfig
 	fs := flag.NewFlagSet("open311 import", flag.ContinueOnError)
-	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	fs.StringVar(&cfg.lang, "locale", "", "`language` of the texts of imported service lists, such as fi or en (default the catalog's default language)")
 	fs.StringVar(&cfg.jurisdiction, "jurisdiction", "", "jurisdiction `id` of imported requests and services (needed when the catalog has several)")
 	fs.StringVar(&cfg.charset, "charset", "utf-8", "character encoding of the files: utf-8, or latin1 for files that fail as UTF-8")

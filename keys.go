@@ -24,7 +24,7 @@ func keys(ctx context.Context, env environment, args []string) error {
 		return nil
 	}
 	fs := flag.NewFlagSet("open311 keys "+command, flag.ContinueOnError)
-	db := fs.String("db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	db := fs.String("db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	role := georeport.RoleClient
 	if command == "create" {
 		fs.StringVar(&role, "role", georeport.RoleClient, "`role` of the key: client (may POST requests) or staff")

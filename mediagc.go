@@ -76,7 +76,7 @@ func mediaCommand(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 	fs := flag.NewFlagSet("open311 media gc", flag.ContinueOnError)
-	db := fs.String("db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	db := fs.String("db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	spec := fs.String("media", "file:./media", "media `store` that the server uses")
 	grace := fs.Duration("grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned")
 	if err := env.parseFlags(fs, args[1:]); err != nil {

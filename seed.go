@@ -35,7 +35,7 @@ type seedConfig struct {
 func seedCommand(ctx context.Context, env environment, args []string) error {
 	cfg := seedConfig{}
 	fs := flag.NewFlagSet("open311 seed", flag.ContinueOnError)
-	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path` or a mongodb:// URI")
+	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	fs.Var((*wholeNumber)(&cfg.count), "n", "`number` of requests to generate (required)")
 	cfg.seed = 1
 	fs.Var((*seedNumber)(&cfg.seed), "seed", "`number` that selects the random sequence; the same seed, -n and -now give the same requests")

@@ -80,7 +80,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Var(&cfg.proxies, "trusted-proxies", "comma-separated `addresses` or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	fs.Var(&cfg.corsOrigins, "cors-origins", "comma-separated `origins`, such as https://app.example.org, whose web pages may POST; * allows all (every origin may GET)")
 	fs.DurationVar(&cfg.drainDelay, "drain-delay", 0, "how long a stopping server keeps serving with /readyz failing, so that a load balancer stops sending requests first")
-	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when SENTRY_DSN is set")
+	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when the environment variable SENTRY_DSN is set (with SENTRY_ENVIRONMENT and SENTRY_RELEASE, also read from the environment)")
 	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
 	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB, GiB; at least 16MiB); auto is half of that use, from 48 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
