@@ -12,6 +12,17 @@ import (
 )
 
 // keys runs open311 keys create, list and revoke.
+// keysUsage describes the keys commands, for -h.
+const keysUsage = `Usage: open311 keys create [flags] NAME
+       open311 keys list [flags]
+       open311 keys revoke [flags] NAME
+
+create makes an API key, prints it once on stdout and stores only its hash; -role staff makes
+a key for the staff interface. list shows each key's name, role, state and creation time,
+never the key. revoke stops a key at once, also on a running server. Each takes -db, and
+create also -role; open311 keys create -h lists them.
+`
+
 func keys(ctx context.Context, env environment, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(env.stderr, "open311 keys: name a command: create, list or revoke\n\n"+usage)
@@ -20,10 +31,14 @@ func keys(ctx context.Context, env environment, args []string) error {
 	command, args := args[0], args[1:]
 	switch command {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(env.stdout, usage)
-		return nil
+		fmt.Fprint(env.stderr, keysUsage)
+		return exitError{0}
 	}
 	fs := flag.NewFlagSet("open311 keys "+command, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), keysUsage+"\nFlags of open311 keys "+command+":\n")
+		fs.PrintDefaults()
+	}
 	db := fs.String("db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	role := georeport.RoleClient
 	if command == "create" {
@@ -54,9 +69,13 @@ func keys(ctx context.Context, env environment, args []string) error {
 		// Listing or revoking keys of a store that does not exist is a typo in -db, and
 		// opening it would create an empty store.
 		if err := requireExistingStore(*db); err != nil {
-			return err
+			fmt.Fprintf(env.stderr, "open311 keys %s: %v\n", command, err)
+			return exitError{2}
 		}
 	}
+	// A key may be created before the server first starts, in a new store, but a new store
+	// may also be a typo in -db, so the message says which it was.
+	newStore := isSQLiteFile(*db) && requireExistingStore(*db) != nil
 	store, err := openWriter(ctx, *db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
@@ -70,7 +89,11 @@ func keys(ctx context.Context, env environment, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stderr, "Created %s key %q. Keep it now: it is not shown again.\n", role, name)
+		where := ""
+		if newStore {
+			where = fmt.Sprintf(" in the new store %s (check -db if you meant an existing one)", *db)
+		}
+		fmt.Fprintf(env.stderr, "Created %s key %q%s. Keep it now: it is not shown again.\n", role, name, where)
 		fmt.Fprintln(env.stdout, key)
 	case "list":
 		list, err := store.Keys(ctx)

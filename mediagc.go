@@ -71,11 +71,20 @@ func collectMedia(ctx context.Context, store georeport.Store, files media.Store,
 
 // mediaCommand runs open311 media gc.
 func mediaCommand(ctx context.Context, env environment, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		args = []string{"gc", "-h"}
+	}
 	if len(args) == 0 || args[0] != "gc" {
-		fmt.Fprint(env.stderr, "open311 media: the only command is gc\n\n"+usage)
+		fmt.Fprint(env.stderr, "open311 media: the only command is gc; open311 media gc -h lists its flags\n")
 		return exitError{2}
 	}
 	fs := flag.NewFlagSet("open311 media gc", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: open311 media gc [flags]\n\n"+
+			"Deletes the uploads that no stored request names and that are older than -grace, such as\n"+
+			"photos of a POST that a crash stopped before its request was stored.\n\n")
+		fs.PrintDefaults()
+	}
 	db := fs.String("db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	spec := fs.String("media", "file:./media", "media `store` that the server uses")
 	grace := fs.Duration("grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned")
@@ -83,7 +92,8 @@ func mediaCommand(ctx context.Context, env environment, args []string) error {
 		return err
 	}
 	if err := requireExistingStore(*db); err != nil {
-		return err
+		fmt.Fprintf(env.stderr, "open311 media gc: %v\n", err)
+		return exitError{2}
 	}
 	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	store, err := openWriter(ctx, *db, logger)
