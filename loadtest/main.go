@@ -66,16 +66,31 @@ func main() {
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
-	if err != nil {
+	var usage usageError
+	switch {
+	case errors.As(err, &usage):
+		// A wrong command line exits with 2, as Go's flag package and open311's commands do.
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
+// usageError is an error in the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
-	if err != nil {
+	if errors.Is(err, flag.ErrHelp) {
 		return err
+	}
+	if err != nil {
+		return usageError{err}
 	}
 	// An -addr in use fails now rather than after minutes of building and seeding.
 	if _, err := (&loadTest{cfg: cfg}).address(); err != nil {
@@ -158,7 +173,7 @@ with the bare net/http baseline and times open311 import of a generated JSON fil
 requests. It prints Markdown tables. The defaults seed 10,000 and 1,000,000 requests and
 import 1,000,000, which takes about 12 minutes and about 6 GB of disk; a quick look:
 
-  go run ./loadtest -sizes 10000 -scenarios radius -duration 3s -warmup 1s -import 0
+  go run ./loadtest -sizes 10000 -scenarios request-by-id,radius -duration 3s -warmup 1s -import 0
 
 When wrk is missing and the user is root, it installs Debian's wrk package with apt-get.
 Every request goes to 127.0.0.1 or the -addr loopback address.
