@@ -305,6 +305,8 @@ type loadTest struct {
 type sizeResult struct {
 	size     int
 	seedTime time.Duration
+	// seededAt is the -now of the seed, which fixes the stored dates and, with -seed, the ids.
+	seededAt time.Time
 	// reused is set when the run served a store that an earlier run seeded (-reuse).
 	reused bool
 	// clusterTime is the time of open311 cluster after the seed, 0 when -cluster=false.
@@ -367,6 +369,7 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 		}
 		lt.logf("reusing %s, seeded at %s", db, now.Format(time.RFC3339))
 		result.reused = true
+		result.seededAt = now
 		result.dbBytes = fileSize(db) + fileSize(db+"-wal")
 		return lt.serveSize(ctx, result, db, now)
 	}
@@ -374,6 +377,7 @@ func (lt *loadTest) runSize(ctx context.Context, size int) (sizeResult, error) {
 		os.Remove(db + suffix)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
+	result.seededAt = now
 
 	lt.logf("seeding %d requests into %s", size, db)
 	started := time.Now()
@@ -524,7 +528,7 @@ func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, ba
 		}
 		lt.logf("%-16s paced at %.0f/s: %9.1f requests/s  p50 %s  p99 %s  p99.9 %s  peak RSS %.1f MB  errors %d  not sent %d  sender CPU %.0f%%", s.name,
 			paced.rate, paced.RequestsPerSecond(), formatLatency(paced.p50), formatLatency(paced.p99), formatLatency(paced.p999),
-			float64(sr.pacedPeakRSS)/1e6, paced.errors, paced.skipped, 100*paced.senderCPU.Seconds()/paced.duration.Seconds())
+			float64(sr.pacedPeakRSS)/1e6, paced.errors, paced.skipped, paced.senderShare())
 		if paced.firstError != "" {
 			lt.logf("%-16s first error of the paced run: %s", s.name, paced.firstError)
 		}

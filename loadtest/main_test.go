@@ -300,21 +300,24 @@ func TestReportWarnsOfBusyMachine(t *testing.T) {
 	}
 }
 
-// TestReportGivesEachRunItsPeak checks that the wrk table and the paced table each give the
-// peak RSS of their own run, and the summary the larger of the two.
-func TestReportGivesEachRunItsPeak(t *testing.T) {
+// TestReportOfPacedRun checks that the wrk table and the paced table each give the peak RSS
+// of their own run and the summary the larger of the two, and that the report gives the
+// sender's CPU and the seed's -now.
+func TestReportOfPacedRun(t *testing.T) {
 	sr := scenarioResult{
 		scenario:     scenario{name: "radius", title: "GET circle"},
-		paced:        &pacedResult{rate: 1000, completed: 10_000, duration: 10 * time.Second},
+		paced:        &pacedResult{rate: 1000, completed: 10_000, duration: 10 * time.Second, senderCPU: 2 * time.Second},
 		peakRSS:      250e6,
 		pacedPeakRSS: 270e6,
 	}
 	r := &report{command: "go run ./loadtest", machine: "test", settings: config{threads: 2, connections: 32},
-		sizes: []sizeResult{{size: 1_000_000, dbBytes: 2e9, idleRSS: 100e6, scenarios: []scenarioResult{sr}}}}
+		sizes: []sizeResult{{size: 1_000_000, dbBytes: 2e9, idleRSS: 100e6, scenarios: []scenarioResult{sr},
+			seededAt: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)}}}
 	var b strings.Builder
 	r.write(&b)
 	out := b.String()
-	for _, want := range []string{"| 250 MB |", "| 270 MB |", "peak RSS over the scenarios was 270 MB"} {
+	for _, want := range []string{"| 250 MB |", "| 270 MB |", "peak RSS over the scenarios was 270 MB",
+		"| 20% |", "-now 2026-03-05T08:00:00Z"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

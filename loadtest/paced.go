@@ -37,6 +37,15 @@ type pacedResult struct {
 	senderCPU time.Duration
 }
 
+// senderShare returns the processor time of the sender as a percentage of one core over the
+// run.
+func (p *pacedResult) senderShare() float64 {
+	if p.duration <= 0 {
+		return 0
+	}
+	return 100 * p.senderCPU.Seconds() / p.duration.Seconds()
+}
+
 // RequestsPerSecond returns the rate of completed requests.
 func (r pacedResult) RequestsPerSecond() float64 {
 	if r.duration <= 0 {

@@ -56,6 +56,9 @@ func (r *report) write(w io.Writer) {
 				fmt.Fprintf(w, " and open311 cluster %v", s.clusterTime.Round(100*time.Millisecond))
 			}
 		}
+		if !s.seededAt.IsZero() {
+			fmt.Fprintf(w, " (open311 seed -seed %d -now %s)", cfg.seed, s.seededAt.Format(time.RFC3339))
+		}
 		fmt.Fprintf(w, "; the database is %.0f MB; the idle server's RSS was %.1f MB.\n\n", float64(s.dbBytes)/1e6, float64(s.idleRSS)/1e6)
 		if s.baseline == nil {
 			fmt.Fprintln(w, "The baseline did not run, because -scenarios named neither baseline nor a service list, so the \"of the baseline\" column is empty.")
@@ -107,15 +110,16 @@ func writePaced(w io.Writer, results []scenarioResult, connections int) {
 			fmt.Fprintf(w, "\nAt a fixed rate (open loop): the same scenarios for the same time on %d connections, each request sent on "+
 				"schedule whether or not earlier ones had their responses, its latency counted from that moment. "+
 				"Not sent counts the requests dropped because %s were already waiting for a connection; "+
+				"sender CPU is the processor time of this load test's sender, in percent of one core, which the server did not have; "+
 				"where there are any, the latencies leave them out and are lower bounds. "+
 				"Each offered rate is the scenario's target: the Django figure times the factor required of it "+
 				"(50× by id, 100× the lists and the box, 1,000× the circle), whatever the wrk run above reached.\n\n", connections, thousands(maxQueued))
-			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | peak RSS | errors | not sent |")
-			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | peak RSS | errors | not sent | sender CPU |")
+			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %.0f MB | %d | %d |\n", sr.scenario.title, formatRate(p.rate),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %.0f MB | %d | %d | %.0f%% |\n", sr.scenario.title, formatRate(p.rate),
 			formatRate(p.RequestsPerSecond()), formatLatency(p.p50), formatLatency(p.p99), formatLatency(p.p999),
-			formatLatency(p.maxLatency), float64(sr.pacedPeakRSS)/1e6, p.errors, p.skipped)
+			formatLatency(p.maxLatency), float64(sr.pacedPeakRSS)/1e6, p.errors, p.skipped, p.senderShare())
 	}
 }
 
