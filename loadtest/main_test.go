@@ -332,8 +332,11 @@ func TestDescribeBinaryWithoutCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// go test stamps no version control information into the test binary.
-	if got, want := describeBinary(self), "built without a commit in its build information"; !strings.Contains(got, want) {
+	if got, want := describeBinary(self), "without a commit in its build information"; !strings.Contains(got, want) {
 		t.Errorf("describeBinary(test binary) = %q, want %q", got, want)
+	}
+	if got, want := describeBinary(self), "("+runtime.Version(); !strings.Contains(got, want) {
+		t.Errorf("describeBinary(test binary) = %q, want the Go version %q", got, want)
 	}
 	if got, want := describeBinary(filepath.Join(t.TempDir(), "missing")), "could not be read"; !strings.Contains(got, want) {
 		t.Errorf("describeBinary(missing file) = %q, want %q", got, want)

@@ -146,9 +146,10 @@ func djangoRatio(rate float64, django [2]float64) string {
 	return fmt.Sprintf("%s–%s×", thousands(int64(rate/django[1]+0.5)), thousands(int64(rate/django[0]+0.5)))
 }
 
-// describeBinary returns the path of an open311 binary and the commit that its build
-// information names, such as "/tmp/open311, built from commit 0123abc with uncommitted
-// changes". A binary built outside a Git checkout, or with -buildvcs=false, names none.
+// describeBinary returns the path of an open311 binary, its Go and SQLite versions and the
+// commit that its build information names, such as "/tmp/open311 (go1.26.8,
+// modernc.org/sqlite v1.62.0), built from commit 0123abc". A binary built outside a Git
+// checkout, or with -buildvcs=false, names no commit.
 func describeBinary(path string) string {
 	info, err := buildinfo.ReadFile(path)
 	if err != nil {
@@ -163,10 +164,18 @@ func describeBinary(path string) string {
 			modified = setting.Value
 		}
 	}
-	if revision == "" {
-		return path + ", built without a commit in its build information (outside a Git checkout, or with -buildvcs=false)"
+	// The SQLite of the embedded store is that of its Go module.
+	versions := info.GoVersion
+	for _, dep := range info.Deps {
+		if dep.Path == "modernc.org/sqlite" {
+			versions += ", " + dep.Path + " " + dep.Version
+		}
 	}
-	description := path + ", built from commit " + revision[:min(len(revision), 12)]
+	description := path + " (" + versions + ")"
+	if revision == "" {
+		return description + ", without a commit in its build information (built outside a Git checkout, or with -buildvcs=false)"
+	}
+	description += ", built from commit " + revision[:min(len(revision), 12)]
 	if modified == "true" {
 		description += " with uncommitted changes"
 	}
