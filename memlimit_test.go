@@ -13,7 +13,11 @@ import (
 // is 0.
 func TestSetMemoryLimit(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	beforePercent := debug.SetGCPercent(100)
+	t.Cleanup(func() {
+		debug.SetMemoryLimit(before)
+		debug.SetGCPercent(beforePercent)
+	})
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	env := func(vars map[string]string) environment {
 		return environment{getenv: func(name string) string { return vars[name] }, stdout: io.Discard, stderr: io.Discard}
@@ -26,10 +30,22 @@ func TestSetMemoryLimit(t *testing.T) {
 		t.Errorf("with GOMEMLIMIT set or no headroom, the limit became %d", got)
 	}
 
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOMEMLIMIT set or no headroom, GOGC became %d, want it left at 100", got)
+	}
+
 	setMemoryLimit(env(nil), headroomSize{sizeOrZero: 64 << 20}, logger)
 	got := debug.SetMemoryLimit(-1)
 	if got < 64<<20 || got > 64<<20+512<<20 {
 		t.Errorf("limit %d MiB, want 64 MiB above what a test process uses", got>>20)
+	}
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("with the limit set, GOGC is %d, want off (-1), so that the limit paces the collector", got)
+	}
+
+	setMemoryLimit(env(map[string]string{"GOGC": "200"}), headroomSize{sizeOrZero: 64 << 20}, logger)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with a GOGC variable, GOGC became %d, want it left as the runtime set it", got)
 	}
 }
 
