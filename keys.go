@@ -74,7 +74,7 @@ func keys(ctx context.Context, env environment, args []string) error {
 		}
 	}
 	// A key may be created before the server first starts, in a new store, but a new store
-	// may also be a typo in -db, so the message says which it was.
+	// may also be a typo in -db, so the message names a new store.
 	newStore := isSQLiteFile(*db) && requireExistingStore(*db) != nil
 	store, err := openWriter(ctx, *db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {

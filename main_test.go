@@ -261,11 +261,11 @@ func TestListenNamesFlag(t *testing.T) {
 // TestServeFailsBeforeCreatingStore checks that a start that fails on a used address or a bad
 // -catalog file leaves no store file behind at a new -db path.
 func TestServeFailsBeforeCreatingStore(t *testing.T) {
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	inUse, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer taken.Close()
+	defer inUse.Close()
 	dir := t.TempDir()
 	badCatalog := filepath.Join(dir, "catalog.json")
 	if err := os.WriteFile(badCatalog, []byte("{not json"), 0o644); err != nil {
@@ -276,8 +276,8 @@ func TestServeFailsBeforeCreatingStore(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"address in use", []string{"-addr", taken.Addr().String()}, "the address is in use"},
-		{"debug address in use", []string{"-addr", "127.0.0.1:0", "-debug-addr", taken.Addr().String()}, "-debug-addr"},
+		{"address in use", []string{"-addr", inUse.Addr().String()}, "the address is in use"},
+		{"debug address in use", []string{"-addr", "127.0.0.1:0", "-debug-addr", inUse.Addr().String()}, "-debug-addr"},
 		{"bad catalog", []string{"-addr", "127.0.0.1:0", "-catalog", badCatalog}, "open311 serve: -catalog: "},
 	}
 	for _, c := range cases {

@@ -43,10 +43,10 @@ func setMemoryLimit(env environment, headroom headroomSize, logger *slog.Logger)
 	limit := used + headroom.bytes(used)
 	debug.SetMemoryLimit(limit)
 	// With the limit set, the collector runs as the heap nears it, unless a GOGC variable
-	// sets another pace. GOGC 100 collected each time a small store's heap doubled: at
-	// 10,000 requests, 21 times a second under the load test's services.json scenario against
-	// 7 with GOGC off, and the service lists served 73% of the bare net/http baseline instead
-	// of about 80%.
+	// sets another pace. GOGC 100 collected each time a small store's heap doubled. At
+	// 10,000 requests that was 21 times a second under the load test's services.json
+	// scenario, against 7 with GOGC off. The service lists then served 73% of the bare
+	// net/http baseline instead of about 80%.
 	gcPercent := "off"
 	if env.getenv("GOGC") == "" {
 		debug.SetGCPercent(-1)
