@@ -11,7 +11,6 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 )
 
-// keys runs open311 keys create, list and revoke.
 // keysUsage describes the keys commands, for -h.
 const keysUsage = `Usage: open311 keys create [flags] NAME
        open311 keys list [flags]
@@ -23,6 +22,7 @@ never the key. revoke stops a key at once, also on a running server. Each takes 
 create also -role; open311 keys create -h lists them.
 `
 
+// keys runs open311 keys create, list and revoke.
 func keys(ctx context.Context, env environment, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(env.stderr, "open311 keys: name a command: create, list or revoke\n\n"+usage)
@@ -75,7 +75,7 @@ func keys(ctx context.Context, env environment, args []string) error {
 	}
 	// A key may be created before the server first starts, in a new store, but a new store
 	// may also be a typo in -db, so the message names a new store.
-	newStore := isSQLiteFile(*db) && requireExistingStore(*db) != nil
+	newStore := requireExistingStore(*db) != nil
 	store, err := openWriter(ctx, *db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err

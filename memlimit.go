@@ -47,11 +47,10 @@ func setMemoryLimit(env environment, headroom headroomSize, logger *slog.Logger)
 	// 10,000 requests that was 21 times a second under the load test's services.json
 	// scenario, against 7 with GOGC off. The service lists then served 73% of the bare
 	// net/http baseline instead of about 80%.
-	gcPercent := "off"
-	if env.getenv("GOGC") == "" {
+	gogc := env.getenv("GOGC")
+	if gogc == "" {
 		debug.SetGCPercent(-1)
-	} else {
-		gcPercent = "GOGC"
+		gogc = "off"
 	}
-	logger.Info("memory limit set", "in_use_mib", used>>20, "limit_mib", limit>>20, "gc_percent", gcPercent)
+	logger.Info("memory limit set", "in_use_mib", used>>20, "limit_mib", limit>>20, "gogc", gogc)
 }

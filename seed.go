@@ -197,35 +197,54 @@ func seedStore(ctx context.Context, env environment, store georeport.Store, gene
 // file that exists, which may be a data file of the user's, and removes its own file when the
 // writing fails or is interrupted, so that no partial file is left for import to read. A
 // path that exists and is not a regular file, such as /dev/stdout or a named pipe, is
-// written as it is.
+// written as it is, and neither created nor removed.
 func writeSeedJSON(ctx context.Context, path string, generator *seed.Generator, count int) error {
-	if isStream(path) {
-		return writeSeedStream(ctx, path, generator, count)
+	f, created, err := openSeedJSON(path)
+	if err != nil {
+		return err
 	}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return fmt.Errorf("-json %s is a folder; name a new file in it, such as %s", path, filepath.Join(path, "requests.json"))
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	switch {
-	case errors.Is(err, fs.ErrExist):
-		return fmt.Errorf("-json %s: the file exists, and seed writes only new files; remove it or choose another path", path)
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("-json %s: the folder %s does not exist; create it or choose another path", path, filepath.Dir(path))
-	case err != nil:
-		return fmt.Errorf("-json: %w", err)
-	}
+
 	err = seed.WriteJSON(contextWriter{ctx, f}, generator, count)
 	if closeErr := f.Close(); err == nil {
 		err = closeErr
 	}
-	if err != nil {
-		os.Remove(path)
-		if ctx.Err() != nil {
-			return fmt.Errorf("-json %s: interrupted; the partly written file was removed", path)
-		}
-		return fmt.Errorf("-json %s: %w; the partly written file was removed", path, err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	removed := ""
+	if created {
+		os.Remove(path)
+		removed = "; the partly written file was removed"
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("-json %s: interrupted%s", path, removed)
+	}
+	return fmt.Errorf("-json %s: %w%s", path, err, removed)
+}
+
+// openSeedJSON opens the -json path for writing: a stream such as /dev/stdout as it is, else
+// a new file, which created reports.
+func openSeedJSON(path string) (f *os.File, created bool, err error) {
+	if isStream(path) {
+		f, err = os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, false, fmt.Errorf("-json: %w", err)
+		}
+		return f, false, nil
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return nil, false, fmt.Errorf("-json %s is a folder; name a new file in it, such as %s", path, filepath.Join(path, "requests.json"))
+	}
+	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil, false, fmt.Errorf("-json %s: the file exists, and seed writes only new files; remove it or choose another path", path)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, false, fmt.Errorf("-json %s: the folder %s does not exist; create it or choose another path", path, filepath.Dir(path))
+	case err != nil:
+		return nil, false, fmt.Errorf("-json: %w", err)
+	}
+	return f, true, nil
 }
 
 // isStream reports whether path exists and is not a regular file or a folder, such as
@@ -233,26 +252,6 @@ func writeSeedJSON(ctx context.Context, path string, generator *seed.Generator, 
 func isStream(path string) bool {
 	info, err := os.Stat(path)
 	return err == nil && !info.Mode().IsRegular() && !info.IsDir()
-}
-
-// writeSeedStream writes count generated requests to a path that is not a regular file, such
-// as /dev/stdout, which it neither creates nor removes.
-func writeSeedStream(ctx context.Context, path string, generator *seed.Generator, count int) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return fmt.Errorf("-json: %w", err)
-	}
-	err = seed.WriteJSON(contextWriter{ctx, f}, generator, count)
-	if closeErr := f.Close(); err == nil {
-		err = closeErr
-	}
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return fmt.Errorf("-json %s: interrupted", path)
-	case err != nil:
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	return nil
 }
 
 // contextWriter writes to w until ctx ends, so that an interrupt stops a long write at the
@@ -297,8 +296,8 @@ func printFlagsExcept(fs *flag.FlagSet, hidden ...string) {
 			}
 		}
 		visible.Var(f.Value, f.Name, f.Usage)
-		// Var takes the current value as the default, which is the value given on the command
-		// line when the usage follows a parse error.
+		// Var takes the current value as the default, which is a value given earlier on the
+		// same command line, as in seed -db x.db -h.
 		visible.Lookup(f.Name).DefValue = f.DefValue
 	})
 	visible.PrintDefaults()
