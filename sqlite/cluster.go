@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,6 +144,8 @@ func (s *Store) Cluster(ctx context.Context, progress func(step string)) (Cluste
 		`INSERT INTO request_words (rowid, words)
 			SELECT id, words FROM (SELECT id, open311_search_text(title, description, address, agency_responsible) AS words FROM requests)
 			WHERE words <> ''`,
+		// The new table has FTS5's default options.
+		setAutomergeSQL + strconv.Itoa(wordsAutomerge) + ")",
 		`UPDATE request_changes SET layout = layout + 1 WHERE id = 1`,
 	}
 	for _, stmt := range statements {

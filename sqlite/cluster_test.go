@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -108,6 +109,12 @@ func TestClusterKeepsResults(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, resultsOf(t, s, queries, ids)); diff != "" {
 		t.Errorf("after Cluster (-want +got):\n%s", diff)
+	}
+	var automerge string
+	if err := s.readers.QueryRowContext(ctx, `SELECT v FROM request_words_config WHERE k = 'automerge'`).Scan(&automerge); err != nil {
+		t.Errorf("after Cluster, the automerge option of the search words: %v", err)
+	} else if automerge != strconv.Itoa(wordsAutomerge) {
+		t.Errorf("after Cluster, automerge = %s, want %d", automerge, wordsAutomerge)
 	}
 
 	// Before its refresh, the server's index names rows by their old ids, and it reads the

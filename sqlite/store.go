@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,6 +205,11 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 	if err != nil {
 		return err
 	}
+	// The option only makes writes faster, so a store that another process holds locked
+	// now still opens, and a later open sets it.
+	if err := setWordsMerging(ctx, writer); err != nil {
+		s.logger.Warn("sqlite setting of search word merging failed", "path", s.path, "err", err)
+	}
 
 	readers, err := sql.Open("sqlite", readerDSN)
 	if err != nil {
@@ -367,7 +373,7 @@ func (s *Store) closeAll() error {
 		ctx, cancel := context.WithTimeout(context.Background(), busyTimeout)
 		if s.bulkWords.Load() {
 			// Other writers merge search words as they come again.
-			if _, err := s.writer.ExecContext(ctx, setAutomergeSQL+"4)"); err != nil {
+			if _, err := s.writer.ExecContext(ctx, setAutomergeSQL+strconv.Itoa(wordsAutomerge)+")"); err != nil {
 				s.logger.Warn("sqlite restore of search word merging failed", "path", s.path, "err", err)
 			}
 		}

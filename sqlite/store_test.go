@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -69,8 +70,8 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 }
 
 // TestLargeImportPausesWordMerging imports a batch of bulkImportRequests requests and checks
-// that FTS5's automerge is 0 until the store closes and 4 after, and that search words work
-// in both states.
+// that FTS5's automerge is 0 until the store closes and wordsAutomerge after, and that
+// search words work in both states.
 func TestLargeImportPausesWordMerging(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "bulk.db")
@@ -115,8 +116,8 @@ func TestLargeImportPausesWordMerging(t *testing.T) {
 	}
 
 	s = openFile(t, path)
-	if got := automerge(s); got != "4" {
-		t.Errorf("after the import closed, automerge = %s, want 4", got)
+	if got, want := automerge(s), strconv.Itoa(wordsAutomerge); got != want {
+		t.Errorf("after the import closed, automerge = %s, want %s", got, want)
 	}
 	if got := countWord(s, "kuoppa"); got != bulkImportRequests {
 		t.Errorf("after the import, %d requests have the word, want %d", got, bulkImportRequests)
@@ -125,8 +126,47 @@ func TestLargeImportPausesWordMerging(t *testing.T) {
 	if _, err := s.ImportRequests(ctx, small); err != nil {
 		t.Fatal(err)
 	}
-	if got := automerge(s); got != "4" {
-		t.Errorf("after a small import, automerge = %s, want 4", got)
+	if got, want := automerge(s), strconv.Itoa(wordsAutomerge); got != want {
+		t.Errorf("after a small import, automerge = %s, want %s", got, want)
+	}
+}
+
+// TestOpenSetsWordsMerging checks that Open sets the automerge option of the search words to
+// wordsAutomerge in a new store and in one with FTS5's default, and leaves the 0 of an import
+// in progress.
+func TestOpenSetsWordsMerging(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "merging.db")
+	automerge := func(s *Store) string {
+		t.Helper()
+		var v string
+		err := s.readers.QueryRowContext(ctx, `SELECT coalesce((SELECT v FROM request_words_config WHERE k = 'automerge'), 'default')`).Scan(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	want := strconv.Itoa(wordsAutomerge)
+
+	s := openFile(t, path)
+	if got := automerge(s); got != want {
+		t.Errorf("in a new store, automerge = %s, want %s", got, want)
+	}
+	for _, stored := range []struct{ sql, want string }{
+		{`DELETE FROM request_words_config WHERE k = 'automerge'`, want}, // FTS5's default
+		{setAutomergeSQL + "4)", want},
+		{setAutomergeSQL + "0)", "0"},
+	} {
+		if _, err := s.writer.ExecContext(ctx, stored.sql); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s = openFile(t, path)
+		if got := automerge(s); got != stored.want {
+			t.Errorf("after %s, Open left automerge = %s, want %s", stored.sql, got, stored.want)
+		}
 	}
 }
 
