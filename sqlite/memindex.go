@@ -679,13 +679,100 @@ func (m *memIndex) finishLoad() {
 // supports reports whether the index can run q. Queries by id or by words go to SQL, and so
 // does every query of a store without an index.
 func (m *memIndex) supports(q *georeport.Query) bool {
-	if m == nil || len(q.IDs) > 0 || len(q.Words) > 0 {
+	return len(q.Words) == 0 && m.supportsAmong(q)
+}
+
+// supportsAmong reports whether findAmong can run q on the rows that have q's words.
+func (m *memIndex) supportsAmong(q *georeport.Query) bool {
+	if m == nil || len(q.IDs) > 0 {
 		return false
 	}
 	if (q.ServiceObjectID == "") != (q.ServiceObjectType == "") {
 		return false
 	}
 	return len(q.DetailedStatuses) == 0 || !m.detailedOverflow
+}
+
+// findAmong runs q, which supportsAmong accepts, on the rows of slots, the rows whose search
+// words match q's words, and returns the page and the count of the matches. It reports false
+// when the index does not have one of the rows yet, because another process wrote it since
+// the last refresh, or this store's commit has not put it yet.
+func (m *memIndex) findAmong(q *georeport.Query, slots []int32) (memResult, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+
+	for _, slot := range slots {
+		if slot <= 0 || int(slot) >= len(m.rows) || m.rows[slot].flags&rowPresent == 0 {
+			return memResult{}, false
+		}
+	}
+	f, ok := m.filterOf(q)
+	if !ok {
+		return memResult{}, true
+	}
+	offset := max(q.Offset, 0)
+	want := -1 // every match, sorted at the end
+	if q.Limit > 0 {
+		want = offset + q.Limit
+	}
+	nearest := q.Circle != nil && q.Order == georeport.NearestFirst
+	before := func(a, b memMatch) int {
+		if nearest && a.distance != b.distance {
+			return cmp.Compare(a.distance, b.distance)
+		}
+		return -m.compareSlots(a.slot, b.slot)
+	}
+
+	var result memResult
+	var best []memMatch // the first want matches so far, in the page's order
+	for _, slot := range slots {
+		if !f.matches(&m.rows[slot], m.filed[slot]) {
+			continue
+		}
+		match := memMatch{slot: slot}
+		if q.Circle != nil || q.BBox != nil {
+			if m.rows[slot].flags&rowLocated == 0 {
+				continue
+			}
+			p := m.places[slot]
+			if q.BBox != nil && !q.BBox.Contains(p) {
+				continue
+			}
+			if q.Circle != nil {
+				if match.distance = georeport.Distance(q.Circle.Center, p); match.distance > q.Circle.Radius {
+					continue
+				}
+			}
+		}
+		result.total++
+		if want < 0 {
+			best = append(best, match)
+			continue
+		}
+		if len(best) == want && before(match, best[want-1]) >= 0 {
+			continue
+		}
+		at, _ := slices.BinarySearchFunc(best, match, before)
+		if len(best) == want {
+			best = best[:want-1]
+		}
+		best = slices.Insert(best, at, match)
+	}
+	if want < 0 {
+		slices.SortFunc(best, before)
+	}
+
+	if offset >= len(best) {
+		return result, true
+	}
+	for _, match := range best[offset:] {
+		result.rowIDs = append(result.rowIDs, int64(match.slot))
+		result.versions = append(result.versions, m.rows[match.slot].version)
+		if q.Circle != nil {
+			result.distances = append(result.distances, match.distance)
+		}
+	}
+	return result, true
 }
 
 // memMatch is a match of a query, with its distance when the query has a circle.

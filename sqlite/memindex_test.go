@@ -40,6 +40,7 @@ func randomRequestsSpread(rng *rand.Rand, n int, spread float64) []georeport.Req
 			DetailedStatus:    detailed[rng.IntN(len(detailed))],
 			Jurisdiction:      []string{"", "hel.fi", "espoo.fi"}[rng.IntN(3)],
 			Visibility:        []georeport.Visibility{georeport.Public, georeport.Public, georeport.Hidden}[rng.IntN(3)],
+			Description:       []string{"Kuoppa kadulla", "Katu on rikki", "roskia", "", "kuoppa katu"}[i%5],
 		}
 		r.ID = fmt.Sprintf("%s-%d", r.ID, i)
 		if rng.IntN(10) > 0 {
@@ -192,10 +193,20 @@ func testIndexMatchesSQL(t *testing.T, n int, spread float64, queries int, reope
 	matched := 0
 	for i := range queries {
 		q := randomQuery(rng)
-		if !s.current().index.supports(&q) {
-			t.Fatalf("query %d %+v is not one the index runs", i, q)
+		var fromIndex *georeport.Page
+		if i%3 == 0 {
+			// Words go to FTS5 and then to the index.
+			q.Words = [][]string{{"kuoppa"}, {"katu"}, {"Kuoppa", "katu"}, {"!!"}, {"puuttuu"}}[rng.IntN(5)]
+			if !s.current().index.supportsAmong(&q) {
+				t.Fatalf("query %d %+v is not one the index runs among the rows of its words", i, q)
+			}
+			fromIndex, err = s.findByWords(ctx, &q, s.current())
+		} else {
+			if !s.current().index.supports(&q) {
+				t.Fatalf("query %d %+v is not one the index runs", i, q)
+			}
+			fromIndex, err = s.findInIndex(ctx, &q)
 		}
-		fromIndex, err := s.findInIndex(ctx, &q)
 		if err != nil {
 			t.Fatal(err)
 		}

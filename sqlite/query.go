@@ -99,9 +99,13 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 
 	var page *georeport.Page
 	var err error
-	if s.current().index.supports(q) {
+	view := s.current()
+	switch {
+	case view.index.supports(q):
 		page, err = s.findInIndex(ctx, q)
-	} else {
+	case len(q.Words) > 0 && view.index.supportsAmong(q):
+		page, err = s.findByWords(ctx, q, view)
+	default:
 		page, err = s.findInSQL(ctx, q)
 	}
 	if err != nil {
@@ -110,8 +114,76 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 	return page, nil
 }
 
+// selectWordRowsSQL finds the row ids of the requests whose search words match an FTS5
+// expression, as one text with commas between them, and reads the layout number in the same
+// snapshot. The text is NULL when no request matches.
+const selectWordRowsSQL = `SELECT (SELECT layout FROM request_changes WHERE id = 1),
+	(SELECT group_concat(rowid) FROM request_words WHERE request_words MATCH ?)`
+
+// findByWords runs a query with search words: FTS5 finds the rows that have the words, and
+// the in-memory index of view filters, orders and counts them, so that only the rows of the
+// page are read. In SQL, each match was a row read: at 1,000,000 requests, a word with
+// 62,000 matches in the last 90 days took 1.2 s. The query runs in SQL when Cluster
+// renumbered the rows since view was loaded, or the index lacks a row that has the words.
+func (s *Store) findByWords(ctx context.Context, q *georeport.Query, view *storeView) (*georeport.Page, error) {
+	match := matchExpression(q.Words)
+	if match == "" {
+		// Words without letters or digits add no condition.
+		plain := *q
+		plain.Words = nil
+		return s.readFound(ctx, &plain, view, view.index.find(&plain))
+	}
+
+	if err := s.beginRead(ctx); err != nil {
+		return nil, fmt.Errorf("select words: %w", err)
+	}
+	var layout int64
+	var list sql.NullString
+	rows, err := s.query(ctx, selectWordRowsSQL, match)
+	if err == nil {
+		if rows.Next() {
+			err = rows.Scan(&layout, &list)
+		}
+		if closeErr := rows.Close(); err == nil {
+			err = closeErr
+		}
+	}
+	s.endRead()
+	if err != nil {
+		return nil, fmt.Errorf("select words: %w", err)
+	}
+	if layout != view.layout {
+		return s.findInSQL(ctx, q)
+	}
+	slots, err := parseRowIDs(list.String)
+	if err != nil {
+		return nil, fmt.Errorf("select words: %w", err)
+	}
+	found, complete := view.index.findAmong(q, slots)
+	if !complete {
+		return s.findInSQL(ctx, q)
+	}
+	return s.readFound(ctx, q, view, found)
+}
+
+// parseRowIDs parses the row ids of selectWordRowsSQL.
+func parseRowIDs(list string) ([]int32, error) {
+	if list == "" {
+		return nil, nil
+	}
+	slots := make([]int32, 0, strings.Count(list, ",")+1)
+	for part := range strings.SplitSeq(list, ",") {
+		id, err := strconv.ParseInt(part, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("row id %q: %w", part, err)
+		}
+		slots = append(slots, int32(id))
+	}
+	return slots, nil
+}
+
 // findInSQL runs q as one SQL statement, for the queries that the in-memory index does not
-// run: by id and by words.
+// run, such as those by id.
 func (s *Store) findInSQL(ctx context.Context, q *georeport.Query) (*georeport.Page, error) {
 	built := buildQuery(q)
 	page := &georeport.Page{}

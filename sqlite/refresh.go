@@ -106,7 +106,7 @@ func (s *Store) refresh(ctx context.Context) error {
 			s.logger.Info("the store's rows were renumbered by a cluster run; the request index was loaded again",
 				"path", s.path, "requests", read)
 		}
-		s.view.Store(&storeView{index: index, cache: newRequestCache(defaultCacheBytes)})
+		s.view.Store(&storeView{index: index, cache: newRequestCache(defaultCacheBytes), layout: layout})
 	}
 	if reload && read > 100_000 {
 		// The load leaves behind garbage about the size of the index. It goes back to the

@@ -97,6 +97,9 @@ var _ georeport.Store = (*Store)(nil)
 type storeView struct {
 	index *memIndex // nil with Options.NoListIndex
 	cache *requestCache
+	// layout is the layout number of the rows that index has, which Cluster increases when
+	// it renumbers them.
+	layout int64
 }
 
 // current returns the view that queries use now.
