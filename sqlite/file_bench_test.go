@@ -16,7 +16,7 @@ import (
 // OPEN311_BENCH_DB names, such as one that open311 seed -n 1000000 and open311 cluster made,
 // in the 90 days before the newest request of the store. Its 1,000 centres are drawn as the
 // load test draws them, so that most rows of a page are read from SQLite as under the load
-// test, without HTTP.
+// test, without HTTP. It also times searches by words.
 func BenchmarkFindOnFile(b *testing.B) {
 	path := os.Getenv("OPEN311_BENCH_DB")
 	if path == "" {
@@ -78,4 +78,22 @@ func BenchmarkFindOnFile(b *testing.B) {
 			b.ReportMetric(float64(rows)/float64(i), "rows/op")
 		})
 	}
+
+	// Searches for words of the seeded descriptions, from common to rare, as a list without
+	// extensions asks for them: 100 a page, newest first, in the default window of 90 days.
+	words := []string{"liikennemerkki", "jalankulkijat", "kadulla", "roskat", "katu", "puisto"}
+	b.Run("words", func(b *testing.B) {
+		i, total := 0, 0
+		for b.Loop() {
+			q := georeport.Query{Words: []string{words[i%len(words)]}, RequestedFrom: from, RequestedTo: now,
+				Limit: 100, StandardFields: true}
+			page, err := store.FindRequests(ctx, &q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			i++
+			total += page.Total
+		}
+		b.ReportMetric(float64(total)/float64(i), "matches/op")
+	})
 }
