@@ -80,7 +80,7 @@ func BenchmarkFindOnFile(b *testing.B) {
 	}
 
 	// Searches for words of the seeded descriptions, from common to rare, as a list without
-	// extensions asks for them: 100 a page, newest first, in the default window of 90 days.
+	// extensions runs them: 100 a page, newest first, in the default window of 90 days.
 	words := []string{"liikennemerkki", "jalankulkijat", "kadulla", "roskat", "katu", "puisto"}
 	b.Run("words", func(b *testing.B) {
 		i, total := 0, 0
