@@ -749,14 +749,7 @@ func (m *memIndex) findAmong(q *georeport.Query, slots []int32) (memResult, bool
 			best = append(best, match)
 			continue
 		}
-		if len(best) == want && before(match, best[want-1]) >= 0 {
-			continue
-		}
-		at, _ := slices.BinarySearchFunc(best, match, before)
-		if len(best) == want {
-			best = best[:want-1]
-		}
-		best = slices.Insert(best, at, match)
+		best = keepBest(best, match, want, before)
 	}
 	if want < 0 {
 		slices.SortFunc(best, before)
@@ -773,6 +766,19 @@ func (m *memIndex) findAmong(q *georeport.Query, slots []int32) (memResult, bool
 		}
 	}
 	return result, true
+}
+
+// keepBest adds match to best, the first matches in the order of before, and keeps at most
+// want of them.
+func keepBest(best []memMatch, match memMatch, want int, before func(a, b memMatch) int) []memMatch {
+	if len(best) == want && before(match, best[want-1]) >= 0 {
+		return best
+	}
+	at, _ := slices.BinarySearchFunc(best, match, before)
+	if len(best) == want {
+		best = best[:want-1]
+	}
+	return slices.Insert(best, at, match)
 }
 
 // memMatch is a match of a query, with its distance when the query has a circle.
@@ -1487,15 +1493,7 @@ func (m *memIndex) nearestInCells(q *georeport.Query, f *memFilter, cells []area
 			if !ok {
 				continue
 			}
-			match := memMatch{slot: slot, distance: d}
-			if len(best) == want && before(match, best[want-1]) >= 0 {
-				continue
-			}
-			at, _ := slices.BinarySearchFunc(best, match, before)
-			if len(best) == want {
-				best = best[:want-1]
-			}
-			best = slices.Insert(best, at, match)
+			best = keepBest(best, memMatch{slot: slot, distance: d}, want, before)
 		}
 	}
 	return best
