@@ -314,6 +314,43 @@ func TestIndexSeesOtherProcesses(t *testing.T) {
 	}
 }
 
+// TestWordsSeeOtherProcessesAtOnce replaces a request's text and status from a second store
+// on the same file, and checks that a search by words on the first store, before its
+// refresh, finds the request under its new status only.
+func TestWordsSeeOtherProcessesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	server := openFile(t, path)
+	importer := openFile(t, path)
+
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	old := georeport.Request{ID: "a", Status: georeport.StatusOpen, Requested: at, Updated: at, ServiceCode: "171",
+		Description: "vanha kuoppa"}
+	if _, err := server.ImportRequests(ctx, []georeport.Request{old}); err != nil {
+		t.Fatal(err)
+	}
+	replaced := old
+	replaced.Description = "uusi valaisin"
+	replaced.Status = georeport.StatusClosed
+	if _, err := importer.ImportRequests(ctx, []georeport.Request{replaced}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		word   string
+		status georeport.Status
+		want   int
+	}{{"valaisin", georeport.StatusClosed, 1}, {"valaisin", georeport.StatusOpen, 0}, {"kuoppa", georeport.StatusOpen, 0}} {
+		page, err := server.FindRequests(ctx, &georeport.Query{Words: []string{c.word}, Statuses: []georeport.Status{c.status}, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != c.want {
+			t.Errorf("before the refresh, %s requests with the word %q: %d, want %d", c.status, c.word, page.Total, c.want)
+		}
+	}
+}
+
 func TestGrownAddsASixteenth(t *testing.T) {
 	s := make([]int64, 1<<20)
 	g := grown(s, 1)

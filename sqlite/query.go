@@ -115,16 +115,22 @@ func (s *Store) FindRequests(ctx context.Context, q *georeport.Query) (*georepor
 }
 
 // selectWordRowsSQL finds the row ids of the requests whose search words match an FTS5
-// expression, as one text with commas between them, and reads the layout number in the same
-// snapshot. The text is NULL when no request matches.
-const selectWordRowsSQL = `SELECT (SELECT layout FROM request_changes WHERE id = 1),
-	(SELECT group_concat(rowid) FROM request_words WHERE request_words MATCH ?)`
+// expression, as one text with commas between them, and reads the layout and change numbers
+// in the same snapshot. The text is NULL when no request matches.
+const selectWordRowsSQL = `SELECT layout, seq,
+	(SELECT group_concat(rowid) FROM request_words WHERE request_words MATCH ?)
+	FROM request_changes WHERE id = 1`
 
 // findByWords runs a query with search words: FTS5 finds the rows that have the words, and
 // the in-memory index of view filters, orders and counts them, so that only the rows of the
 // page are read. In SQL, each match was a row read: at 1,000,000 requests, a word with
-// 62,000 matches in the last 90 days took 1.2 s. The query runs in SQL when Cluster
-// renumbered the rows since view was loaded, or the index lacks a row that has the words.
+// 62,000 matches in the last 90 days took 1.2 s.
+//
+// The query runs in SQL when Cluster renumbered the rows since view was loaded, or when the
+// words' snapshot has writes that the index has not seen, which another process made since
+// the last refresh. Otherwise the words could be newer than the fields the index filters
+// on, and a request whose import changed both its text and its status would match neither
+// status.
 func (s *Store) findByWords(ctx context.Context, q *georeport.Query, view *storeView) (*georeport.Page, error) {
 	match := matchExpression(q.Words)
 	if match == "" {
@@ -137,12 +143,12 @@ func (s *Store) findByWords(ctx context.Context, q *georeport.Query, view *store
 	if err := s.beginRead(ctx); err != nil {
 		return nil, fmt.Errorf("select words: %w", err)
 	}
-	var layout int64
+	var layout, seq int64
 	var list sql.NullString
 	rows, err := s.query(ctx, selectWordRowsSQL, match)
 	if err == nil {
 		if rows.Next() {
-			err = rows.Scan(&layout, &list)
+			err = rows.Scan(&layout, &seq, &list)
 		}
 		if closeErr := rows.Close(); err == nil {
 			err = closeErr
@@ -152,7 +158,11 @@ func (s *Store) findByWords(ctx context.Context, q *georeport.Query, view *store
 	if err != nil {
 		return nil, fmt.Errorf("select words: %w", err)
 	}
-	if layout != view.layout {
+	// A commit of this store holds refreshMu until the index has its rows.
+	s.refreshMu.Lock()
+	known := s.knownChange
+	s.refreshMu.Unlock()
+	if layout != view.layout || seq > known {
 		return s.findInSQL(ctx, q)
 	}
 	slots, err := parseRowIDs(list.String)
