@@ -96,7 +96,8 @@ func parseFilters(ps *georeport.Problems, q *georeport.Query, values url.Values,
 		ps.Add(georeport.Invalid, locale.MsgNeedsPartner, "service_object_type", "service_object_id")
 	}
 
-	if text := get("q"); text != "" {
+	// A q of spaces alone counts as absent, as an empty one does.
+	if text := strings.TrimSpace(get("q")); text != "" {
 		words := georeport.SearchWords(text)
 		switch {
 		case len([]rune(text)) > georeport.MaxSearchLength:

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,6 +273,28 @@ func TestParseQuery(t *testing.T) {
 		}
 		if diff := cmp.Diff(got, tt.want); diff != "" {
 			t.Errorf("parseQuery(%q) (-got +want):\n%s", tt.raw, diff)
+		}
+	}
+}
+
+// TestBlankSearchIsAbsent checks that a q of spaces alone adds no words, as an empty q does,
+// and that a q with words keeps them.
+func TestBlankSearchIsAbsent(t *testing.T) {
+	for _, tt := range []struct {
+		query string
+		words []string
+	}{{"q=", nil}, {"q=%20%20%20", nil}, {"q=+%09", nil}, {"q=%20Kuoppa%20", []string{"kuoppa"}}} {
+		values, ok := parseQuery(tt.query)
+		if !ok {
+			t.Fatalf("parseQuery(%q) failed", tt.query)
+		}
+		params, err := parseListParams(values, testRules)
+		if err != nil {
+			t.Errorf("%s: error = %v", tt.query, err)
+			continue
+		}
+		if !slices.Equal(params.query.Words, tt.words) {
+			t.Errorf("%s: words = %q, want %q", tt.query, params.query.Words, tt.words)
 		}
 	}
 }
