@@ -3,6 +3,7 @@ package handlers
 import (
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,14 +99,20 @@ func parseFilters(ps *georeport.Problems, q *georeport.Query, values url.Values,
 
 	// A q of spaces alone counts as absent, as an empty one does.
 	if text := strings.TrimSpace(get("q")); text != "" {
-		words := georeport.SearchWords(text)
+		// Every word must match, so a repeated word adds nothing.
+		var words []string
+		for _, word := range georeport.SearchWords(text) {
+			if !slices.Contains(words, word) {
+				words = append(words, word)
+			}
+		}
 		switch {
 		case len([]rune(text)) > georeport.MaxSearchLength:
 			ps.Add(georeport.Invalid, locale.MsgTooLong, "q", len([]rune(text)), georeport.MaxSearchLength)
 		case len(words) == 0:
 			ps.Add(georeport.Invalid, locale.MsgNoSearchWords, text)
 		case len(words) > georeport.MaxSearchWords:
-			ps.Add(georeport.Invalid, locale.MsgTooManyValues, "q", len(words), georeport.MaxSearchWords)
+			ps.Add(georeport.Invalid, locale.MsgTooManyWords, len(words), georeport.MaxSearchWords)
 		default:
 			q.Words = words
 		}

@@ -153,7 +153,7 @@ func TestParseListParamsErrors(t *testing.T) {
 		{"service_object_id=x", []string{"service_object_id", "service_object_type"}},
 		{"service_object_type=x", []string{"service_object_type", "service_object_id"}},
 		{"q=*", []string{"q", "word"}},
-		{"q=" + strings.Repeat("a+", 21), []string{"q", "20"}},
+		{"q=" + strings.Repeat("a+", 10) + "a1+b1+c1+d1+e1+f1+g1+h1+i1+j1+k1+l1+m1+n1+o1+p1+q1+r1+s1+t1", []string{"q", "21", "20"}},
 		{"extensions=maybe", []string{"extensions", `"maybe"`}},
 		{"service_code=" + strings.Repeat("a,", 101), []string{"service_code", "100"}},
 	}
@@ -278,12 +278,14 @@ func TestParseQuery(t *testing.T) {
 }
 
 // TestBlankSearchIsAbsent checks that a q of spaces alone adds no words, as an empty q does,
-// and that a q with words keeps them.
+// and that a q with words keeps each of them once, so that repeats do not count against the
+// limit of words.
 func TestBlankSearchIsAbsent(t *testing.T) {
 	for _, tt := range []struct {
 		query string
 		words []string
-	}{{"q=", nil}, {"q=%20%20%20", nil}, {"q=+%09", nil}, {"q=%20Kuoppa%20", []string{"kuoppa"}}} {
+	}{{"q=", nil}, {"q=%20%20%20", nil}, {"q=+%09", nil}, {"q=%20Kuoppa%20", []string{"kuoppa"}},
+		{"q=katu+Kuoppa+KATU+" + strings.Repeat("katu+", 30), []string{"katu", "kuoppa"}}} {
 		values, ok := parseQuery(tt.query)
 		if !ok {
 			t.Fatalf("parseQuery(%q) failed", tt.query)

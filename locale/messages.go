@@ -154,6 +154,12 @@ var (
 		fi: "q=%[1]q ei sisällä haettavaa sanaa; käytä kirjaimia tai numeroita",
 		sv: "q=%[1]q innehåller inget ord att söka efter; använd bokstäver eller siffror",
 	}
+	// count, maximum
+	MsgTooManyWords = Message{
+		en: "q contains %[1]d different words; at most %[2]d are allowed",
+		fi: "q sisältää %[1]d eri sanaa; enintään %[2]d on sallittu",
+		sv: "q innehåller %[1]d olika ord; högst %[2]d är tillåtna",
+	}
 	// parameter, count, maximum
 	MsgTooManyValues = Message{
 		en: "%[1]s lists %[2]d values; at most %[3]d are allowed",
