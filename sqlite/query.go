@@ -145,10 +145,13 @@ func (s *Store) findByWords(ctx context.Context, q *georeport.Query, view *store
 	}
 	var layout, seq int64
 	var list sql.NullString
+	read := false
 	rows, err := s.query(ctx, selectWordRowsSQL, match)
 	if err == nil {
-		if rows.Next() {
+		if read = rows.Next(); read {
 			err = rows.Scan(&layout, &seq, &list)
+		} else {
+			err = rows.Err()
 		}
 		if closeErr := rows.Close(); err == nil {
 			err = closeErr
@@ -157,6 +160,10 @@ func (s *Store) findByWords(ctx context.Context, q *georeport.Query, view *store
 	s.endRead()
 	if err != nil {
 		return nil, fmt.Errorf("select words: %w", err)
+	}
+	if !read {
+		// Every migrated store has the row of change numbers, so this is a damaged one.
+		return s.findInSQL(ctx, q)
 	}
 	// A commit of this store holds refreshMu until the index has its rows.
 	s.refreshMu.Lock()
@@ -167,7 +174,8 @@ func (s *Store) findByWords(ctx context.Context, q *georeport.Query, view *store
 	}
 	slots, err := parseRowIDs(list.String)
 	if err != nil {
-		return nil, fmt.Errorf("select words: %w", err)
+		// A row id beyond the index's 32-bit slots.
+		return s.findInSQL(ctx, q)
 	}
 	found, complete := view.index.findAmong(q, slots)
 	if !complete {
