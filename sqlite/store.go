@@ -211,7 +211,7 @@ func (s *Store) open(ctx context.Context, writerDSN, readerDSN string) error {
 	// The option only makes writes faster, so a store that another process holds locked
 	// now still opens, and a later open sets it.
 	if err := setWordsMerging(ctx, writer); err != nil {
-		s.logger.Warn("sqlite setting of search word merging failed", "path", s.path, "err", err)
+		s.logger.Warn("sqlite setting of search word merging failed; the next open tries again", "path", s.path, "err", err)
 	}
 
 	readers, err := sql.Open("sqlite", readerDSN)

@@ -139,12 +139,12 @@ func TestOpenSetsWordsMerging(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "merging.db")
 	automerge := func(s *Store) string {
 		t.Helper()
-		var v string
-		err := s.readers.QueryRowContext(ctx, `SELECT coalesce((SELECT v FROM request_words_config WHERE k = 'automerge'), 'default')`).Scan(&v)
+		var value string
+		err := s.readers.QueryRowContext(ctx, `SELECT coalesce((SELECT v FROM request_words_config WHERE k = 'automerge'), 'default')`).Scan(&value)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v
+		return value
 	}
 	want := strconv.Itoa(wordsAutomerge)
 
