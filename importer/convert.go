@@ -182,16 +182,26 @@ func tasks(c *checker, raw []rawTask) []georeport.Task {
 	}
 	out := make([]georeport.Task, len(raw))
 	for i, t := range raw {
-		field := fmt.Sprintf("extended_attributes.tasks[%d].", i)
-		out[i] = georeport.Task{
-			State:     c.text(field+"task_state", t.State),
-			Type:      c.text(field+"task_type", t.Type),
-			OwnerName: c.text(field+"owner_name", t.OwnerName),
-			Created:   c.datetime(field+"task_created", t.Created),
-			Modified:  c.datetime(field+"task_modified", t.Modified),
+		// Most records have several tasks, so a task's field names are built only when
+		// the task has a problem to report.
+		probe := checker{loc: c.loc}
+		out[i] = task(&probe, "", t)
+		if len(probe.problems) > 0 {
+			out[i] = task(c, fmt.Sprintf("extended_attributes.tasks[%d].", i), t)
 		}
 	}
 	return out
+}
+
+// task converts one task, naming its fields with prefix in problems.
+func task(c *checker, prefix string, t rawTask) georeport.Task {
+	return georeport.Task{
+		State:     c.text(prefix+"task_state", t.State),
+		Type:      c.text(prefix+"task_type", t.Type),
+		OwnerName: c.text(prefix+"owner_name", t.OwnerName),
+		Created:   c.datetime(prefix+"task_created", t.Created),
+		Modified:  c.datetime(prefix+"task_modified", t.Modified),
+	}
 }
 
 // service converts a raw record to a service list entry and returns the problems that make
@@ -229,22 +239,47 @@ func service(raw *rawRecord, wrongType string) (*Service, []string) {
 
 // controlCharacter returns the first character of s that the domain rejects in text: a C0
 // control other than tab, line feed and carriage return, DEL, a C1 control, U+FFFE or U+FFFF.
-// It reads bytes, not runes, because it runs on every field of every record.
+// It reads bytes, not runes, and looks each up in textBytes, because it runs on every field
+// of every record.
 func controlCharacter(s string) (rune, bool) {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c < 0x20 && c != '\t' && c != '\n' && c != '\r', c == 0x7f:
-			return rune(c), true
-		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f:
+		switch textBytes[s[i]] {
+		case byteText:
+		case byteControl:
+			return rune(s[i]), true
+		case byteC2:
 			// U+0080 to U+009F are encoded as C2 80 to C2 9F.
-			return rune(s[i+1]), true
-		case c == 0xef && i+2 < len(s) && s[i+1] == 0xbf && (s[i+2] == 0xbe || s[i+2] == 0xbf):
-			return 0xfff0 | rune(s[i+2]&0x0f), true
+			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+				return rune(s[i+1]), true
+			}
+		case byteEF:
+			if i+2 < len(s) && s[i+1] == 0xbf && (s[i+2] == 0xbe || s[i+2] == 0xbf) {
+				return 0xfff0 | rune(s[i+2]&0x0f), true
+			}
 		}
 	}
 	return 0, false
 }
+
+// Classes of the bytes of UTF-8 text for controlCharacter.
+const (
+	byteText    = iota // a byte that is fine by itself
+	byteControl        // a C0 control other than tab, line feed and carriage return, or DEL
+	byteC2             // the first byte of U+0080 to U+00BF, C1 controls among them
+	byteEF             // the first byte of U+F000 to U+FFFF, U+FFFE and U+FFFF among them
+)
+
+var textBytes = func() (classes [256]byte) {
+	for c := range 0x20 {
+		if c != '\t' && c != '\n' && c != '\r' {
+			classes[c] = byteControl
+		}
+	}
+	classes[0x7f] = byteControl
+	classes[0xc2] = byteC2
+	classes[0xef] = byteEF
+	return classes
+}()
 
 // quoteLimit shortens a value for an error message to its first 60 bytes.
 func quoteLimit(s string) string {

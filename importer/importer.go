@@ -294,6 +294,7 @@ func (e *listEndError) Unwrap() error { return e.err }
 func readError(where string, err error) error {
 	var encodingErr *EncodingError
 	var jsonErr *json.SyntaxError
+	var syntaxErr *jsonSyntaxError
 	var xmlErr *xml.SyntaxError
 	switch {
 	case errors.As(err, &encodingErr):
@@ -303,7 +304,7 @@ func readError(where string, err error) error {
 			where, err, maxRecordBytes>>20)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s: %w: the file is cut off", where, err)
-	case errors.As(err, &jsonErr):
+	case errors.As(err, &jsonErr) || errors.As(err, &syntaxErr):
 		return fmt.Errorf("%s: invalid JSON: %w", where, err)
 	case errors.As(err, &xmlErr):
 		return fmt.Errorf("%s: invalid XML: %w", where, err)

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,20 +10,25 @@ import (
 	"reflect"
 )
 
-// jsonSource reads the elements of a JSON list one at a time.
+// jsonSource reads the elements of a JSON list one at a time. It finds where each element
+// ends itself, decodes the usual record with decodeRecord, and leaves the rest to
+// encoding/json, whose results and messages every element gets.
 type jsonSource struct {
-	dec *json.Decoder
-	// skipped is the number of bytes of the file before the decoder's input, the byte-order
-	// mark, or -1 when the input is converted from Latin-1 and decoder offsets are not file
-	// offsets.
+	in *bufio.Reader
+	// offset is the number of bytes of in consumed so far.
+	offset int64
+	// skipped is the number of bytes of the file before in, the byte-order mark, or -1 when
+	// the input is converted from Latin-1 and offsets in it are not file offsets.
 	skipped int64
+	started bool // an element has been read, so a comma must come before the next
 	done    bool
+	element []byte // text of the current element
+	split   splitter
 }
 
 // openJSON reads the opening bracket of a JSON list and the elements that tell its kind.
 func (rd *Reader) openJSON(in *bufio.Reader) error {
-	dec := json.NewDecoder(in)
-	if _, err := dec.Token(); err != nil {
+	if _, err := in.ReadByte(); err != nil {
 		return readError(rd.name, err)
 	}
 	rd.format = JSON
@@ -30,7 +36,7 @@ func (rd *Reader) openJSON(in *bufio.Reader) error {
 	if rd.text.charset == Latin1 {
 		skipped = -1
 	}
-	rd.src = &jsonSource{dec: dec, skipped: skipped}
+	rd.src = &jsonSource{in: in, offset: 1, skipped: skipped}
 	return rd.detect()
 }
 
@@ -38,17 +44,45 @@ func (s *jsonSource) next() (element, error) {
 	if s.done {
 		return element{}, io.EOF
 	}
-	if !s.dec.More() {
+	c, err := s.peekNonSpace()
+	switch {
+	case err == io.EOF:
+		s.done = true
+		return element{}, &listEndError{fmt.Errorf("the list is not closed: %w", io.ErrUnexpectedEOF)}
+	case err != nil:
+		return element{}, err
+	case c == ']':
 		return element{}, s.finish()
+	case s.started && c != ',':
+		return element{}, s.syntaxError("expected comma after array element", s.offset)
+	case s.started:
+		s.discard(1)
+		if _, err := s.peekNonSpace(); err != nil {
+			return element{}, unexpectedEOF(err)
+		}
 	}
+	s.started = true
 
+	start := s.offset
+	if err := s.readElement(); err != nil {
+		return element{}, s.cutOff(start, err)
+	}
+	raw := &rawRecord{}
+	if len(s.element) > 0 && s.element[0] == '{' && decodeRecord(s.element, raw) {
+		return element{raw: raw}, nil
+	}
+	return s.decodeElement(start)
+}
+
+// decodeElement decodes the current element with encoding/json.
+func (s *jsonSource) decodeElement(start int64) (element, error) {
 	var raw *rawRecord
-	err := s.dec.Decode(&raw)
+	err := json.Unmarshal(s.element, &raw)
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
-	case errors.As(err, &syntaxErr) && s.skipped >= 0:
-		return element{}, fmt.Errorf("near byte offset %d: %w", s.skipped+syntaxErr.Offset, err)
+	case errors.As(err, &syntaxErr):
+		return element{}, s.syntaxError(syntaxErr.Error(), start+syntaxErr.Offset-1)
 	case errors.As(err, &typeErr):
 		// The decoder has read the whole element and filled what fits, so the record can be
 		// reported with its id and the next one read.
@@ -64,21 +98,50 @@ func (s *jsonSource) next() (element, error) {
 	return element{raw: raw}, nil
 }
 
+// cutOff returns the error for an element that ends early because reading failed with err.
+// A syntax error in the part that was read comes first, as it does for encoding/json.
+func (s *jsonSource) cutOff(start int64, err error) error {
+	// A decoder, unlike Unmarshal, returns io.ErrUnexpectedEOF for a valid start of a
+	// value, and a syntax error only for broken syntax.
+	var raw json.RawMessage
+	var syntaxErr *json.SyntaxError
+	if errors.As(json.NewDecoder(bytes.NewReader(s.element)).Decode(&raw), &syntaxErr) {
+		return s.syntaxError(syntaxErr.Error(), start+syntaxErr.Offset-1)
+	}
+	return unexpectedEOF(err)
+}
+
+// unexpectedEOF turns the end of the file inside a value into io.ErrUnexpectedEOF.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// syntaxError returns a syntax error at the offset in the input, naming the file offset
+// when it is known.
+func (s *jsonSource) syntaxError(message string, offset int64) error {
+	err := &jsonSyntaxError{message}
+	if s.skipped < 0 {
+		return err
+	}
+	return fmt.Errorf("near byte offset %d: %w", s.skipped+offset, err)
+}
+
+// jsonSyntaxError is a syntax error in a JSON list. It carries a message of its own, which
+// json.SyntaxError cannot.
+type jsonSyntaxError struct{ message string }
+
+func (e *jsonSyntaxError) Error() string { return e.message }
+
 // finish reads the closing bracket of the list and checks that only white space follows.
 // It returns io.EOF when the file ends there, and otherwise a *listEndError.
 func (s *jsonSource) finish() error {
 	s.done = true
-	tok, err := s.dec.Token()
-	switch {
-	case err == io.EOF:
-		return &listEndError{fmt.Errorf("the list is not closed: %w", io.ErrUnexpectedEOF)}
-	case err != nil:
-		return err
-	case tok != json.Delim(']'):
-		return &listEndError{fmt.Errorf("found %v where the list should end", tok)}
-	}
-
-	tok, err = s.dec.Token()
+	s.discard(1)
+	dec := json.NewDecoder(s.in)
+	tok, err := dec.Token()
 	switch {
 	case err == io.EOF:
 		return io.EOF
@@ -86,6 +149,136 @@ func (s *jsonSource) finish() error {
 		return &listEndError{fmt.Errorf("after the end of the list: %w", err)}
 	}
 	return &listEndError{fmt.Errorf("found %v after the end of the list", tok)}
+}
+
+// peekNonSpace discards white space and returns the next byte without consuming it.
+func (s *jsonSource) peekNonSpace() (byte, error) {
+	for {
+		b, err := s.in.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		switch b[0] {
+		case ' ', '\t', '\n', '\r':
+			s.discard(1)
+		default:
+			return b[0], nil
+		}
+	}
+}
+
+func (s *jsonSource) discard(n int) {
+	s.in.Discard(n)
+	s.offset += int64(n)
+}
+
+// readElement reads the text of the next element into s.element.
+func (s *jsonSource) readElement() error {
+	s.element = s.element[:0]
+	s.split.reset()
+	for {
+		if s.in.Buffered() == 0 {
+			if _, err := s.in.Peek(1); err != nil {
+				if err == io.EOF && s.split.literal && json.Valid(s.element) {
+					// A number or a word at the end of the file.
+					return nil
+				}
+				return err
+			}
+		}
+		chunk, _ := s.in.Peek(s.in.Buffered())
+		n, end := s.split.scan(chunk)
+		s.element = append(s.element, chunk[:n]...)
+		s.discard(n)
+		if end {
+			return nil
+		}
+	}
+}
+
+// splitter finds the end of a JSON value in the chunks of text that follow its start. It
+// follows strings and brackets without checking the syntax, which encoding/json does after.
+type splitter struct {
+	open     []byte // brackets not closed yet, the innermost last
+	started  bool
+	inString bool
+	escaped  bool
+	literal  bool // the value is a number or a word such as true
+}
+
+func (sp *splitter) reset() { *sp = splitter{open: sp.open[:0]} }
+
+// scan returns how many bytes of chunk belong to the value, and whether the value ends
+// within them. A closing bracket of the wrong kind ends the value too, because the value
+// is broken there.
+func (sp *splitter) scan(chunk []byte) (int, bool) {
+	i := 0
+	if !sp.started {
+		sp.started = true
+		switch c := chunk[0]; {
+		case c == '{' || c == '[':
+			sp.open = append(sp.open, c)
+			i = 1
+		case c == '"':
+			sp.inString = true
+			i = 1
+		case isLiteralByte(c):
+			sp.literal = true
+		default:
+			// Not the start of any value. encoding/json reports the byte.
+			return 1, true
+		}
+	}
+
+	for ; i < len(chunk); i++ {
+		c := chunk[i]
+		switch {
+		case sp.literal:
+			if !isLiteralByte(c) {
+				return i, true
+			}
+		case sp.escaped:
+			sp.escaped = false
+		case sp.inString:
+			// Strings are most of a record, so they are searched with IndexByte.
+			rest := chunk[i:]
+			quote := bytes.IndexByte(rest, '"')
+			if quote < 0 {
+				quote = len(rest)
+			}
+			if backslash := bytes.IndexByte(rest[:quote], '\\'); backslash >= 0 {
+				i += backslash
+				sp.escaped = true
+				continue
+			}
+			if quote == len(rest) {
+				return len(chunk), false
+			}
+			i += quote
+			sp.inString = false
+			if len(sp.open) == 0 {
+				return i + 1, true
+			}
+		case c == '"':
+			sp.inString = true
+		case c == '{' || c == '[':
+			sp.open = append(sp.open, c)
+		case c == '}' || c == ']':
+			last := sp.open[len(sp.open)-1]
+			sp.open = sp.open[:len(sp.open)-1]
+			if len(sp.open) == 0 || (c == '}') != (last == '{') {
+				return i + 1, true
+			}
+		}
+	}
+	return len(chunk), false
+}
+
+// isLiteralByte reports whether c may belong to a number or to the words true, false and
+// null. Letters that fit no word stay with the literal, so that encoding/json's message
+// names them.
+func isLiteralByte(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '+' || c == '.'
 }
 
 // describeTypeError returns the problem of a value whose JSON type the field cannot take.
