@@ -584,7 +584,10 @@ type preparedBatch struct {
 func readRecords(env environment, reader *importer.Reader, progress *progress, jurisdiction string,
 	prepare func([]georeport.Request) (*sqlite.PreparedImport, error),
 	write func([]georeport.Request, *sqlite.PreparedImport) error) readResult {
-	batches := make(chan preparedBatch, 1)
+	// The channel is unbuffered: the reader, which is faster than the writer, then holds one
+	// encoded batch while the writer writes another. A buffer of one held a third batch, and
+	// the peak RSS of an import of 1,000,000 requests grew from about 213 to 260 MB.
+	batches := make(chan preparedBatch)
 	stop := make(chan struct{})
 	var result readResult
 	var readErr error
