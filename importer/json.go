@@ -36,7 +36,10 @@ func (rd *Reader) openJSON(in *bufio.Reader) error {
 	if rd.text.charset == Latin1 {
 		skipped = -1
 	}
-	rd.src = &jsonSource{in: in, offset: 1, skipped: skipped}
+	// White space before the bracket is consumed too, so the offset is the number of bytes
+	// that in has read from the text reader, less those it still buffers.
+	offset := rd.text.returned - int64(in.Buffered())
+	rd.src = &jsonSource{in: in, offset: offset, skipped: skipped}
 	return rd.detect()
 }
 

@@ -230,6 +230,8 @@ func TestSyntaxErrorOffsets(t *testing.T) {
 			"f: record 2: invalid JSON: near byte offset 109: invalid character '}' after array element"},
 		{"error before the end of the file", second + `{"status": "open" "b`,
 			"f: record 2: invalid JSON: near byte offset 115: invalid character '\"' after object key:value pair"},
+		{"white space before the list", "\n\t " + second + `{"status": x}]`,
+			"f: record 2: invalid JSON: near byte offset 111: invalid character 'x' looking for beginning of value"},
 		{"file ends in a string", second + `{"status": "op`,
 			"f: record 2: unexpected EOF: the file is cut off"},
 		{"file ends in a word", second + `tru`,
