@@ -79,8 +79,16 @@ func (s *jsonSource) next() (element, error) {
 
 // decodeElement decodes the current element with encoding/json.
 func (s *jsonSource) decodeElement(start int64) (element, error) {
+	text := s.element
+	if s.split.literal != nil && !json.Valid(text) {
+		// encoding/json reports an unfinished word or number at the byte after it, which
+		// the splitter left in the input.
+		if next, err := s.in.Peek(1); err == nil {
+			text = append(text[:len(text):len(text)], next[0])
+		}
+	}
 	var raw *rawRecord
-	err := json.Unmarshal(s.element, &raw)
+	err := json.Unmarshal(text, &raw)
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
@@ -104,11 +112,10 @@ func (s *jsonSource) decodeElement(start int64) (element, error) {
 // cutOff returns the error for an element that ends early because reading failed with err.
 // A syntax error in the part that was read comes first, as it does for encoding/json.
 func (s *jsonSource) cutOff(start int64, err error) error {
-	// A decoder, unlike Unmarshal, returns io.ErrUnexpectedEOF for a valid start of a
-	// value, and a syntax error only for broken syntax.
-	var raw json.RawMessage
+	// Unmarshal checks the syntax in place. An error at the end of the text is the end of
+	// the part that was read, or a bad last byte, which is then reported as the read error.
 	var syntaxErr *json.SyntaxError
-	if errors.As(json.NewDecoder(bytes.NewReader(s.element)).Decode(&raw), &syntaxErr) {
+	if errors.As(json.Unmarshal(s.element, &struct{}{}), &syntaxErr) && syntaxErr.Offset < int64(len(s.element)) {
 		return s.syntaxError(syntaxErr.Error(), start+syntaxErr.Offset-1)
 	}
 	return unexpectedEOF(err)
@@ -182,7 +189,7 @@ func (s *jsonSource) readElement() error {
 	for {
 		if s.in.Buffered() == 0 {
 			if _, err := s.in.Peek(1); err != nil {
-				if err == io.EOF && s.split.literal && json.Valid(s.element) {
+				if err == io.EOF && s.split.literal != nil && json.Valid(s.element) {
 					// A number or a word at the end of the file.
 					return nil
 				}
@@ -200,13 +207,19 @@ func (s *jsonSource) readElement() error {
 }
 
 // splitter finds the end of a JSON value in the chunks of text that follow its start. It
-// follows strings and brackets without checking the syntax, which encoding/json does after.
+// follows strings and brackets and checks only the byte after each string. encoding/json
+// checks the rest of the syntax after.
 type splitter struct {
 	open     []byte // brackets not closed yet, the innermost last
 	started  bool
 	inString bool
 	escaped  bool
-	literal  bool // the value is a number or a word such as true
+	// literal is the class of the bytes of a value that is a number or a word such as true:
+	// numberByte or letterByte. It is nil for other values.
+	literal func(byte) bool
+	// afterString is set after a string closes inside an object or a list, until the next
+	// byte that is not white space.
+	afterString bool
 }
 
 func (sp *splitter) reset() { *sp = splitter{open: sp.open[:0]} }
@@ -225,8 +238,10 @@ func (sp *splitter) scan(chunk []byte) (int, bool) {
 		case c == '"':
 			sp.inString = true
 			i = 1
-		case isLiteralByte(c):
-			sp.literal = true
+		case c == '-' || '0' <= c && c <= '9':
+			sp.literal = numberByte
+		case letterByte(c):
+			sp.literal = letterByte
 		default:
 			// Not the start of any value. encoding/json reports the byte.
 			return 1, true
@@ -236,8 +251,8 @@ func (sp *splitter) scan(chunk []byte) (int, bool) {
 	for ; i < len(chunk); i++ {
 		c := chunk[i]
 		switch {
-		case sp.literal:
-			if !isLiteralByte(c) {
+		case sp.literal != nil:
+			if !sp.literal(c) {
 				return i, true
 			}
 		case sp.escaped:
@@ -262,14 +277,27 @@ func (sp *splitter) scan(chunk []byte) (int, bool) {
 			if len(sp.open) == 0 {
 				return i + 1, true
 			}
+			sp.afterString = true
+		case sp.afterString && c != ' ' && c != '\t' && c != '\n' && c != '\r':
+			// Only a colon, a comma or a closing bracket may follow a string. A stray quote
+			// otherwise turns the rest of the file inside out, and the splitter would read
+			// up to the size limit before encoding/json saw the error.
+			sp.afterString = false
+			switch c {
+			case ':', ',':
+			case '}', ']':
+				if sp.close(c) {
+					return i + 1, true
+				}
+			default:
+				return i + 1, true
+			}
 		case c == '"':
 			sp.inString = true
 		case c == '{' || c == '[':
 			sp.open = append(sp.open, c)
 		case c == '}' || c == ']':
-			last := sp.open[len(sp.open)-1]
-			sp.open = sp.open[:len(sp.open)-1]
-			if len(sp.open) == 0 || (c == '}') != (last == '{') {
+			if sp.close(c) {
 				return i + 1, true
 			}
 		}
@@ -277,11 +305,24 @@ func (sp *splitter) scan(chunk []byte) (int, bool) {
 	return len(chunk), false
 }
 
-// isLiteralByte reports whether c may belong to a number or to the words true, false and
-// null. Letters that fit no word stay with the literal, so that encoding/json's message
-// names them.
-func isLiteralByte(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '+' || c == '.'
+// close pops the bracket that c closes, and reports whether the value ends there: at its
+// outermost bracket, or at a bracket of the wrong kind.
+func (sp *splitter) close(c byte) bool {
+	last := sp.open[len(sp.open)-1]
+	sp.open = sp.open[:len(sp.open)-1]
+	return len(sp.open) == 0 || (c == '}') != (last == '{')
+}
+
+// numberByte reports whether c may belong to a JSON number. A number ends before any other
+// byte, as it does for encoding/json, so "1x" is the number 1 followed by x.
+func numberByte(c byte) bool {
+	return '0' <= c && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
+// letterByte reports whether c is an ASCII letter. A word such as true ends before any other
+// byte, and letters that fit no word stay with it, so that encoding/json's message names them.
+func letterByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // describeTypeError returns the problem of a value whose JSON type the field cannot take.

@@ -232,6 +232,14 @@ func TestSyntaxErrorOffsets(t *testing.T) {
 			"f: record 2: invalid JSON: near byte offset 115: invalid character '\"' after object key:value pair"},
 		{"white space before the list", "\n\t " + second + `{"status": x}]`,
 			"f: record 2: invalid JSON: near byte offset 111: invalid character 'x' looking for beginning of value"},
+		{"unfinished number", second + `-, ` + goodRequest + `]`,
+			"f: record 2: invalid JSON: near byte offset 98: invalid character ',' in numeric literal"},
+		{"unfinished word", second + `tru, ` + goodRequest + `]`,
+			"f: record 2: invalid JSON: near byte offset 100: invalid character ',' in literal true (expecting 'e')"},
+		{"letter after a number", second + `1x, ` + goodRequest + `]`,
+			"f: record 3: invalid JSON: near byte offset 98: expected comma after array element"},
+		{"stray quote", second + `{"status": "open"", "description": "x"}]`,
+			"f: record 2: invalid JSON: near byte offset 114: invalid character '\"' after object key:value pair"},
 		{"file ends in a string", second + `{"status": "op`,
 			"f: record 2: unexpected EOF: the file is cut off"},
 		{"file ends in a word", second + `tru`,
@@ -261,6 +269,29 @@ func TestSyntaxErrorOffsets(t *testing.T) {
 				t.Errorf("byte %d of the file is %q, but the message quotes %q", offset, got, match[2])
 			}
 		})
+	}
+}
+
+// TestStrayQuoteStopsEarly checks that a quote too many is reported where it is, without
+// reading the rest of the file, where the quotes of every later string would be inside out.
+func TestStrayQuoteStopsEarly(t *testing.T) {
+	var text strings.Builder
+	text.WriteString("[" + goodRequest + `, {"description": "x"", "status": "open"}`)
+	for text.Len() < 8<<20 {
+		text.WriteString(", " + goodRequest)
+	}
+	text.WriteString("]")
+	rd, err := Open(strings.NewReader(text.String()), "f", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := readAll(t, rd)
+	want := "f: record 2: invalid JSON: near byte offset 114: invalid character '\"' after object key:value pair"
+	if res.err == nil || res.err.Error() != want {
+		t.Errorf("error = %v, want %q", res.err, want)
+	}
+	if read := rd.InputOffset(); read > 1<<20 {
+		t.Errorf("read %d bytes of %d before the error, want under 1 MiB", read, text.Len())
 	}
 }
 
