@@ -71,7 +71,9 @@
 //   - a coordinate that is not a finite number or is out of range;
 //   - a value of the wrong JSON type;
 //   - text with a control character other than tab, line feed and carriage return, or with
-//     the noncharacter U+FFFE or U+FFFF.
+//     the noncharacter U+FFFE or U+FFFF;
+//   - a JSON string with half of a UTF-16 surrogate pair, such as \ud83d alone, which no
+//     UTF-8 text can hold.
 //
 // A service list entry is bad when it has no service_code or service_name, a type other than
 // realtime, batch or blackbox, or a metadata value other than true or false.

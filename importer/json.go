@@ -71,13 +71,18 @@ func (s *jsonSource) next() (element, error) {
 		return element{}, s.cutOff(start, err)
 	}
 	raw := &rawRecord{}
-	if len(s.element) > 0 && s.element[0] == '{' && decodeRecord(s.element, raw) {
-		return element{raw: raw}, nil
+	if len(s.element) > 0 && s.element[0] == '{' {
+		if problem, field, ok := decodeRecord(s.element, raw); ok {
+			return element{raw: raw, problem: problem, field: field}, nil
+		}
 	}
 	return s.decodeElement(start)
 }
 
 // decodeElement decodes the current element with encoding/json.
+//
+// NOTE: encoding/json turns a lone surrogate escape into U+FFFD without a problem, so a
+// record that decodeRecord declines for another reason, such as a repeated key, keeps it.
 func (s *jsonSource) decodeElement(start int64) (element, error) {
 	text := s.element
 	if s.split.literal != nil && !json.Valid(text) {

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -12,22 +13,28 @@ import (
 // leaving r partly filled, for any object that it cannot decode that way. Such an object
 // has broken syntax or a field value of another JSON type than the field takes. Other
 // objects it declines have a repeated field, a key that is escaped or that matches a field
-// only when case is ignored, or a string that is not valid UTF-8 or holds a lone surrogate
-// escape. The caller then decodes the object with encoding/json, which reports the problem
-// or applies its rules.
+// only when case is ignored, or a string that is not valid UTF-8. The caller then decodes
+// the object with encoding/json, which reports the problem or applies its rules.
 //
 // The decoded strings share the memory of one new string.
-func decodeRecord(data []byte, r *rawRecord) bool {
+//
+// A string with a lone surrogate escape, such as \ud83d without its other half, gets U+FFFD
+// in its place as with encoding/json. Because the text is then not the file's, decodeRecord
+// also returns a problem that names the field, which makes the record a bad one.
+func decodeRecord(data []byte, r *rawRecord) (problem, field string, ok bool) {
 	d := recordDecoder{data: data, text: string(data)}
 	var seen uint32
 	d.skipSpace()
-	ok := d.object(func(key []byte) bool { return d.recordField(r, &seen, key) })
+	ok = d.object(func(key []byte) bool {
+		d.place = fieldPlace{key: key}
+		return d.recordField(r, &seen, key)
+	})
 	d.skipSpace()
 	if !ok || d.pos != len(data) {
-		return false
+		return "", "", false
 	}
 	r.compact()
-	return true
+	return d.problem, d.problemField, true
 }
 
 // compact copies the strings of r into one new string of their total length. Before, they
@@ -95,6 +102,37 @@ type recordDecoder struct {
 	text  string
 	pos   int
 	depth int // objects and lists open at pos
+
+	// place is the field whose value is read, and skipping counts the values of unknown
+	// fields being skipped, which nothing keeps.
+	place    fieldPlace
+	skipping int
+	// problem describes the first lone surrogate escape in a kept string, and problemField
+	// names the field of that string.
+	problem, problemField string
+}
+
+// fieldPlace is the position of a value in a record: the key of a top-level field, of a
+// field of extended_attributes or of a task, and the index in media_urls or tasks.
+type fieldPlace struct {
+	key      []byte
+	extended bool // key is a field of extended_attributes
+	task     bool // key is a field of task index
+	index    int
+}
+
+// name returns the field's name as problems write it, such as
+// extended_attributes.tasks[1].owner_name.
+func (p fieldPlace) name() string {
+	switch {
+	case p.task:
+		return fmt.Sprintf("extended_attributes.tasks[%d].%s", p.index, p.key)
+	case p.extended && string(p.key) == "media_urls":
+		return fmt.Sprintf("extended_attributes.media_urls[%d]", p.index)
+	case p.extended:
+		return "extended_attributes." + string(p.key)
+	}
+	return string(p.key)
 }
 
 // maxDepth bounds the nesting of objects and lists that decodeRecord reads. encoding/json
@@ -179,6 +217,7 @@ func (d *recordDecoder) extended(dst **rawExtended) bool {
 	*dst = x
 	var seen uint32
 	return d.object(func(key []byte) bool {
+		d.place = fieldPlace{key: key, extended: true}
 		var bit uint32
 		var ok bool
 		switch string(key) {
@@ -214,9 +253,11 @@ func (d *recordDecoder) tasks(dst *[]rawTask) bool {
 		if d.null() {
 			return true
 		}
-		t := &list[len(list)-1]
+		index := len(list) - 1
+		t := &list[index]
 		var seen uint32
 		return d.object(func(key []byte) bool {
+			d.place = fieldPlace{key: key, task: true, index: index}
 			var bit uint32
 			var ok bool
 			switch string(key) {
@@ -249,6 +290,7 @@ func (d *recordDecoder) stringList(dst *[]string) bool {
 	list := []string{}
 	ok := d.list(func() bool {
 		list = append(list, "")
+		d.place.index = len(list) - 1
 		return d.string(&list[len(list)-1])
 	})
 	*dst = list
@@ -488,16 +530,7 @@ func (d *recordDecoder) unescape(start int) (string, bool) {
 				return "", false
 			}
 			if utf16.IsSurrogate(r) {
-				// Only a pair decodes to a character. encoding/json turns a lone
-				// surrogate into U+FFFD, which is left to it.
-				if !d.consume('\\') || !d.consume('u') {
-					return "", false
-				}
-				low, ok := d.hex4()
-				r = utf16.DecodeRune(r, low)
-				if !ok || r == utf8.RuneError {
-					return "", false
-				}
+				r = d.lowSurrogate(r)
 			}
 			out = utf8.AppendRune(out, r)
 		default:
@@ -505,6 +538,27 @@ func (d *recordDecoder) unescape(start int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// lowSurrogate reads the escape of the low surrogate that follows the surrogate first, and
+// returns the character of the pair. When no such escape follows, it returns U+FFFD and
+// reads nothing, as encoding/json does, and records the problem of a kept string.
+func (d *recordDecoder) lowSurrogate(first rune) rune {
+	start := d.pos
+	if d.consume('\\') && d.consume('u') {
+		if low, ok := d.hex4(); ok {
+			if r := utf16.DecodeRune(first, low); r != utf8.RuneError {
+				return r
+			}
+		}
+	}
+	d.pos = start
+	if d.skipping == 0 && d.problem == "" {
+		d.problemField = d.place.name()
+		d.problem = fmt.Sprintf("%s contains the escape %s, half of a UTF-16 surrogate pair without the other half, "+
+			"which is not a character; write the character as a pair of escapes or as UTF-8", d.problemField, d.data[start-6:start])
+	}
+	return utf8.RuneError
 }
 
 // hex4 reads the four hexadecimal digits of a \u escape.
@@ -564,6 +618,8 @@ func (d *recordDecoder) digits() int {
 
 // skipValue reads any JSON value, checking its syntax, and discards it.
 func (d *recordDecoder) skipValue() bool {
+	d.skipping++
+	defer func() { d.skipping-- }()
 	if d.pos == len(d.data) {
 		return false
 	}
