@@ -151,19 +151,29 @@ type jsonSyntaxError struct{ message string }
 func (e *jsonSyntaxError) Error() string { return e.message }
 
 // finish reads the closing bracket of the list and checks that only white space follows.
-// It returns io.EOF when the file ends there, and otherwise a *listEndError.
+// It returns io.EOF when the file ends there, and otherwise a *listEndError, which names the
+// offsets of what follows and of the bracket, so that a reader can tell which bracket
+// closed the list.
 func (s *jsonSource) finish() error {
 	s.done = true
+	end := s.offset
 	s.discard(1)
-	dec := json.NewDecoder(s.in)
-	tok, err := dec.Token()
-	switch {
-	case err == io.EOF:
-		return io.EOF
-	case err != nil:
-		return &listEndError{fmt.Errorf("after the end of the list: %w", err)}
+	if _, err := s.peekNonSpace(); err != nil {
+		if err == io.EOF {
+			return io.EOF
+		}
+		return &listEndError{err}
 	}
-	return &listEndError{fmt.Errorf("found %v after the end of the list", tok)}
+	where := "after the end of the list"
+	if s.skipped >= 0 {
+		where = fmt.Sprintf("at byte offset %d, after the list that ends at byte offset %d", s.skipped+s.offset, s.skipped+end)
+	}
+
+	tok, err := json.NewDecoder(s.in).Token()
+	if err != nil {
+		return &listEndError{fmt.Errorf("%s: %w", where, err)}
+	}
+	return &listEndError{fmt.Errorf("found %v %s", tok, where)}
 }
 
 // peekNonSpace discards white space and returns the next byte without consuming it.
@@ -332,10 +342,15 @@ func letterByte(c byte) bool {
 
 // describeTypeError returns the problem of a value whose JSON type the field cannot take.
 func describeTypeError(err *json.UnmarshalTypeError) string {
-	if err.Field == "" {
-		return fmt.Sprintf("the record is a JSON %s, not an object", err.Value)
+	// encoding/json names a boolean "bool", and the record's own checks write "boolean".
+	value := err.Value
+	if value == "bool" {
+		value = "boolean"
 	}
-	return fmt.Sprintf("%s is a JSON %s, not %s", err.Field, err.Value, jsonTypeName(err.Type))
+	if err.Field == "" {
+		return fmt.Sprintf("the record is a JSON %s, not an object", value)
+	}
+	return fmt.Sprintf("%s is a JSON %s, not %s", err.Field, value, jsonTypeName(err.Type))
 }
 
 // jsonTypeName returns the JSON name of what a Go type decodes from, with an article.

@@ -247,7 +247,7 @@ func TestElementsOfOtherKinds(t *testing.T) {
 	want := []string{
 		"f: record 2: the record is a JSON number, not an object",
 		"f: record 3: the record is a JSON string, not an object",
-		"f: record 4: the record is a JSON bool, not an object",
+		"f: record 4: the record is a JSON boolean, not an object",
 		"f: record 5: the record is null, not an object",
 		"f: record 6: the record is a JSON array, not an object",
 		"f: record 7 (b): status is a JSON number, not a string",
@@ -479,5 +479,29 @@ func TestEachStringVisitsAll(t *testing.T) {
 	r.eachString(func(s *string) { after = append(after, *s) })
 	if !slices.Equal(before, after) {
 		t.Errorf("compact changed the strings to %q, want %q", after, before)
+	}
+}
+
+// TestListEndOffsets checks the offsets named for text after the list, and that a Latin-1
+// file, whose offsets in the converted text are not file offsets, gets none.
+func TestListEndOffsets(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"UTF-8", Options{}, "f: found { at byte offset 99, after the list that ends at byte offset 95"},
+		{"Latin-1", Options{Charset: Latin1}, "f: found { after the end of the list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := readString(t, "f", "\n\t["+goodRequest+"]\r\n {}", tt.opts)
+			if res.err == nil || res.err.Error() != tt.want {
+				t.Errorf("error = %v, want %q", res.err, tt.want)
+			}
+			if len(res.records) != 1 {
+				t.Errorf("read %d records, want 1", len(res.records))
+			}
+		})
 	}
 }
