@@ -41,6 +41,9 @@ type EncodingError struct {
 	Offset  int64  // offset of the byte from the start of the file, byte-order mark included
 	Byte    byte   // the first byte that is not valid
 	Charset string // UTF8 or Latin1
+	// Record is the 1-based number of the list's element that was being read: the byte is
+	// in it or in the white space before it. It is 0 for a byte before the list or after it.
+	Record int
 
 	// utf8Text is the character whose UTF-8 encoding starts at Offset, when a file read as
 	// Latin-1 turns out to be UTF-8.
@@ -48,19 +51,23 @@ type EncodingError struct {
 }
 
 func (e *EncodingError) Error() string {
+	file := e.File
+	if e.Record > 0 {
+		file = fmt.Sprintf("%s: record %d", e.File, e.Record)
+	}
 	switch {
 	case e.Charset == Latin1 && e.utf8Text != "":
 		return fmt.Sprintf("%s: the bytes at offset %d are the UTF-8 encoding of %q, so the file is UTF-8: "+
-			"read it without charset %s", e.File, e.Offset, e.utf8Text, Latin1)
+			"read it without charset %s", file, e.Offset, e.utf8Text, Latin1)
 	case e.Charset == Latin1:
 		// Latin-1 gives 0x80 to 0x9F to C1 control characters, which no text contains. A file
 		// that has them is usually Windows-1252, where they are letters and punctuation.
 		return fmt.Sprintf("%s: byte 0x%02X at offset %d is a control character in Latin-1: "+
 			"the file is probably Windows-1252, which the importer does not read; convert it to UTF-8",
-			e.File, e.Byte, e.Offset)
+			file, e.Byte, e.Offset)
 	}
 	return fmt.Sprintf("%s: invalid UTF-8 at byte offset %d (byte 0x%02X): the file must be UTF-8; "+
-		"if it is Latin-1 (ISO 8859-1), import it with -charset %s", e.File, e.Offset, e.Byte, Latin1)
+		"if it is Latin-1 (ISO 8859-1), import it with -charset %s", file, e.Offset, e.Byte, Latin1)
 }
 
 // errRecordTooLarge is returned by textReader.Read when a record grows past maxRecordBytes.

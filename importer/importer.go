@@ -279,6 +279,10 @@ func (rd *Reader) read() (element, error) {
 		return element{}, readError(rd.name, endErr.err)
 	}
 	number := rd.number + len(rd.queue) + 1
+	var encodingErr *EncodingError
+	if errors.As(err, &encodingErr) {
+		encodingErr.Record = number
+	}
 	return element{}, readError(fmt.Sprintf("%s: record %d", rd.name, number), err)
 }
 

@@ -390,7 +390,7 @@ func TestSwedishListNotUTF8(t *testing.T) {
 	if !errors.As(err, &encodingErr) {
 		t.Fatalf("Open() = %v, want an *EncodingError", err)
 	}
-	want := EncodingError{File: "helsinki/services_sv.json", Offset: 130, Byte: 0xe4, Charset: UTF8}
+	want := EncodingError{File: "helsinki/services_sv.json", Offset: 130, Byte: 0xe4, Charset: UTF8, Record: 1}
 	if diff := cmp.Diff(*encodingErr, want, cmp.AllowUnexported(EncodingError{})); diff != "" {
 		t.Errorf("EncodingError mismatch (-got +want):\n%s", diff)
 	}
@@ -847,7 +847,7 @@ func TestOpenErrors(t *testing.T) {
 		{"invalid JSON in Latin-1", `[{"service_request_id": }]`, Options{Charset: Latin1},
 			"f: record 1: invalid JSON: invalid character '}' looking for beginning of value"},
 		{"C1 byte in Latin-1", "[{\"service_name\": \"\x93quoted\x94\"}]", Options{Charset: Latin1},
-			"f: byte 0x93 at offset 19 is a control character in Latin-1: the file is probably Windows-1252, which the importer does not read; convert it to UTF-8"},
+			"f: record 1: byte 0x93 at offset 19 is a control character in Latin-1: the file is probably Windows-1252, which the importer does not read; convert it to UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -886,7 +886,7 @@ func TestReadErrors(t *testing.T) {
 		{"XML second root", "<services></services><services></services>", 0,
 			"f: found a second root element <services>"},
 		{"invalid UTF-8 after a record", "[" + goodRequest + ", {\"description\": \"\xe4\"}]", 1,
-			"f: invalid UTF-8 at byte offset 112 (byte 0xE4): the file must be UTF-8; if it is Latin-1 (ISO 8859-1), import it with -charset latin1"},
+			"f: record 2: invalid UTF-8 at byte offset 112 (byte 0xE4): the file must be UTF-8; if it is Latin-1 (ISO 8859-1), import it with -charset latin1"},
 		{"UTF-8 cut off at the end", "[" + goodRequest + "]\xc3", 1,
 			"f: invalid UTF-8 at byte offset 94 (byte 0xC3): the file must be UTF-8; if it is Latin-1 (ISO 8859-1), import it with -charset latin1"},
 	}
