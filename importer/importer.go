@@ -316,6 +316,17 @@ func readError(where string, err error) error {
 	return fmt.Errorf("%s: %w", where, err)
 }
 
+// noObjects reports whether none of the queued elements is an object, as in a list of lists,
+// and returns the problem of the first.
+func (rd *Reader) noObjects() (string, bool) {
+	for _, e := range rd.queue {
+		if e.problem == "" || e.field != "" {
+			return "", false
+		}
+	}
+	return rd.queue[0].problem, true
+}
+
 // detect reads elements until one identifies the kind of the list, and queues them for Next.
 func (rd *Reader) detect() error {
 	for {
@@ -324,6 +335,9 @@ func (rd *Reader) detect() error {
 			rd.err = io.EOF
 			if len(rd.queue) == 0 {
 				return nil
+			}
+			if problem, ok := rd.noObjects(); ok {
+				return fmt.Errorf("%s: no record is a JSON object (record 1: %s), so the file contains neither requests nor services", rd.name, problem)
 			}
 			return fmt.Errorf("%s: no record has a service_request_id or a service_code, so the file contains neither requests nor services", rd.name)
 		}
@@ -340,6 +354,9 @@ func (rd *Reader) detect() error {
 			return nil
 		}
 		if len(rd.queue) == maxUndecided {
+			if problem, ok := rd.noObjects(); ok {
+				return fmt.Errorf("%s: none of the first %d records is a JSON object (record 1: %s), so the file contains neither requests nor services", rd.name, maxUndecided, problem)
+			}
 			return fmt.Errorf("%s: none of the first %d records has a service_request_id or a service_code, so the file contains neither requests nor services", rd.name, maxUndecided)
 		}
 	}
