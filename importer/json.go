@@ -89,7 +89,7 @@ func (s *jsonSource) decodeElement(start int64) (element, error) {
 		// encoding/json reports an unfinished word or number at the byte after it, which
 		// the splitter left in the input.
 		if next, err := s.in.Peek(1); err == nil {
-			text = append(text[:len(text):len(text)], next[0])
+			text = append(text, next[0])
 		}
 	}
 	var raw *rawRecord
@@ -183,12 +183,10 @@ func (s *jsonSource) peekNonSpace() (byte, error) {
 		if err != nil {
 			return 0, err
 		}
-		switch b[0] {
-		case ' ', '\t', '\n', '\r':
-			s.discard(1)
-		default:
+		if !isSpace(b[0]) {
 			return b[0], nil
 		}
+		s.discard(1)
 	}
 }
 
@@ -293,7 +291,7 @@ func (sp *splitter) scan(chunk []byte) (int, bool) {
 				return i + 1, true
 			}
 			sp.afterString = true
-		case sp.afterString && c != ' ' && c != '\t' && c != '\n' && c != '\r':
+		case sp.afterString && !isSpace(c):
 			// Only a colon, a comma or a closing bracket may follow a string. A stray quote
 			// otherwise turns the rest of the file inside out, and the splitter would read
 			// up to the size limit before encoding/json saw the error.
@@ -326,6 +324,11 @@ func (sp *splitter) close(c byte) bool {
 	last := sp.open[len(sp.open)-1]
 	sp.open = sp.open[:len(sp.open)-1]
 	return len(sp.open) == 0 || (c == '}') != (last == '{')
+}
+
+// isSpace reports whether c is JSON white space.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 }
 
 // numberByte reports whether c may belong to a JSON number. A number ends before any other

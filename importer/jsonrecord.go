@@ -669,12 +669,7 @@ func (d *recordDecoder) consume(c byte) bool {
 }
 
 func (d *recordDecoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
+	for d.pos < len(d.data) && isSpace(d.data[d.pos]) {
+		d.pos++
 	}
 }

@@ -161,9 +161,9 @@ func TestLoneSurrogateIsAProblem(t *testing.T) {
 	}
 }
 
-// TestDecodeRecordHelsinki decodes every request and service of the Helsinki files with
-// decodeRecord alone and compares each with encoding/json.
-func TestDecodeRecordHelsinki(t *testing.T) {
+// TestDecodeRecordPublishedFiles decodes every record of published Helsinki and Chicago
+// files with decodeRecord alone and compares each with encoding/json.
+func TestDecodeRecordPublishedFiles(t *testing.T) {
 	for _, path := range []string{"helsinki/requests.json", "helsinki/services.json", "chicago/service_requests.json"} {
 		data, err := os.ReadFile("../testdata/" + path)
 		if err != nil {
@@ -233,7 +233,7 @@ func TestReadOneByteAtATime(t *testing.T) {
 }
 
 // TestElementsOfOtherKinds checks what the list's elements that are not objects become:
-// bad records with the encoding/json's problem, and reading goes on after them.
+// bad records with encoding/json's problem, and reading goes on after them.
 func TestElementsOfOtherKinds(t *testing.T) {
 	text := "[" + goodRequest + `, 12.5, "text", true, null, [1, "]"], {"service_request_id": "b", "status": 3}, ` + goodRequest + `]`
 	res := readString(t, "f", text, Options{})
