@@ -325,6 +325,8 @@ type scenarioResult struct {
 	paced        *pacedResult
 	peakRSS      int64 // bytes, during the wrk run
 	pacedPeakRSS int64 // bytes, during the paced run
+	// responses is the mean size of the scenario's responses, when it has a paced run.
+	responses *responseSize
 }
 
 func (lt *loadTest) selected(name string) bool {
@@ -536,6 +538,13 @@ func (lt *loadTest) measure(ctx context.Context, s scenario, data scriptData, ba
 			return scenarioResult{}, fmt.Errorf("%s at %.0f requests/s: %d of %d requests failed, the first with %s", s.name, s.pacedRate, paced.errors, paced.sent, paced.firstError)
 		}
 		sr.paced = &paced
+
+		size, err := sampleResponses(ctx, baseURL, responseSamples, lt.cfg.seed, s.paced)
+		if err != nil {
+			return scenarioResult{}, fmt.Errorf("%s, sizes of the responses: %w", s.name, err)
+		}
+		lt.logf("%-16s responses: %.1f results, %.1f KB on average (%d sampled)", s.name, size.results, size.bytes/1e3, size.sampled)
+		sr.responses = &size
 	}
 	return sr, nil
 }

@@ -302,13 +302,14 @@ func TestReportWarnsOfBusyMachine(t *testing.T) {
 
 // TestReportOfPacedRun checks that the wrk table and the paced table each give the peak RSS
 // of their own run and the summary the larger of the two, and that the report gives the
-// sender's CPU and the seed's -now.
+// sender's CPU, the sizes of the responses and the seed's -now.
 func TestReportOfPacedRun(t *testing.T) {
 	sr := scenarioResult{
 		scenario:     scenario{name: "radius", title: "GET circle"},
 		paced:        &pacedResult{rate: 1000, completed: 10_000, duration: 10 * time.Second, senderCPU: 2 * time.Second},
 		peakRSS:      250e6,
 		pacedPeakRSS: 270e6,
+		responses:    &responseSize{sampled: 200, results: 99.5, bytes: 117_806},
 	}
 	r := &report{command: "go run ./loadtest", machine: "test", settings: config{threads: 2, connections: 32},
 		sizes: []sizeResult{{size: 1_000_000, dbBytes: 2e9, idleRSS: 100e6, scenarios: []scenarioResult{sr},
@@ -317,7 +318,7 @@ func TestReportOfPacedRun(t *testing.T) {
 	r.write(&b)
 	out := b.String()
 	for _, want := range []string{"| 250 MB |", "| 270 MB |", "peak RSS over the scenarios was 270 MB",
-		"| 20% |", "-now 2026-03-05T08:00:00Z"} {
+		"| 20% | 99.5 | 117.8 KB |", "-now 2026-03-05T08:00:00Z"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

@@ -113,13 +113,18 @@ func writePaced(w io.Writer, results []scenarioResult, connections int) {
 				"sender CPU is the processor time of this load test's sender, in percent of one core, which the server did not have; "+
 				"where there are any, the latencies leave them out and are lower bounds. "+
 				"Each offered rate is the scenario's target: the Django figure times the factor required of it "+
-				"(50× by id, 100× the lists and the box, 1,000× the circle), whatever the wrk run above reached.\n\n", connections, thousands(maxQueued))
-			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | peak RSS | errors | not sent | sender CPU |")
-			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+				"(50× by id, 100× the lists and the box, 1,000× the circle), whatever the wrk run above reached. "+
+				"Results and size are the means of %d responses to the same requests, sent one at a time after the run.\n\n", connections, thousands(maxQueued), responseSamples)
+			fmt.Fprintln(w, "| scenario | offered requests/s | completed requests/s | p50 | p99 | p99.9 | max | peak RSS | errors | not sent | sender CPU | results | size |")
+			fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %.0f MB | %d | %d | %.0f%% |\n", sr.scenario.title, formatRate(p.rate),
+		results, size := "", ""
+		if a := sr.responses; a != nil && a.sampled > 0 {
+			results, size = fmt.Sprintf("%.1f", a.results), fmt.Sprintf("%.1f KB", a.bytes/1e3)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %.0f MB | %d | %d | %.0f%% | %s | %s |\n", sr.scenario.title, formatRate(p.rate),
 			formatRate(p.RequestsPerSecond()), formatLatency(p.p50), formatLatency(p.p99), formatLatency(p.p999),
-			formatLatency(p.maxLatency), float64(sr.pacedPeakRSS)/1e6, p.errors, p.skipped, p.senderShare())
+			formatLatency(p.maxLatency), float64(sr.pacedPeakRSS)/1e6, p.errors, p.skipped, p.senderShare(), results, size)
 	}
 }
 
