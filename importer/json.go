@@ -79,10 +79,8 @@ func (s *jsonSource) next() (element, error) {
 	return s.decodeElement(start)
 }
 
-// decodeElement decodes the current element with encoding/json.
-//
-// NOTE: encoding/json turns a lone surrogate escape into U+FFFD without a problem, so a
-// record that decodeRecord declines for another reason, such as a repeated key, keeps it.
+// decodeElement decodes the current element with encoding/json. A lone surrogate escape in
+// a string that the record keeps is a problem, as with decodeRecord.
 func (s *jsonSource) decodeElement(start int64) (element, error) {
 	text := s.element
 	if s.split.literal != nil && !json.Valid(text) {
@@ -111,7 +109,8 @@ func (s *jsonSource) decodeElement(start int64) (element, error) {
 	case raw == nil:
 		return element{raw: &rawRecord{}, problem: "the record is null, not an object"}, nil
 	}
-	return element{raw: raw}, nil
+	problem, field := loneSurrogateProblem(text, raw)
+	return element{raw: raw, problem: problem, field: field}, nil
 }
 
 // cutOff returns the error for an element that ends early because reading failed with err.

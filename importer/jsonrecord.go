@@ -555,8 +555,7 @@ func (d *recordDecoder) lowSurrogate(first rune) rune {
 	d.pos = start
 	if d.skipping == 0 && d.problem == "" {
 		d.problemField = d.place.name()
-		d.problem = fmt.Sprintf("%s contains the escape %s, half of a UTF-16 surrogate pair without the other half, "+
-			"which is not a character; write the character as a pair of escapes or as UTF-8", d.problemField, d.data[start-6:start])
+		d.problem = loneSurrogateMessage(d.problemField, d.data[start-6:start])
 	}
 	return utf8.RuneError
 }
@@ -566,8 +565,17 @@ func (d *recordDecoder) hex4() (rune, bool) {
 	if len(d.data)-d.pos < 4 {
 		return 0, false
 	}
+	r, ok := parseHex4(d.data[d.pos : d.pos+4])
+	if ok {
+		d.pos += 4
+	}
+	return r, ok
+}
+
+// parseHex4 returns the number that the four hexadecimal digits of digits write.
+func parseHex4(digits []byte) (rune, bool) {
 	var r rune
-	for _, c := range d.data[d.pos : d.pos+4] {
+	for _, c := range digits {
 		switch {
 		case '0' <= c && c <= '9':
 			c -= '0'
@@ -580,7 +588,6 @@ func (d *recordDecoder) hex4() (rune, bool) {
 		}
 		r = r<<4 | rune(c)
 	}
-	d.pos += 4
 	return r, true
 }
 
