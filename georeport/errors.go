@@ -3,6 +3,7 @@ package georeport
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open311-to-go/open311/locale"
@@ -58,8 +59,34 @@ func (p Problem) Describe(lang string) string {
 	return p.Message.Format(lang, p.Args...)
 }
 
+// Personal is a problem argument that is personal data, such as a reporter's e-mail address.
+// The client that sent it reads it in the problem's description, but Error, whose text goes
+// to logs, writes withheldPersonal in its place.
+type Personal string
+
+// withheldPersonal replaces a Personal argument in the text of Error.
+const withheldPersonal = "(withheld)"
+
+// describeForLog returns the problem's English description with its Personal arguments
+// withheld.
+func (p Problem) describeForLog() string {
+	args := p.Args
+	cloned := false
+	for i, arg := range p.Args {
+		if _, ok := arg.(Personal); !ok {
+			continue
+		}
+		if !cloned {
+			args, cloned = slices.Clone(p.Args), true
+		}
+		args[i] = withheldPersonal
+	}
+	return p.Message.Format("en", args...)
+}
+
 // Error is an error with a kind, the problems a client may read, and the cause an operator
-// reads. The problems never contain a driver message or a stack trace.
+// reads. The problems never contain a driver message or a stack trace, and the text of
+// Error, which logs read, withholds their Personal arguments.
 type Error struct {
 	Kind     Kind
 	Problems []Problem
@@ -81,7 +108,7 @@ func (e *Error) Error() string {
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(p.Describe("en"))
+		b.WriteString(p.describeForLog())
 	}
 	if e.Err != nil {
 		b.WriteString(": ")

@@ -302,7 +302,7 @@ func (s *Submission) checkLengths(ps *Problems, service *Service) {
 
 func (s *Submission) checkContact(ps *Problems) {
 	if s.Reporter.Email != "" && !validEmail(s.Reporter.Email) {
-		ps.Add(Invalid, locale.MsgInvalidEmail, s.Reporter.Email)
+		ps.Add(Invalid, locale.MsgInvalidEmail, Personal(s.Reporter.Email))
 	}
 	if s.MediaURL != "" && !ValidHTTPURL(s.MediaURL) {
 		ps.Add(Invalid, locale.MsgInvalidURL, "media_url", s.MediaURL)

@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -328,4 +329,25 @@ func tinyPNG(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// TestCreateInvalidEmailNotLogged checks that the client reads back the e-mail address it sent
+// in the problem, and that the access log withholds it.
+func TestCreateInvalidEmailNotLogged(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	var logs bytes.Buffer
+	ts.log = slog.New(slog.NewJSONHandler(&logs, nil))
+	address := "matti meikalainen@example.org"
+
+	res := ts.post(t, "requests.json", withField(validForm(), "email", address))
+	body := string(readBody(t, res))
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, address) {
+		t.Errorf("POST with email %q = %d %s, want 400 naming the address", address, res.StatusCode, body)
+	}
+	if !strings.Contains(logs.String(), `email=\"(withheld)\"`) {
+		t.Errorf("log = %s, want the problem with the address withheld", logs.String())
+	}
+	if strings.Contains(logs.String(), "meikalainen") {
+		t.Errorf("log contains the e-mail address:\n%s", logs.String())
+	}
 }
