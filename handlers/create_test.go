@@ -259,6 +259,29 @@ func TestCreateRejectsBodyTypes(t *testing.T) {
 	}
 }
 
+// TestCreateMalformedBodies checks that a broken form body gets a 400 whose description
+// names the body's own type: a bad percent escape, or multipart parts without their boundary.
+func TestCreateMalformedBodies(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	tests := []struct {
+		contentType, body, want string
+	}{
+		{"application/x-www-form-urlencoded", "api_key=" + testKey + "&service_code=BIN&description=100%ZZ",
+			"invalid percent escape for application/x-www-form-urlencoded"},
+		{"multipart/form-data; boundary=xyz", "--abc\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--abc--\r\n",
+			"not well-formed multipart/form-data"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodPost, "/open311/v2/requests.json", strings.NewReader(tt.body))
+		r.Header.Set("Content-Type", tt.contentType)
+		resp := ts.do(t, r)
+		body := string(readBody(t, resp))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tt.want) {
+			t.Errorf("POST of %s = %d %s, want 400 containing %q", tt.contentType, resp.StatusCode, body, tt.want)
+		}
+	}
+}
+
 func TestCreateMultipartUpload(t *testing.T) {
 	ts := newTestServer(t, "catalog.json")
 	var body bytes.Buffer

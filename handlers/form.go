@@ -29,11 +29,11 @@ func (s *Server) readForm(x *exchange) (url.Values, []upload, error) {
 		x.r.Body = http.MaxBytesReader(x.w, x.r.Body, s.cfg.MaxBodyBytes)
 		body, err := io.ReadAll(x.r.Body)
 		if err != nil {
-			return nil, nil, s.bodyError(err)
+			return nil, nil, s.bodyError(err, locale.MsgBodyNotRead)
 		}
 		form, ok := parseQuery(string(body))
 		if !ok {
-			return nil, nil, georeport.E(georeport.Invalid, locale.MsgMalformedBody)
+			return nil, nil, georeport.E(georeport.Invalid, locale.MsgMalformedFormBody)
 		}
 		return withQuery(form, x.query), nil, nil
 	case "multipart/form-data":
@@ -60,16 +60,19 @@ func withQuery(form, query url.Values) url.Values {
 	return form
 }
 
-func (s *Server) bodyError(err error) error {
+// bodyError returns the error of a body that failed to read with err: too large, or else the
+// problem message.
+func (s *Server) bodyError(err error, message locale.Message) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return georeport.E(georeport.TooLarge, locale.MsgBodyTooLarge, formatLimit(tooLarge.Limit))
 	}
-	return georeport.E(georeport.Invalid, locale.MsgMalformedBody)
+	return georeport.E(georeport.Invalid, message)
 }
 
 // readMultipart reads fields into memory, within MaxBodyBytes in all, and streams files named
-// media or media[] to the media store, each within MaxUploadBytes.
+// media or media[] to the media store, each within MaxUploadBytes. A file under another name
+// is an error.
 func (s *Server) readMultipart(x *exchange, boundary string) (url.Values, []upload, error) {
 	limit := s.cfg.MaxBodyBytes + int64(s.cfg.MaxUploads+1)*s.cfg.MaxUploadBytes
 	x.r.Body = http.MaxBytesReader(x.w, x.r.Body, limit)
@@ -83,7 +86,7 @@ func (s *Server) readMultipart(x *exchange, boundary string) (url.Values, []uplo
 			return form, uploads, nil
 		}
 		if err != nil {
-			return form, uploads, s.bodyError(err)
+			return form, uploads, s.bodyError(err, locale.MsgMalformedBody)
 		}
 		name := part.FormName()
 		if name == "media" || name == "media[]" {
@@ -98,12 +101,17 @@ func (s *Server) readMultipart(x *exchange, boundary string) (url.Values, []uplo
 			uploads = append(uploads, u)
 			continue
 		}
-		if name == "" || part.FileName() != "" {
-			continue // a part without a field name, or a file under another name, is ignored
+		if name == "" {
+			continue // a part without a field name belongs to no field
+		}
+		if part.FileName() != "" {
+			// A file under another name, such as photo, or a text field sent as a file, such
+			// as curl's -F description=@note.txt, would otherwise be lost without a word.
+			return form, uploads, georeport.E(georeport.Invalid, locale.MsgFileInField, name, part.FileName())
 		}
 		value, err := io.ReadAll(io.LimitReader(part, fieldBudget+1))
 		if err != nil {
-			return form, uploads, s.bodyError(err)
+			return form, uploads, s.bodyError(err, locale.MsgMalformedBody)
 		}
 		fieldBudget -= int64(len(value))
 		if fieldBudget < 0 {

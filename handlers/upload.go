@@ -27,9 +27,12 @@ func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload,
 	head := make([]byte, 512)
 	n, err := io.ReadFull(part, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return upload{}, s.bodyError(err)
+		return upload{}, s.bodyError(err, locale.MsgMalformedBody)
 	}
 	head = head[:n]
+	if n == 0 {
+		return upload{}, georeport.E(georeport.Unsupported, locale.MsgEmptyFile, "media", fileName)
+	}
 	contentType, ext := media.Sniff(head)
 	if ext == "" {
 		// A sniffed text type has a charset parameter, which the message leaves out.
@@ -51,7 +54,7 @@ func (s *Server) storeUpload(ctx context.Context, part *multipart.Part) (upload,
 		case body.exceeded:
 			return upload{}, georeport.E(georeport.TooLarge, locale.MsgFileTooLarge, "media", fileName, formatLimit(s.cfg.MaxUploadBytes))
 		case body.readErr != nil:
-			return upload{}, s.bodyError(body.readErr)
+			return upload{}, s.bodyError(body.readErr, locale.MsgMalformedBody)
 		}
 		return upload{}, georeport.Errorf(georeport.Internal, "spool upload: %w", err)
 	}

@@ -169,6 +169,7 @@ func TestUploadRejectionsStoreNothing(t *testing.T) {
 		{"six files", six, 400, "6 files"},
 		{"too large", map[string][]byte{"big.png": append(append([]byte{}, png...), make([]byte, 70<<10)...)}, 413, `big.png\" is larger than the limit of 64 KiB`},
 		{"broken image", map[string][]byte{"broken.jpg": []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00truncated")}, 415, "broken.jpg"},
+		{"empty file", map[string][]byte{"empty.jpg": nil}, 415, `empty.jpg\" is empty; send a JPEG`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +189,45 @@ func TestUploadRejectionsStoreNothing(t *testing.T) {
 	}
 	if resp := ts.get(t, "requests.json?q=rejection"); resp.Header.Get("X-Result-Count") != "0" {
 		t.Errorf("rejected uploads stored requests: X-Result-Count %s", resp.Header.Get("X-Result-Count"))
+	}
+}
+
+// TestUploadFileInOtherField checks that a file under a field name other than media or
+// media[] fails the request with a 400 that names the field, instead of being dropped. A photo
+// sent before it in the same request is not kept.
+func TestUploadFileInOtherField(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	png := tinyPNG(t)
+	for _, field := range []string{"photo", "media[0]", "description"} {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		for name, value := range map[string]string{"api_key": testKey, "service_code": "BIN", "address_string": "Kauppatori"} {
+			w.WriteField(name, value)
+		}
+		part, _ := w.CreateFormFile("media", "first.png")
+		part.Write(png)
+		part, _ = w.CreateFormFile(field, "second.png")
+		part.Write(png)
+		w.Close()
+		r := httptest.NewRequest(http.MethodPost, "/open311/v2/requests.json", &body)
+		r.Header.Set("Content-Type", w.FormDataContentType())
+
+		resp := ts.do(t, r)
+		text := string(readBody(t, resp))
+		want := field + ` was sent as the file \"second.png\"; only media and media[] take files`
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(text, want) {
+			t.Errorf("POST with a file in %s = %d %s, want 400 containing %s", field, resp.StatusCode, text, want)
+		}
+	}
+	entries, err := os.ReadDir(ts.mediaDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("rejected requests left %d files in the media folder", len(entries))
+	}
+	if resp := ts.get(t, "requests.json"); resp.Header.Get("X-Result-Count") != "0" {
+		t.Errorf("rejected requests were stored: X-Result-Count %s", resp.Header.Get("X-Result-Count"))
 	}
 }
 

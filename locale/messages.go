@@ -300,9 +300,21 @@ var (
 	}
 	// (none)
 	MsgMalformedBody = Message{
-		en: "the request body is not a well-formed form; check its encoding and the multipart boundary",
-		fi: "pyynnön sisältö ei ole kelvollinen lomake; tarkista sen koodaus ja multipart-raja",
-		sv: "begärans kropp är inte ett korrekt formulär; kontrollera kodningen och multipart-gränsen",
+		en: "the request body is not well-formed multipart/form-data; check the boundary of its Content-Type and the headers of its parts",
+		fi: "pyynnön sisältö ei ole kelvollista multipart/form-dataa; tarkista Content-Typen boundary ja osien otsakkeet",
+		sv: "begärans kropp är inte korrekt multipart/form-data; kontrollera gränsen (boundary) i dess Content-Type och delarnas rubriker",
+	}
+	// (none)
+	MsgMalformedFormBody = Message{
+		en: "the request body has an invalid percent escape for application/x-www-form-urlencoded; encode %% as %%25",
+		fi: "pyynnön sisällössä on virheellinen prosenttikoodaus (application/x-www-form-urlencoded); koodaa %% muotoon %%25",
+		sv: "begärans kropp har en ogiltig procentkodning för application/x-www-form-urlencoded; koda %% som %%25",
+	}
+	// (none)
+	MsgBodyNotRead = Message{
+		en: "the request body could not be read whole; send it again",
+		fi: "pyynnön sisältöä ei voitu lukea kokonaan; lähetä se uudelleen",
+		sv: "begärans kropp kunde inte läsas helt; skicka den igen",
 	}
 	// (none)
 	MsgMalformedQuery = Message{
@@ -394,6 +406,12 @@ var (
 		fi: "service_request_id %[1]q on jo olemassa",
 		sv: "service_request_id %[1]q finns redan",
 	}
+	// field name, file name
+	MsgFileInField = Message{
+		en: "%[1]s was sent as the file %[2]q; only media and media[] take files, so send a photo as media and %[1]s as a text field",
+		fi: "%[1]s lähetettiin tiedostona %[2]q; vain media ja media[] ottavat tiedostoja, joten lähetä kuva kentässä media ja %[1]s tekstikenttänä",
+		sv: "%[1]s skickades som filen %[2]q; bara media och media[] tar emot filer, så skicka en bild som media och %[1]s som ett textfält",
+	}
 	// parameter, count, maximum
 	MsgTooManyFiles = Message{
 		en: "%[1]s contains %[2]d files; at most %[3]d are allowed",
@@ -424,7 +442,13 @@ var (
 		fi: "%[1]s-tiedosto %[2]q ei ole kelvollinen %[3]s-kuva; se voi olla vioittunut tai sen muotoa ei tueta",
 		sv: "%[1]s-filen %[2]q är inte en giltig %[3]s-bild; den kan vara skadad eller använda en variant som servern inte läser",
 	}
-	// parameter, file name, detected type
+	// parameter, file name
+	MsgEmptyFile = Message{
+		en: "%[1]s file %[2]q is empty; send a JPEG, PNG, GIF, WebP or HEIC image",
+		fi: "%[1]s-tiedosto %[2]q on tyhjä; lähetä JPEG-, PNG-, GIF-, WebP- tai HEIC-kuva",
+		sv: "%[1]s-filen %[2]q är tom; skicka en JPEG-, PNG-, GIF-, WebP- eller HEIC-bild",
+	}
+	// parameter, file name, detected media type
 	MsgUnsupportedFile = Message{
 		en: "%[1]s file %[2]q is %[3]s; only JPEG, PNG, GIF, WebP and HEIC images are accepted",
 		fi: "%[1]s-tiedosto %[2]q on tyyppiä %[3]s; vain JPEG-, PNG-, GIF-, WebP- ja HEIC-kuvat hyväksytään",
