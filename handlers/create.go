@@ -31,6 +31,13 @@ func (s *Server) createRequest(x *exchange) error {
 			s.discardUploads(uploads)
 		}
 	}()
+	// submissionFrom checks the fields of the request itself for repeats, and these three
+	// are read here.
+	var repeated georeport.Problems
+	checkRepeated(&repeated, form, "api_key", "jurisdiction_id", "locale")
+	if err := repeated.Err(); err != nil {
+		return err
+	}
 	if lang := firstValue(form, "locale"); lang != "" && firstValue(x.query, "locale") == "" {
 		x.lang = s.catalog.Languages().Negotiate(lang, "")
 	}

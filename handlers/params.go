@@ -290,6 +290,34 @@ func parseExtensions(ps *georeport.Problems, text string) bool {
 	return false
 }
 
+// singleParams are the query parameters that take one value. A request that repeats one
+// with different values is rejected, because the server would otherwise use one of them and
+// ignore the others without a word.
+var singleParams = []string{
+	"jurisdiction_id", "locale", "page", "page_size", "extensions", "agency_responsible",
+	"start_date", "end_date", "updated_after", "updated_before", "lat", "long", "radius", "bbox",
+	"service_object_id", "service_object_type", "q", "api_key",
+}
+
+// checkRepeated adds a problem for each parameter of names that values contains more than
+// once with different non-empty values.
+func checkRepeated(ps *georeport.Problems, values url.Values, names ...string) {
+	for _, name := range names {
+		first := ""
+		for _, v := range values[name] {
+			if v == "" {
+				continue
+			}
+			if first == "" {
+				first = v
+			} else if v != first {
+				ps.Add(georeport.Invalid, locale.MsgConflictingValues, name)
+				break
+			}
+		}
+	}
+}
+
 // firstValue returns the first non-empty value of the parameter.
 func firstValue(values url.Values, name string) string {
 	for _, v := range values[name] {

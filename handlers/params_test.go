@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -298,5 +299,45 @@ func TestBlankSearchIsAbsent(t *testing.T) {
 		if !slices.Equal(params.query.Words, tt.words) {
 			t.Errorf("%s: words = %q, want %q", tt.query, params.query.Words, tt.words)
 		}
+	}
+}
+
+// TestRepeatedParameterConflicts checks that a single-value parameter sent twice with
+// different values fails a GET and a POST with a 400 naming it, while the same value twice,
+// an empty repeat and a repeated list parameter are accepted.
+func TestRepeatedParameterConflicts(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	rejected := []struct{ target, name string }{
+		{"requests.json?start_date=2026-01-01&start_date=2026-02-01", "start_date"},
+		{"requests.json?lat=60.1&long=24.9&radius=500&radius=50000", "radius"},
+		{"requests.json?page_size=10&page_size=20", "page_size"},
+		{"requests.json?bbox=24,60,25,61&bbox=24,60,25,62", "bbox"},
+		{"services.json?locale=fi&locale=sv", "locale"},
+		{"requests/x.json?jurisdiction_id=a&jurisdiction_id=b", "jurisdiction_id"},
+	}
+	for _, tt := range rejected {
+		resp := ts.get(t, tt.target)
+		body := string(readBody(t, resp))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"description":"`+tt.name+" ") {
+			t.Errorf("GET %s = %d %s, want 400 naming %s", tt.target, resp.StatusCode, body, tt.name)
+		}
+	}
+	accepted := []string{
+		"requests.json?page_size=10&page_size=10",
+		"requests.json?page_size=&page_size=10",
+		"requests.json?service_code=BIN&service_code=POT&status=open&status=closed",
+	}
+	for _, target := range accepted {
+		if resp := ts.get(t, target); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d %s, want 200", target, resp.StatusCode, readBody(t, resp))
+		}
+	}
+
+	form := validForm()
+	form.Add("api_key", "another-key")
+	resp := ts.post(t, "requests.json", form)
+	body := string(readBody(t, resp))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "api_key was sent more than once") {
+		t.Errorf("POST with two api_key values = %d %s, want 400 naming api_key", resp.StatusCode, body)
 	}
 }

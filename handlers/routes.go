@@ -117,6 +117,12 @@ func (s *Server) routeHandler(rt *route, routes []*route) http.Handler {
 			s.writeError(x, georeport.E(georeport.Invalid, locale.MsgMalformedQuery))
 			return
 		}
+		var repeated georeport.Problems
+		checkRepeated(&repeated, x.query, singleParams...)
+		if err := repeated.Err(); err != nil {
+			s.writeError(x, err)
+			return
+		}
 		if err := rt.handle(s, x); err != nil {
 			s.writeError(x, err)
 		}
