@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/locale"
@@ -297,6 +298,23 @@ var singleParams = []string{
 	"jurisdiction_id", "locale", "page", "page_size", "extensions", "agency_responsible",
 	"start_date", "end_date", "updated_after", "updated_before", "lat", "long", "radius", "bbox",
 	"service_object_id", "service_object_type", "q", "api_key",
+}
+
+// listedParams are the query parameters that take a comma-separated list, and may be repeated
+// to add values.
+var listedParams = []string{"service_request_id", "service_code", "status", "detailed_status"}
+
+// checkQueryText adds a problem for each parameter of names whose value in values is not valid
+// UTF-8. Without it, a search for such text would report that it has no words.
+func checkQueryText(ps *georeport.Problems, values url.Values, names ...string) {
+	for _, name := range names {
+		for _, v := range values[name] {
+			if !utf8.ValidString(v) {
+				ps.Add(georeport.Invalid, locale.MsgInvalidUTF8, name)
+				break
+			}
+		}
+	}
 }
 
 // checkRepeated adds a problem for each parameter of names that values contains more than

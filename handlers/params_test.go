@@ -341,3 +341,20 @@ func TestRepeatedParameterConflicts(t *testing.T) {
 		t.Errorf("POST with two api_key values = %d %s, want 400 naming api_key", resp.StatusCode, body)
 	}
 }
+
+// TestQueryInvalidUTF8 checks that a parameter whose value is not valid UTF-8 gets a 400 that
+// says so, instead of a search without words or a filter that matches nothing.
+func TestQueryInvalidUTF8(t *testing.T) {
+	ts := newTestServer(t, "catalog.json")
+	for target, name := range map[string]string{
+		"requests.json?q=%FF%FE":                       "q",
+		"requests.json?service_code=BIN,%FF":           "service_code",
+		"requests.json?agency_responsible=Rakennus%E4": "agency_responsible",
+	} {
+		resp := ts.get(t, target)
+		body := string(readBody(t, resp))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, name+" is not valid UTF-8 text") {
+			t.Errorf("GET %s = %d %s, want 400 saying %s is not valid UTF-8", target, resp.StatusCode, body, name)
+		}
+	}
+}

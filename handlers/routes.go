@@ -117,9 +117,11 @@ func (s *Server) routeHandler(rt *route, routes []*route) http.Handler {
 			s.writeError(x, georeport.E(georeport.Invalid, locale.MsgMalformedQuery))
 			return
 		}
-		var repeated georeport.Problems
-		checkRepeated(&repeated, x.query, singleParams...)
-		if err := repeated.Err(); err != nil {
+		var queryProblems georeport.Problems
+		checkRepeated(&queryProblems, x.query, singleParams...)
+		checkQueryText(&queryProblems, x.query, singleParams...)
+		checkQueryText(&queryProblems, x.query, listedParams...)
+		if err := queryProblems.Err(); err != nil {
 			s.writeError(x, err)
 			return
 		}
