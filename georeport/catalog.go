@@ -5,8 +5,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/open311-to-go/open311/locale"
 )
@@ -227,17 +229,42 @@ func DemoCatalog() *Catalog {
 // On failure it returns a *CatalogError that lists every problem found.
 func ParseCatalog(name string, data []byte) (*Catalog, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if problems := checkCatalogFile(data); len(problems) > 0 {
+	problems := checkCatalogFile(data)
+	if len(problems) > 0 && !isJSONObject(data) {
 		return nil, &CatalogError{File: name, Problems: problems}
 	}
+	// After a value of the wrong JSON type, which checkCatalogFile has described, Unmarshal
+	// fills the rest of the catalog, so that normalize can find the file's other problems.
 	var c Catalog
-	if err := json.Unmarshal(data, &c); err != nil {
+	if err := json.Unmarshal(data, &c); err != nil && len(problems) == 0 {
 		return nil, &CatalogError{File: name, Problems: []string{err.Error()}}
 	}
-	if problems := c.normalize(); len(problems) > 0 {
+	typeProblems := slices.Clone(problems)
+	for _, problem := range c.normalize() {
+		// A part with a value of the wrong type lacks that value, and would get problems
+		// that fixing the type removes.
+		if !slices.ContainsFunc(typeProblems, func(p string) bool { return sameSubject(p, problem) }) {
+			problems = append(problems, problem)
+		}
+	}
+	if len(problems) > 0 {
 		return nil, &CatalogError{File: name, Problems: problems}
 	}
 	return &c, nil
+}
+
+// isJSONObject reports whether data is one well-formed JSON object in UTF-8.
+func isJSONObject(data []byte) bool {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	return utf8.Valid(data) && json.Valid(data) && len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// sameSubject reports whether two problems name the same part of the catalog before their
+// first colon, such as service A.
+func sameSubject(a, b string) bool {
+	subjectA, _, okA := strings.Cut(a, ": ")
+	subjectB, _, okB := strings.Cut(b, ": ")
+	return okA && okB && subjectA == subjectB
 }
 
 // MarshalCatalog returns the catalog as a catalog file, as stores keep it.
