@@ -141,22 +141,35 @@ func TestImportServicesSummary(t *testing.T) {
 	}
 }
 
-// TestImportCutOffFileReportsKept checks that an import stopped by a file that ends in the
-// middle of a record reports that the records before it are in the store.
+// TestImportCutOffFileReportsKept checks that an import stopped by a JSON or XML file that
+// ends in the middle of a record reports that the file is cut off and that the records
+// before it are in the store.
 func TestImportCutOffFileReportsKept(t *testing.T) {
 	dir := t.TempDir()
-	file := filepath.Join(dir, "cut.json")
-	cut := `[{"service_request_id":"c-1","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z","lat":60.17,"long":24.94},
-{"service_request_id":"c-2","service_code":"171","status":"op`
-	if err := os.WriteFile(file, []byte(cut), 0o644); err != nil {
-		t.Fatal(err)
+	files := []struct {
+		name, text, want string
+	}{
+		{"cut.json", `[{"service_request_id":"c-1","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z","lat":60.17,"long":24.94},
+{"service_request_id":"c-2","service_code":"171","status":"op`,
+			"cut.json: record 2: unexpected EOF: the file is cut off; the 1 request before it was imported, and importing the whole file again replaces it"},
+		{"cut.xml", `<?xml version="1.0" encoding="utf-8"?>
+<service_requests>
+<request><service_request_id>x-1</service_request_id><service_code>171</service_code><status>open</status><requested_datetime>2026-11-01T10:00:00Z</requested_datetime></request>
+<request><service_request_id>x-2</service_request_id><service_code>171</service_code><status>op`,
+			"cut.xml: record 2: unexpected EOF on line 4: the file is cut off; the 1 request before it was imported, and importing the whole file again replaces it"},
 	}
-	_, errOut, err := runCommand(importFiles, "-db", filepath.Join(dir, "city.db"), file)
-	if err == nil {
-		t.Fatal("import of a cut-off file succeeded")
-	}
-	if want := "the 1 request before it was imported, and importing the whole file again replaces it"; !strings.Contains(errOut, want) {
-		t.Errorf("import output = %q, want it to contain %q", errOut, want)
+	for _, tc := range files {
+		file := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(file, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, err := runCommand(importFiles, "-db", filepath.Join(dir, "city.db"), file)
+		if err != (exitError{1}) {
+			t.Errorf("import of %s: err = %v, want exit status 1", tc.name, err)
+		}
+		if !strings.Contains(errOut, tc.want) {
+			t.Errorf("import of %s: output = %q, want it to contain %q", tc.name, errOut, tc.want)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -30,7 +31,7 @@ func (rd *Reader) openXML(in *bufio.Reader) error {
 
 	root, err := rootElement(dec)
 	if err != nil {
-		return readError(rd.name, err)
+		return readError(rd.name, cutOff(err))
 	}
 	rd.format = XML
 	switch root.Name.Local {
@@ -78,6 +79,22 @@ func rootElement(dec *xml.Decoder) (xml.StartElement, error) {
 	}
 }
 
+// cutOff converts a syntax error that reports the end of the input inside an element, a
+// tag, a comment or a CDATA section to io.ErrUnexpectedEOF with the line. encoding/xml
+// reports a cut-off file only as a syntax error, while a cut-off JSON file gives
+// io.ErrUnexpectedEOF. cutOff returns any other error unchanged.
+func cutOff(err error) error {
+	var syntaxErr *xml.SyntaxError
+	if !errors.As(err, &syntaxErr) {
+		return err
+	}
+	detail, ok := strings.CutPrefix(syntaxErr.Msg, "unexpected EOF")
+	if !ok {
+		return err
+	}
+	return fmt.Errorf("%w%s on line %d", io.ErrUnexpectedEOF, detail, syntaxErr.Line)
+}
+
 // xmlErrors returns the codes and descriptions of an Open311 <errors> document for a message.
 func xmlErrors(dec *xml.Decoder, root xml.StartElement) string {
 	var list struct {
@@ -100,6 +117,11 @@ func (s *xmlSource) next() (element, error) {
 	if s.done {
 		return element{}, io.EOF
 	}
+	e, err := s.nextElement()
+	return e, cutOff(err)
+}
+
+func (s *xmlSource) nextElement() (element, error) {
 	for {
 		tok, err := s.dec.Token()
 		if err != nil {
@@ -135,7 +157,7 @@ func (s *xmlSource) finish() error {
 			return io.EOF
 		}
 		if err != nil {
-			return &listEndError{fmt.Errorf("after the root element: %w", err)}
+			return &listEndError{fmt.Errorf("after the root element: %w", cutOff(err))}
 		}
 		switch tok := tok.(type) {
 		case xml.StartElement:
