@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -60,25 +61,23 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 			return exitError{2}
 		}
 	}
-	loc, err := time.LoadLocation(cfg.tz)
-	if err != nil {
-		return fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
+	// Invalid flag values and files exit with status 2, as parse errors do. The files are
+	// checked before the store opens, because opening creates the store file of a new -db
+	// path.
+	loc, err := checkImportFlags(cfg)
+	if err == nil {
+		err = checkImportFiles(fs.Args())
 	}
-	// Check the files before opening the store, because opening creates the store file of a
-	// new -db path.
-	for _, path := range fs.Args() {
-		f, err := os.Open(path)
-		if err != nil {
-			fmt.Fprintf(env.stderr, "open311 import: %v; check the file name\n", err)
-			return exitError{2}
-		}
-		f.Close()
+	if err != nil {
+		fmt.Fprintf(env.stderr, "open311 import: %v\n", err)
+		return exitError{2}
 	}
 
 	if cfg.cpuProfile != "" {
 		stop, err := startCPUProfile(cfg.cpuProfile)
 		if err != nil {
-			return err
+			fmt.Fprintf(env.stderr, "open311 import: %v\n", err)
+			return exitError{2}
 		}
 		defer stop()
 	}
@@ -112,6 +111,44 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	suggestCluster(env, cfg.db, added, stored)
 	if failed {
 		return exitError{1}
+	}
+	return nil
+}
+
+// checkImportFlags returns the time zone of -tz, or an error that names the first flag of
+// cfg with an invalid value and the values accepted.
+func checkImportFlags(cfg importConfig) (*time.Location, error) {
+	if _, err := importer.ParseCharset(cfg.charset); err != nil {
+		return nil, fmt.Errorf("-charset %q is not supported; use %s, or %s (ISO 8859-1) for files that fail as UTF-8",
+			cfg.charset, importer.UTF8, importer.Latin1)
+	}
+	loc, err := time.LoadLocation(cfg.tz)
+	if err != nil {
+		return nil, fmt.Errorf("-tz %q is not an IANA time zone such as Europe/Helsinki: %w", cfg.tz, err)
+	}
+	if err := checkSQLitePath(cfg.db); err != nil {
+		return nil, err
+	}
+	return loc, nil
+}
+
+// checkImportFiles returns an error that names the first path that cannot be imported: one
+// that cannot be opened, or a folder. Streams such as /dev/stdin pass.
+func checkImportFiles(paths []string) error {
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("%v; check the file name", err)
+		}
+		info, err := f.Stat()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%v; check the file name", err)
+		}
+		if info.IsDir() {
+			return fmt.Errorf("%s is a folder, not a file; name the files to import, such as %s",
+				path, filepath.Join(path, "*.json"))
+		}
 	}
 	return nil
 }

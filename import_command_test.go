@@ -219,3 +219,52 @@ func TestImportWarnsOfUnknownCodes(t *testing.T) {
 		t.Errorf("import errors = %q, want them to contain %q", errOut, want)
 	}
 }
+
+// TestImportInvalidFlagsExit2 checks that an invalid flag value or an unusable file is an
+// error of the command line: exit status 2, a message that names the flag or the file, and
+// no store file created.
+func TestImportInvalidFlagsExit2(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.db")
+	file := filepath.Join(dir, "requests.json")
+	if err := os.WriteFile(file, []byte(`[{"service_request_id":"f-1","service_code":"171","status":"open"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "exports")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown charset", []string{"-db", db, "-charset", "ebcdic", file},
+			`-charset "ebcdic" is not supported; use utf-8, or latin1 (ISO 8859-1) for files that fail as UTF-8`},
+		{"unknown time zone", []string{"-db", db, "-tz", "Nowhere/City", file},
+			`-tz "Nowhere/City" is not an IANA time zone such as Europe/Helsinki`},
+		{"folder as file", []string{"-db", db, folder},
+			folder + " is a folder, not a file; name the files to import, such as " + filepath.Join(folder, "*.json")},
+		{"store in missing folder", []string{"-db", filepath.Join(dir, "missing", "city.db"), file},
+			"-db " + filepath.Join(dir, "missing", "city.db") + ": the folder " + filepath.Join(dir, "missing") + " does not exist"},
+		{"folder as store", []string{"-db", folder, file},
+			"-db " + folder + " is a folder; give the path of a SQLite file"},
+		{"file as store", []string{"-db", file, file},
+			"-db " + file + " is not a SQLite database"},
+		{"profile in missing folder", []string{"-db", db, "-cpuprofile", filepath.Join(dir, "missing", "cpu.out"), file},
+			"-cpuprofile: open " + filepath.Join(dir, "missing", "cpu.out")},
+	}
+	for _, tc := range tests {
+		_, errOut, err := runCommand(importFiles, tc.args...)
+		if err != (exitError{2}) {
+			t.Errorf("%s: err = %v, want exit status 2", tc.name, err)
+		}
+		if !strings.Contains(errOut, "open311 import: "+tc.want) {
+			t.Errorf("%s: output = %q, want it to contain %q", tc.name, errOut, "open311 import: "+tc.want)
+		}
+		if _, err := os.Stat(db); !os.IsNotExist(err) {
+			t.Fatalf("%s: the store file exists after the command line was rejected (stat error %v)", tc.name, err)
+		}
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -74,4 +76,52 @@ func requireExistingStore(db string) error {
 		return fmt.Errorf("no store at %s; check -db (the server creates the store when it first starts)", db)
 	}
 	return nil
+}
+
+// sqliteHeader is the string that the SQLite file format puts at the start of every database
+// file that is not empty.
+const sqliteHeader = "SQLite format 3\x00"
+
+// checkSQLitePath returns an error when db names a SQLite file that cannot be a store: a
+// path in a folder that does not exist, a folder, or a file that is not a SQLite database.
+// A path that does not exist yet, and an empty file, become a new store.
+func checkSQLitePath(db string) error {
+	if !isSQLiteFile(db) {
+		return nil
+	}
+	if dir := filepath.Dir(db); !isDir(dir) {
+		return fmt.Errorf("-db %s: the folder %s does not exist; create it or choose another path", db, dir)
+	}
+
+	// Any failure to read the file is left to the opening of the store, which reports it
+	// with its cause.
+	info, err := os.Stat(db)
+	switch {
+	case err != nil:
+		return nil
+	case info.IsDir():
+		return fmt.Errorf("-db %s is a folder; give the path of a SQLite file, such as %s", db, filepath.Join(db, "open311.db"))
+	case info.Size() == 0:
+		return nil
+	}
+
+	f, err := os.Open(db)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	header := make([]byte, len(sqliteHeader))
+	if _, err := io.ReadFull(f, header); err != nil && err != io.ErrUnexpectedEOF {
+		return nil
+	}
+	if string(header) != sqliteHeader {
+		return fmt.Errorf("-db %s is not a SQLite database; give the path of a store, or a path that does not exist yet for a new store", db)
+	}
+	return nil
+}
+
+// isDir reports whether path is a folder.
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }

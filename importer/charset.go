@@ -23,8 +23,9 @@ var maxRecordBytes int64 = 64 << 20
 // bufferSize is the size of the read buffers.
 const bufferSize = 64 << 10
 
-// canonicalCharset returns UTF8 or Latin1 for a name of one of them, case-insensitively.
-func canonicalCharset(name string) (string, error) {
+// ParseCharset returns UTF8 or Latin1 for a name of one of them, case-insensitively, so
+// that a command can reject an unknown Options.Charset before it opens any file.
+func ParseCharset(name string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "", "utf-8", "utf8":
 		return UTF8, nil

@@ -148,12 +148,12 @@ func TestCanonicalCharset(t *testing.T) {
 		{" iso8859-1 ", Latin1},
 	}
 	for _, tt := range tests {
-		got, err := canonicalCharset(tt.name)
+		got, err := ParseCharset(tt.name)
 		if err != nil || got != tt.want {
-			t.Errorf("canonicalCharset(%q) = %q, %v, want %q, nil", tt.name, got, err, tt.want)
+			t.Errorf("ParseCharset(%q) = %q, %v, want %q, nil", tt.name, got, err, tt.want)
 		}
 	}
-	if got, err := canonicalCharset("windows-1252"); err == nil {
-		t.Errorf("canonicalCharset(%q) = %q, nil, want an error", "windows-1252", got)
+	if got, err := ParseCharset("windows-1252"); err == nil {
+		t.Errorf("ParseCharset(%q) = %q, nil, want an error", "windows-1252", got)
 	}
 }

@@ -148,7 +148,7 @@ type element struct {
 // is broken before the kind is known, or when the root element or the elements are neither
 // requests nor services.
 func Open(r io.Reader, name string, opts Options) (*Reader, error) {
-	charset, err := canonicalCharset(opts.Charset)
+	charset, err := ParseCharset(opts.Charset)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
