@@ -17,6 +17,7 @@ import (
 	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/importer"
 	"github.com/open311-to-go/open311/sqlite"
+	"golang.org/x/text/language"
 )
 
 // importBatch is the number of requests written to the store in one transaction.
@@ -64,7 +65,7 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	// Invalid flag values and files exit with status 2, as parse errors do. The files are
 	// checked before the store opens, because opening creates the store file of a new -db
 	// path.
-	loc, err := checkImportFlags(cfg)
+	loc, err := checkImportFlags(&cfg)
 	if err == nil {
 		err = checkImportFiles(fs.Args())
 	}
@@ -116,8 +117,16 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 }
 
 // checkImportFlags returns the time zone of -tz, or an error that names the first flag of
-// cfg with an invalid value and the values accepted.
-func checkImportFlags(cfg importConfig) (*time.Location, error) {
+// cfg with an invalid value and the values accepted. It sets cfg.lang to the language code
+// of -locale.
+func checkImportFlags(cfg *importConfig) (*time.Location, error) {
+	if cfg.lang != "" {
+		lang, ok := languageCode(cfg.lang)
+		if !ok {
+			return nil, fmt.Errorf("-locale %q is not a known language; use a language code such as fi, sv or en", cfg.lang)
+		}
+		cfg.lang = lang
+	}
 	if _, err := importer.ParseCharset(cfg.charset); err != nil {
 		return nil, fmt.Errorf("-charset %q is not supported; use %s, or %s (ISO 8859-1) for files that fail as UTF-8",
 			cfg.charset, importer.UTF8, importer.Latin1)
@@ -130,6 +139,26 @@ func checkImportFlags(cfg importConfig) (*time.Location, error) {
 		return nil, err
 	}
 	return loc, nil
+}
+
+// languageCode returns the ISO 639 code of the language of a BCP 47 language tag, such as
+// fi for fi, fi_FI or fin. It returns false when the tag is not well-formed or names no known
+// language. The catalog lists its languages by these codes, and discovery advertises them.
+func languageCode(tag string) (string, bool) {
+	parsed, err := language.Parse(tag)
+	if err != nil {
+		return "", false
+	}
+	base, confidence := parsed.Base()
+	code := base.String()
+	// Parse also accepts und (undetermined), private use tags such as x-city, and the codes
+	// of ISO 639 that name no language: mis (uncoded), mul (multiple), zxx (no linguistic
+	// content) and the private use range qaa to qtz.
+	special := code == "mis" || code == "mul" || code == "zxx" || len(code) == 3 && code >= "qaa" && code <= "qtz"
+	if confidence != language.Exact || special {
+		return "", false
+	}
+	return code, true
 }
 
 // checkImportFiles returns an error that names the first path that cannot be imported: one

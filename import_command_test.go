@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/open311-to-go/open311/georeport"
+	"github.com/open311-to-go/open311/sqlite"
 )
 
 // TestImportCountsRepeatedIDs checks that the import summary counts the records that
@@ -267,4 +271,66 @@ func TestImportInvalidFlagsExit2(t *testing.T) {
 			t.Fatalf("%s: the store file exists after the command line was rejected (stat error %v)", tc.name, err)
 		}
 	}
+}
+
+// TestImportLocaleFlag checks that -locale must be a tag of a known language, so that no
+// made-up language joins the catalog, and that the catalog gets the language's code.
+func TestImportLocaleFlag(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "services.json")
+	entry := `[{"service_code":"900","service_name":"Penkki","type":"realtime","metadata":false,"keywords":"","group":"Kadut","description":""}]`
+	if err := os.WriteFile(list, []byte(entry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, value := range []string{"xx", "Finnish", "und", "x-city", "qaa", "f1"} {
+		db := filepath.Join(dir, "rejected.db")
+		_, errOut, err := runCommand(importFiles, "-db", db, "-locale", value, list)
+		if err != (exitError{2}) {
+			t.Errorf("-locale %s: err = %v, want exit status 2", value, err)
+		}
+		if want := `open311 import: -locale "` + value + `" is not a known language; use a language code such as fi, sv or en`; !strings.Contains(errOut, want) {
+			t.Errorf("-locale %s: output = %q, want it to contain %q", value, errOut, want)
+		}
+		if _, err := os.Stat(db); !os.IsNotExist(err) {
+			t.Errorf("-locale %s: the store file exists after the command line was rejected (stat error %v)", value, err)
+		}
+	}
+
+	tests := []struct{ value, want string }{
+		{"fi", "fi"},
+		{"sv_FI", "sv"},
+		{"EN-gb", "en"},
+		{"fin", "fi"},
+	}
+	for _, tc := range tests {
+		db := filepath.Join(dir, tc.value+".db")
+		if _, errOut, err := runCommand(importFiles, "-db", db, "-locale", tc.value, list); err != nil {
+			t.Fatalf("-locale %s: %v (%s)", tc.value, err, errOut)
+		}
+		catalog := readSavedCatalog(t, db)
+		if got := catalog.Locales; len(got) != 1 || got[0] != tc.want {
+			t.Errorf("-locale %s: the saved catalog's locales = %v, want [%s]", tc.value, got, tc.want)
+		}
+	}
+}
+
+// readSavedCatalog returns the catalog saved in the SQLite store at path.
+func readSavedCatalog(t *testing.T, path string) *georeport.Catalog {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	data, err := store.Catalog(ctx)
+	if err != nil {
+		t.Fatalf("read the saved catalog: %v", err)
+	}
+	catalog, err := georeport.ParseCatalog("saved catalog", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return catalog
 }
