@@ -83,11 +83,17 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		defer stop()
 	}
 
+	// Importing into a new store is how a store for a new city starts, but a new store may
+	// also be a typo in -db, so the command names it.
+	newStore := requireExistingStore(cfg.db) != nil
 	store, err := openWriter(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if newStore {
+		fmt.Fprintf(env.stderr, "Created a new store at %s (check -db if you meant an existing one).\n", cfg.db)
+	}
 
 	failed := false
 	added := 0

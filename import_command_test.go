@@ -334,3 +334,34 @@ func readSavedCatalog(t *testing.T, path string) *georeport.Catalog {
 	}
 	return catalog
 }
+
+// TestImportNamesNewStore checks that an import into a store that did not exist says that
+// it created the store, because the -db path may be a typo, and that a second import into the
+// same store does not.
+func TestImportNamesNewStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "typo.db")
+	file := filepath.Join(dir, "requests.json")
+	if err := os.WriteFile(file, []byte(`[{"service_request_id":"n-1","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out, errOut, err := runCommand(importFiles, "-db", db, file)
+	if err != nil {
+		t.Fatalf("import into a new store: %v (%s)", err, errOut)
+	}
+	if want := "Created a new store at " + db + " (check -db if you meant an existing one).\n"; !strings.Contains(errOut, want) {
+		t.Errorf("import into a new store: errors = %q, want them to contain %q", errOut, want)
+	}
+	if want := "imported 1 request, skipped 0 bad records"; !strings.Contains(out, want) {
+		t.Errorf("import into a new store: output = %q, want it to contain %q", out, want)
+	}
+
+	_, errOut, err = runCommand(importFiles, "-db", db, file)
+	if err != nil {
+		t.Fatalf("import into the same store: %v (%s)", err, errOut)
+	}
+	if strings.Contains(errOut, "new store") {
+		t.Errorf("import into an existing store: errors = %q, want no mention of a new store", errOut)
+	}
+}
