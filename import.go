@@ -35,7 +35,8 @@ type importConfig struct {
 
 // importFiles runs open311 import: it reads each file, upserts its requests by
 // service_request_id or merges its service list into the saved catalog, and reports bad
-// records by file and record number. It exits with status 1 when it skipped anything.
+// records by file and record number. It exits with status 2 for an invalid flag value or
+// file, and with status 1 when it skipped anything.
 func importFiles(ctx context.Context, env environment, args []string) error {
 	var cfg importConfig
 	fs := flag.NewFlagSet("open311 import", flag.ContinueOnError)
@@ -83,23 +84,21 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 		defer stop()
 	}
 
-	// Importing into a new store is how a store for a new city starts, but a new store may
-	// also be a typo in -db, so the command names it.
-	newStore := requireExistingStore(cfg.db) != nil
-	store, err := openWriter(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	store, err := openImportStore(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if newStore {
-		fmt.Fprintf(env.stderr, "Created a new store at %s (check -db if you meant an existing one).\n", cfg.db)
-	}
 
-	failed := false
+	failed, wrongFlag := false, false
 	added := 0
 	for _, path := range fs.Args() {
 		counts, err := importFile(ctx, env, store, path, cfg, loc)
 		added += counts.added
+		var usage *commandLineError
+		if errors.As(err, &usage) {
+			wrongFlag = true
+		}
 		if err != nil {
 			fmt.Fprintln(env.stderr, "open311 import:", err)
 			if georeport.KindOf(err) == georeport.Unavailable {
@@ -116,8 +115,73 @@ func importFiles(ctx context.Context, env environment, args []string) error {
 	}
 	stored := reportStored(ctx, env, store, cfg.db)
 	suggestCluster(env, cfg.db, added, stored)
-	if failed {
+	switch {
+	case wrongFlag:
+		return exitError{2}
+	case failed:
 		return exitError{1}
+	}
+	return nil
+}
+
+// openImportStore opens the store of -db for an import and names the store when it created
+// it. When the saved catalog needs -jurisdiction, it prints why and returns exitError 2.
+func openImportStore(ctx context.Context, env environment, cfg importConfig) (georeport.Store, error) {
+	// Importing into a new store is how a store for a new city starts, but a new store may
+	// also be a typo in -db, so the command names it.
+	newStore := requireExistingStore(cfg.db) != nil
+	store, err := openWriter(ctx, cfg.db, slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return nil, err
+	}
+	if newStore {
+		fmt.Fprintf(env.stderr, "Created a new store at %s (check -db if you meant an existing one).\n", cfg.db)
+	}
+	if cfg.jurisdiction != "" {
+		return store, nil
+	}
+
+	err = requireJurisdiction(ctx, store)
+	var usage *commandLineError
+	if errors.As(err, &usage) {
+		fmt.Fprintln(env.stderr, "open311 import:", err)
+		err = exitError{2}
+	}
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+// commandLineError is an invalid flag value that a command finds only once the store is
+// open, such as a -jurisdiction that the saved catalog lacks. import exits with status 2 for
+// it, as for other errors of the command line.
+type commandLineError struct{ err error }
+
+func (e *commandLineError) Error() string { return e.err.Error() }
+
+func (e *commandLineError) Unwrap() error { return e.err }
+
+// requireJurisdiction returns a *commandLineError when the store's saved catalog has several
+// jurisdictions, for an import without -jurisdiction. Requests without a jurisdiction would
+// match no jurisdiction_id of a query, and a service list would have no jurisdiction to
+// merge into.
+func requireJurisdiction(ctx context.Context, store georeport.Store) error {
+	data, err := store.Catalog(ctx)
+	switch {
+	case georeport.KindOf(err) == georeport.NotFound:
+		return nil
+	case err != nil:
+		return fmt.Errorf("read the saved catalog: %w", err)
+	}
+	catalog, err := georeport.ParseCatalog("saved catalog", data)
+	if err != nil {
+		return err
+	}
+	if n := len(catalog.Jurisdictions); n > 1 {
+		return &commandLineError{fmt.Errorf("the saved catalog has %d jurisdictions (%s), so -jurisdiction is required; give the one that the files belong to, such as -jurisdiction %s",
+			n, catalog.JurisdictionIDs(), catalog.Jurisdictions[0].ID)}
 	}
 	return nil
 }
@@ -412,8 +476,8 @@ func reportStored(ctx context.Context, env environment, store georeport.Store, d
 	return n
 }
 
-// checkJurisdiction returns an error when the store has a saved catalog without the
-// jurisdiction, because its requests could then not be read. Without a saved catalog it
+// checkJurisdiction returns a *commandLineError when the store has a saved catalog without
+// the jurisdiction, because its requests could then not be read. Without a saved catalog it
 // writes a warning to warnings when the demo catalog lacks the jurisdiction too.
 func checkJurisdiction(ctx context.Context, store georeport.Store, id string, warnings io.Writer, command string) error {
 	data, err := store.Catalog(ctx)
@@ -433,7 +497,7 @@ func checkJurisdiction(ctx context.Context, store georeport.Store, id string, wa
 		return err
 	}
 	if catalog.JurisdictionByID(id) == nil {
-		return fmt.Errorf("-jurisdiction %q is not in the saved catalog, which has %s; use one of those, or import the jurisdiction's service list first", id, catalog.JurisdictionIDs())
+		return &commandLineError{fmt.Errorf("-jurisdiction %q is not in the saved catalog, which has %s; use one of those, or import the jurisdiction's service list first", id, catalog.JurisdictionIDs())}
 	}
 	return nil
 }

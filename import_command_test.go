@@ -365,3 +365,87 @@ func TestImportNamesNewStore(t *testing.T) {
 		t.Errorf("import into an existing store: errors = %q, want no mention of a new store", errOut)
 	}
 }
+
+// TestImportRequiresJurisdiction checks that an import without -jurisdiction into a store
+// whose saved catalog has several jurisdictions is rejected before anything is stored,
+// because its requests would belong to none of the jurisdictions that queries name. It also
+// checks that an unknown -jurisdiction is rejected, and that a service list imported first
+// adds its jurisdiction for the requests that follow it.
+func TestImportRequiresJurisdiction(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.db")
+	services := filepath.Join(dir, "services.json")
+	list := `[{"service_code":"171","service_name":"Pothole","type":"realtime","metadata":false,"keywords":"","group":"Streets","description":""}]`
+	if err := os.WriteFile(services, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	requests := filepath.Join(dir, "requests.json")
+	records := `[{"service_request_id":"j-1","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z"}]`
+	if err := os.WriteFile(requests, []byte(records), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"north.test", "south.test"} {
+		if _, errOut, err := runCommand(importFiles, "-db", db, "-locale", "en", "-jurisdiction", id, services); err != nil {
+			t.Fatalf("import the service list of %s: %v (%s)", id, err, errOut)
+		}
+	}
+
+	rejected := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"requests without jurisdiction", []string{requests},
+			"open311 import: the saved catalog has 2 jurisdictions (north.test, south.test), so -jurisdiction is required; give the one that the files belong to, such as -jurisdiction north.test"},
+		{"services without jurisdiction", []string{services},
+			"open311 import: the saved catalog has 2 jurisdictions (north.test, south.test), so -jurisdiction is required"},
+		{"unknown jurisdiction", []string{"-jurisdiction", "west.test", requests},
+			`-jurisdiction "west.test" is not in the saved catalog, which has north.test, south.test; use one of those, or import the jurisdiction's service list first`},
+	}
+	for _, tc := range rejected {
+		_, errOut, err := runCommand(importFiles, append([]string{"-db", db}, tc.args...)...)
+		if err != (exitError{2}) {
+			t.Errorf("%s: err = %v, want exit status 2", tc.name, err)
+		}
+		if !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: errors = %q, want them to contain %q", tc.name, errOut, tc.want)
+		}
+	}
+	if n := countStoredRequests(t, db); n != 0 {
+		t.Errorf("the rejected imports stored %d requests, want 0", n)
+	}
+	if got := readSavedCatalog(t, db).Services; len(got) != 2 {
+		t.Errorf("the saved catalog has %d services after the rejected imports, want 2", len(got))
+	}
+
+	out, errOut, err := runCommand(importFiles, "-db", db, "-jurisdiction", "north.test", requests)
+	if err != nil {
+		t.Fatalf("import with -jurisdiction north.test: %v (%s)", err, errOut)
+	}
+	if want := "imported 1 request, skipped 0 bad records"; !strings.Contains(out, want) {
+		t.Errorf("import with -jurisdiction north.test: output = %q, want it to contain %q", out, want)
+	}
+	out, errOut, err = runCommand(importFiles, "-db", db, "-locale", "en", "-jurisdiction", "west.test", services, requests)
+	if err != nil {
+		t.Fatalf("import of a service list and requests of west.test: %v (%s)", err, errOut)
+	}
+	if want := requests + ": imported 1 request"; !strings.Contains(out, want) {
+		t.Errorf("import of a service list and requests of west.test: output = %q, want it to contain %q", out, want)
+	}
+}
+
+// countStoredRequests returns the number of requests in the SQLite store at path.
+func countStoredRequests(t *testing.T, path string) int {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	n, err := store.CountRequests(ctx)
+	if err != nil {
+		t.Fatalf("count the stored requests: %v", err)
+	}
+	return n
+}
