@@ -49,7 +49,7 @@ func openImportStore(ctx context.Context, env environment, cfg importConfig) (ge
 
 // commandLineError is an invalid flag value that a command finds only once the store is
 // open, such as a -jurisdiction that the saved catalog lacks. import exits with status 2 for
-// it, as for other errors of the command line.
+// it, as seed does and as for other errors of the command line.
 type commandLineError struct{ err error }
 
 func (e *commandLineError) Error() string { return e.err.Error() }
@@ -57,7 +57,7 @@ func (e *commandLineError) Error() string { return e.err.Error() }
 func (e *commandLineError) Unwrap() error { return e.err }
 
 // requireJurisdiction returns a *commandLineError when the store's saved catalog has several
-// jurisdictions, for an import without -jurisdiction. Requests without a jurisdiction would
+// jurisdictions, for an import or seed without -jurisdiction. Requests without a jurisdiction would
 // match no jurisdiction_id of a query, and a service list would have no jurisdiction to
 // merge into.
 func requireJurisdiction(ctx context.Context, store georeport.Store) error {
@@ -73,7 +73,7 @@ func requireJurisdiction(ctx context.Context, store georeport.Store) error {
 		return err
 	}
 	if n := len(catalog.Jurisdictions); n > 1 {
-		return &commandLineError{fmt.Errorf("the saved catalog has %d jurisdictions (%s), so -jurisdiction is required; give the one that the files belong to, such as -jurisdiction %s",
+		return &commandLineError{fmt.Errorf("the saved catalog has %d jurisdictions (%s), so -jurisdiction is required; give the one that the requests belong to, such as -jurisdiction %s",
 			n, catalog.JurisdictionIDs(), catalog.Jurisdictions[0].ID)}
 	}
 	return nil

@@ -396,7 +396,7 @@ func TestImportRequiresJurisdiction(t *testing.T) {
 		want string
 	}{
 		{"requests without jurisdiction", []string{requests},
-			"open311 import: the saved catalog has 2 jurisdictions (north.test, south.test), so -jurisdiction is required; give the one that the files belong to, such as -jurisdiction north.test"},
+			"open311 import: the saved catalog has 2 jurisdictions (north.test, south.test), so -jurisdiction is required; give the one that the requests belong to, such as -jurisdiction north.test"},
 		{"services without jurisdiction", []string{services},
 			"open311 import: the saved catalog has 2 jurisdictions (north.test, south.test), so -jurisdiction is required"},
 		{"unknown jurisdiction", []string{"-jurisdiction", "west.test", requests},

@@ -118,10 +118,20 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// Requests without the jurisdiction that a catalog of several needs, or with one it
+	// lacks, would match no query, so either is an error of the command line.
+	var jurisdictionErr error
 	if cfg.jurisdiction != "" {
-		if err := checkJurisdiction(ctx, store, cfg.jurisdiction, env.stderr, "open311 seed"); err != nil {
-			return err
-		}
+		jurisdictionErr = checkJurisdiction(ctx, store, cfg.jurisdiction, env.stderr, "open311 seed")
+	} else {
+		jurisdictionErr = requireJurisdiction(ctx, store)
+	}
+	if usage := (*commandLineError)(nil); errors.As(jurisdictionErr, &usage) {
+		fmt.Fprintln(env.stderr, "open311 seed:", jurisdictionErr)
+		return exitError{2}
+	}
+	if jurisdictionErr != nil {
+		return jurisdictionErr
 	}
 
 	replaced, err := seedStore(ctx, env, store, generator, cfg)

@@ -326,3 +326,34 @@ func TestHelpShowsDefaults(t *testing.T) {
 		t.Errorf("seed -h shows the -db value of its command line as a default:\n%s", stderr)
 	}
 }
+
+// TestSeedRequiresJurisdiction checks that seed, like import, exits with status 2 before it
+// writes when the saved catalog has several jurisdictions and -jurisdiction is missing or
+// names another one.
+func TestSeedRequiresJurisdiction(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.db")
+	services := filepath.Join(dir, "services.json")
+	list := `[{"service_code":"171","service_name":"Pothole","type":"realtime","metadata":false,"keywords":"","group":"Streets","description":""}]`
+	if err := os.WriteFile(services, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"north.test", "south.test"} {
+		if _, errOut, err := runCommand(importFiles, "-db", db, "-locale", "en", "-jurisdiction", id, services); err != nil {
+			t.Fatalf("import the service list of %s: %v (%s)", id, err, errOut)
+		}
+	}
+
+	for _, args := range [][]string{{}, {"-jurisdiction", "west.test"}} {
+		_, errOut, err := runCommand(seedCommand, append([]string{"-db", db, "-n", "10"}, args...)...)
+		if err != (exitError{2}) || !strings.Contains(errOut, "open311 seed: ") || !strings.Contains(errOut, "north.test, south.test") {
+			t.Errorf("seed %v: err = %v, errors %q, want exit status 2 naming the jurisdictions", args, err, errOut)
+		}
+	}
+	if n := countStoredRequests(t, db); n != 0 {
+		t.Errorf("the rejected seeds stored %d requests, want 0", n)
+	}
+	if _, errOut, err := runCommand(seedCommand, "-db", db, "-n", "10", "-jurisdiction", "south.test"); err != nil {
+		t.Errorf("seed -jurisdiction south.test: %v (%s)", err, errOut)
+	}
+}
