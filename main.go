@@ -12,8 +12,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,13 +21,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	var exit exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		os.Exit(exit.code)
-	default:
-		fmt.Fprintln(os.Stderr, "open311:", err)
-		os.Exit(1)
+	if status := exitStatus(err, os.Stderr); status != 0 {
+		os.Exit(status)
 	}
 }

@@ -34,14 +34,7 @@ func TestMain(m *testing.M) {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err := run(ctx, args, os.Getenv, os.Stdout, os.Stderr)
 		stop()
-		if exit, ok := err.(exitError); ok {
-			os.Exit(exit.code)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "open311:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		os.Exit(exitStatus(err, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -14,6 +14,20 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// exitStatus prints err to stderr, unless the command printed its own report, and returns the
+// exit status for it.
+func exitStatus(err error, stderr io.Writer) int {
+	var exit exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.code
+	}
+	fmt.Fprintln(stderr, "open311:", err)
+	return 1
+}
+
 // run runs the command line args (the program name first) and returns when the command ends
 // or ctx is cancelled. getenv reads the environment; stdout and stderr take the output.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -72,29 +86,18 @@ type environment struct {
 	stderr io.Writer
 }
 
-// parseFlags sets each flag from its environment variable OPEN311_<NAME>, then parses args,
-// so that a flag on the command line wins. It returns exitError 2 for bad flags and 0 after
-// -h.
+// parseFlags parses args, then sets each flag that args did not set from its environment
+// variable OPEN311_<NAME>, so that a flag on the command line wins even over an invalid
+// variable. It returns exitError 2 for bad flags and bad values of the variables, and 0
+// after -h.
 func (env environment) parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(env.stderr)
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := "OPEN311_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if value := env.getenv(name); value != "" && err == nil {
-			if setErr := fs.Set(f.Name, value); setErr != nil {
-				err = fmt.Errorf("environment variable %s=%q: %w", name, value, setErr)
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
 	// The flag package prints the usage after every parse error, which for a command with
 	// many flags scrolls the error out of view. The usage is printed for -h only, and an
 	// error gets a pointer to it instead.
 	usage := fs.Usage
 	fs.Usage = func() {}
-	err = fs.Parse(args)
+	err := fs.Parse(args)
 	fs.Usage = usage
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -106,6 +109,26 @@ func (env environment) parseFlags(fs *flag.FlagSet, args []string) error {
 		}
 		return exitError{0}
 	case err != nil:
+		fmt.Fprintf(fs.Output(), "run %s -h for the flags and their defaults\n", fs.Name())
+		return exitError{2}
+	}
+
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	invalid := false
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "OPEN311_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		value := env.getenv(name)
+		if value == "" || onCommandLine[f.Name] || invalid {
+			return
+		}
+		if err := fs.Set(f.Name, value); err != nil {
+			// The message has the form of the flag package's own, and also names the flag.
+			fmt.Fprintf(fs.Output(), "invalid value %q for environment variable %s (flag -%s): %v\n", value, name, f.Name, err)
+			invalid = true
+		}
+	})
+	if invalid {
 		fmt.Fprintf(fs.Output(), "run %s -h for the flags and their defaults\n", fs.Name())
 		return exitError{2}
 	}
