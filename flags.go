@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -25,25 +26,36 @@ func (d *days) String() string {
 	return time.Duration(*d).String()
 }
 
+// Set parses the value of -max-span from the command line and from OPEN311_MAX_SPAN alike, so
+// both get the same message for an invalid value.
 func (d *days) Set(s string) error {
-	if s == "0" {
-		*d = 0
-		return nil
+	span, ok := parseDays(s)
+	if !ok {
+		return fmt.Errorf("%q is not 0 or a duration such as 90d or 2160h", s)
 	}
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		count, err := strconv.Atoi(n)
-		if err != nil || count < 0 {
-			return fmt.Errorf("%q is not a number of days such as 90d", s)
-		}
-		*d = days(time.Duration(count) * 24 * time.Hour)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil || v < 0 {
-		return fmt.Errorf("%q is not a duration such as 90d or 2160h", s)
-	}
-	*d = days(v)
+	*d = days(span)
 	return nil
+}
+
+// parseDays parses 0, a whole number of days such as 90d, or a duration that
+// time.ParseDuration accepts, such as 2160h. It rejects negative durations and days beyond
+// the range of time.Duration, about 292 years.
+func parseDays(s string) (time.Duration, bool) {
+	if s == "0" {
+		return 0, true
+	}
+	if number, ok := strings.CutSuffix(s, "d"); ok {
+		count, err := strconv.ParseInt(number, 10, 64)
+		if err != nil || count < 0 || count > int64(math.MaxInt64/(24*time.Hour)) {
+			return 0, false
+		}
+		return time.Duration(count) * 24 * time.Hour, true
+	}
+	span, err := time.ParseDuration(s)
+	if err != nil || span < 0 {
+		return 0, false
+	}
+	return span, true
 }
 
 // byteSize is a size flag in bytes that also accepts the suffixes KiB, MiB and GiB.

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeBadFlagValues gives serve flag values that parse but are invalid, and requires exit
@@ -70,5 +72,50 @@ func TestServeUsageNamesHelp(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "open311 help lists the other commands") {
 		t.Errorf("serve -h output does not point to open311 help:\n%s", errOut.String())
+	}
+}
+
+// TestMaxSpanFlagAndVariableAgree gives -max-span and OPEN311_MAX_SPAN the same invalid
+// values, and requires exit status 2 and the same reason from both.
+func TestMaxSpanFlagAndVariableAgree(t *testing.T) {
+	for _, value := range []string{"bad", "5x", "1.5d", "-5d", "-36h", "999999999999d"} {
+		reason := fmt.Sprintf("%q is not 0 or a duration such as 90d or 2160h", value)
+		flagOutput, flagStatus := runWithEnvironment(serve, nil, "-db", ":memory:", "-max-span", value)
+		variableOutput, variableStatus := runWithEnvironment(serve, map[string]string{"OPEN311_MAX_SPAN": value}, "-db", ":memory:")
+		if flagStatus != 2 {
+			t.Errorf("-max-span %s: exit status %d, want 2", value, flagStatus)
+		}
+		if variableStatus != 2 {
+			t.Errorf("OPEN311_MAX_SPAN=%s: exit status %d, want 2", value, variableStatus)
+		}
+		if want := fmt.Sprintf("invalid value %q for flag -max-span: %s", value, reason); !strings.Contains(flagOutput, want) {
+			t.Errorf("-max-span %s printed %q, want %q", value, flagOutput, want)
+		}
+		if want := fmt.Sprintf("invalid value %q for environment variable OPEN311_MAX_SPAN (flag -max-span): %s", value, reason); !strings.Contains(variableOutput, want) {
+			t.Errorf("OPEN311_MAX_SPAN=%s printed %q, want %q", value, variableOutput, want)
+		}
+	}
+}
+
+func TestDaysFlagValues(t *testing.T) {
+	tests := []struct {
+		value string
+		want  time.Duration
+	}{
+		{"0", 0},
+		{"90d", 90 * 24 * time.Hour},
+		{"0d", 0},
+		{"2160h", 2160 * time.Hour},
+		{"36h30m", 36*time.Hour + 30*time.Minute},
+	}
+	for _, tt := range tests {
+		var d days
+		if err := d.Set(tt.value); err != nil {
+			t.Errorf("Set(%q) error = %v", tt.value, err)
+			continue
+		}
+		if time.Duration(d) != tt.want {
+			t.Errorf("Set(%q) = %v, want %v", tt.value, time.Duration(d), tt.want)
+		}
 	}
 }
