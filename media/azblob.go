@@ -55,14 +55,9 @@ func NewAzureStore(ctx context.Context, connectionString, containerName, baseURL
 	if err := checkContainerName(containerName); err != nil {
 		return nil, err
 	}
-	if strings.EqualFold(strings.TrimRight(connectionString, ";"), "UseDevelopmentStorage=true") {
-		connectionString = developmentStorage
-	}
-
-	client, err := container.NewClientFromConnectionString(connectionString, containerName, nil)
+	client, err := newContainerClient(connectionString, containerName)
 	if err != nil {
-		// The SDK's parse errors are fixed texts that quote no part of the string.
-		return nil, fmt.Errorf("media: invalid Azure Storage connection string: %w", err)
+		return nil, err
 	}
 
 	// NOTE: Create needs the right to create containers even when the container exists, so
@@ -73,6 +68,20 @@ func NewAzureStore(ctx context.Context, connectionString, containerName, baseURL
 		return nil, s.wrap("create", "", err)
 	}
 	return s, nil
+}
+
+// newContainerClient returns a client of the container in the storage account that
+// connectionString names. It parses the string and sends no request.
+func newContainerClient(connectionString, containerName string) (*container.Client, error) {
+	if strings.EqualFold(strings.TrimRight(connectionString, ";"), "UseDevelopmentStorage=true") {
+		connectionString = developmentStorage
+	}
+	client, err := container.NewClientFromConnectionString(connectionString, containerName, nil)
+	if err != nil {
+		// The SDK's parse errors are fixed texts that quote no part of the string.
+		return nil, fmt.Errorf("media: invalid Azure Storage connection string: %w", err)
+	}
+	return client, nil
 }
 
 // Put uploads the file as a block blob with its Content-Type and an immutable Cache-Control.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,16 +37,8 @@ type HTTPStore struct {
 // waits at most 30 seconds for response headers and has no limit on the whole transfer. The
 // store follows no redirects, so that credentials reach only the host in rawURL.
 func NewHTTPStore(rawURL string, client *http.Client) (*HTTPStore, error) {
-	u, err := url.Parse(rawURL)
+	u, err := parseMediaHostURL(rawURL)
 	if err != nil {
-		// The parse error quotes the whole URL, password included, so only its cause is kept.
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
-		}
-		return nil, fmt.Errorf("media: invalid media host URL: %w", err)
-	}
-	if err := checkMediaHostURL(u); err != nil {
 		return nil, err
 	}
 
@@ -68,6 +61,23 @@ func NewHTTPStore(rawURL string, client *http.Client) (*HTTPStore, error) {
 	return &HTTPStore{base: base, publicURL: base, client: &noRedirects, user: user}, nil
 }
 
+// parseMediaHostURL parses rawURL and checks it as checkMediaHostURL does.
+func parseMediaHostURL(rawURL string) (*url.URL, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// The parse error quotes the whole URL, password included, so only its cause is kept.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return nil, fmt.Errorf("media: invalid media host URL: %w", err)
+	}
+	if err := checkMediaHostURL(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // checkMediaHostURL returns an error when u cannot be the base URL of a media host.
 func checkMediaHostURL(u *url.URL) error {
 	redacted := u.Redacted()
@@ -76,6 +86,8 @@ func checkMediaHostURL(u *url.URL) error {
 		return fmt.Errorf("media: invalid media host URL %q: use https://HOST/PATH", redacted)
 	case u.Host == "":
 		return fmt.Errorf("media: invalid media host URL %q: the host is missing", redacted)
+	case !validPort(u.Port()):
+		return fmt.Errorf("media: invalid media host URL %q: the port is not a number from 1 to 65535", redacted)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return fmt.Errorf("media: invalid media host URL %q: remove the query string and fragment", redacted)
 	case u.Scheme == "http" && u.User != nil:
@@ -84,6 +96,16 @@ func checkMediaHostURL(u *url.URL) error {
 		return fmt.Errorf("media: invalid media host URL %q: http:// is accepted only for a loopback host, so use https://", redacted)
 	}
 	return nil
+}
+
+// validPort reports whether port, from url.URL.Port, is empty or a number from 1 to 65535.
+// url.Parse checks only that it is made of digits.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	number, err := strconv.Atoi(port)
+	return err == nil && number >= 1 && number <= 65535
 }
 
 // isLoopback reports whether host is "localhost" or a loopback IP address.

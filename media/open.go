@@ -32,46 +32,90 @@ const acceptedSpecs = "file:DIR, azblob:CONTAINER or https://HOST/PATH"
 // is empty. getenv reads the environment, as os.Getenv does.
 func Open(ctx context.Context, spec, baseURL string, getenv func(string) string) (Store, error) {
 	baseURL = strings.TrimRight(baseURL, "/")
+	target, err := parseSpec(spec, getenv)
+	if err != nil {
+		return nil, err
+	}
+
+	switch target.kind {
+	case "file":
+		if baseURL == "" {
+			return nil, fmt.Errorf("media: store %q needs a base URL to publish files under", spec)
+		}
+		return NewFileStore(target.location, baseURL)
+
+	case "azblob":
+		if baseURL == "" {
+			return nil, fmt.Errorf("media: store %q needs a base URL to publish files under", spec)
+		}
+		return NewAzureStore(ctx, target.connectionString, target.location, baseURL)
+	}
+
+	store, err := NewHTTPStore(spec, nil)
+	if err != nil {
+		return nil, err
+	}
+	if baseURL != "" {
+		store.publicURL = baseURL
+	}
+	return store, nil
+}
+
+// CheckSpec returns the error that Open returns when spec, or the connection string that an
+// azblob: store reads from the environment, is invalid. It opens no store, so it creates no
+// folder and sends no request. Open can still fail afterwards, for example on a folder that
+// cannot be created or a container that cannot be reached.
+func CheckSpec(spec string, getenv func(string) string) error {
+	target, err := parseSpec(spec, getenv)
+	if err != nil {
+		return err
+	}
+	if target.kind == "azblob" {
+		_, err = newContainerClient(target.connectionString, target.location)
+	}
+	return err
+}
+
+// storeTarget is a store spec taken apart.
+type storeTarget struct {
+	kind             string // file, azblob or http
+	location         string // the folder of a file: store, the container of an azblob: store
+	connectionString string // of an azblob: store
+}
+
+// parseSpec takes spec apart and checks its form, the name of an azblob: container and the
+// presence of its connection string.
+func parseSpec(spec string, getenv func(string) string) (storeTarget, error) {
 	kind, rest, _ := strings.Cut(spec, ":")
 
 	switch strings.ToLower(kind) {
 	case "file":
 		if rest == "" {
-			return nil, fmt.Errorf("media: store %q has no folder: use file:DIR", spec)
+			return storeTarget{}, fmt.Errorf("media: store %q has no folder: use file:DIR", spec)
 		}
-		if baseURL == "" {
-			return nil, fmt.Errorf("media: store %q needs a base URL to publish files under", spec)
-		}
-		return NewFileStore(rest, baseURL)
+		return storeTarget{kind: "file", location: rest}, nil
 
 	case "azblob":
 		if rest == "" || strings.Contains(rest, "/") {
-			return nil, fmt.Errorf("media: store %q does not name a container: use azblob:CONTAINER, such as azblob:open311-media", spec)
+			return storeTarget{}, fmt.Errorf("media: store %q does not name a container: use azblob:CONTAINER, such as azblob:open311-media", spec)
 		}
 		if err := checkContainerName(rest); err != nil {
-			return nil, err
-		}
-		if baseURL == "" {
-			return nil, fmt.Errorf("media: store %q needs a base URL to publish files under", spec)
+			return storeTarget{}, err
 		}
 		connectionString, err := azureConnectionString(getenv)
 		if err != nil {
-			return nil, fmt.Errorf("media: store %q: %w", spec, err)
+			return storeTarget{}, fmt.Errorf("media: store %q: %w", spec, err)
 		}
-		return NewAzureStore(ctx, connectionString, rest, baseURL)
+		return storeTarget{kind: "azblob", location: rest, connectionString: connectionString}, nil
 
 	case "https", "http":
-		store, err := NewHTTPStore(spec, nil)
-		if err != nil {
-			return nil, err
+		if _, err := parseMediaHostURL(spec); err != nil {
+			return storeTarget{}, err
 		}
-		if baseURL != "" {
-			store.publicURL = baseURL
-		}
-		return store, nil
+		return storeTarget{kind: "http"}, nil
 	}
 
-	return nil, fmt.Errorf("media: unsupported store %s: use %s", redactSpec(spec), acceptedSpecs)
+	return storeTarget{}, fmt.Errorf("media: unsupported store %s: use %s", redactSpec(spec), acceptedSpecs)
 }
 
 // redactSpec returns spec quoted for an error message, with the password of a URL replaced by

@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,3 +82,58 @@ func TestOpenErrors(t *testing.T) {
 func noEnvironment(string) string { return "" }
 
 func typeName(store Store) string { return fmt.Sprintf("%T", store) }
+
+// TestCheckSpec checks that CheckSpec accepts the forms that Open accepts, creates no folder,
+// and rejects an invalid spec or connection string with the error that Open returns.
+func TestCheckSpec(t *testing.T) {
+	folder := filepath.Join(t.TempDir(), "uploads")
+	withKey := map[string]string{"AZURE_STORAGE_CONNECTION_STRING": "AccountName=a;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:1/a"}
+	emulator := map[string]string{"AzureWebJobsStorage": "UseDevelopmentStorage=true"}
+	brokenKey := map[string]string{"AZURE_STORAGE_CONNECTION_STRING": "not a connection string"}
+	valid := []struct {
+		spec string
+		env  map[string]string
+	}{
+		{"file:" + folder, nil},
+		{"https://media.example.org/open311", nil},
+		{"https://media.example.org:8443/open311", nil},
+		{"http://127.0.0.1:18470/media", nil},
+		{"azblob:media", withKey},
+		{"azblob:media", emulator},
+	}
+	for _, tt := range valid {
+		if err := CheckSpec(tt.spec, func(key string) string { return tt.env[key] }); err != nil {
+			t.Errorf("CheckSpec(%q) = %v, want nil", tt.spec, err)
+		}
+	}
+	if _, err := os.Stat(folder); !os.IsNotExist(err) {
+		t.Errorf("CheckSpec(file:%s) created the folder (stat: %v)", folder, err)
+	}
+
+	invalid := []struct {
+		name, spec string
+		env        map[string]string
+		want       string
+	}{
+		{"unknown kind", "s3:bucket", nil, `unsupported store "s3:bucket"`},
+		{"file without folder", "file:", nil, "use file:DIR"},
+		{"invalid container", "azblob:Open_Media", withKey, "lowercase"},
+		{"no connection string", "azblob:media", nil, "set AZURE_STORAGE_CONNECTION_STRING or AzureWebJobsStorage"},
+		{"invalid connection string", "azblob:media", brokenKey, "invalid Azure Storage connection string"},
+		{"port out of range", "https://media.example.org:99999/open311", nil, "the port is not a number from 1 to 65535"},
+		{"http off loopback", "http://media.example.org/m", nil, "loopback"},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(key string) string { return tt.env[key] }
+			err := CheckSpec(tt.spec, getenv)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("CheckSpec(%q) = %v, want an error containing %q", tt.spec, err, tt.want)
+			}
+			_, openErr := Open(context.Background(), tt.spec, "https://feedback.example.org/media", getenv)
+			if openErr == nil || openErr.Error() != err.Error() {
+				t.Errorf("Open(%q) = %v, want the error of CheckSpec, %q", tt.spec, openErr, err)
+			}
+		})
+	}
+}
