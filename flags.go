@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open311-to-go/open311/georeport"
 	"github.com/open311-to-go/open311/handlers"
 )
 
@@ -343,5 +344,18 @@ func (n *seedNumber) Set(s string) error {
 		return fmt.Errorf("%q is not a whole number from 0 to 18446744073709551615", s)
 	}
 	*n = seedNumber(v)
+	return nil
+}
+
+// keyRole is the -role flag of open311 keys create.
+type keyRole string
+
+func (r *keyRole) String() string { return string(*r) }
+
+func (r *keyRole) Set(s string) error {
+	if s != georeport.RoleClient && s != georeport.RoleStaff {
+		return fmt.Errorf("%q is not a role; use %s or %s", s, georeport.RoleClient, georeport.RoleStaff)
+	}
+	*r = keyRole(s)
 	return nil
 }

@@ -42,7 +42,7 @@ func keys(ctx context.Context, env environment, args []string) error {
 	db := fs.String("db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	role := georeport.RoleClient
 	if command == "create" {
-		fs.StringVar(&role, "role", georeport.RoleClient, "`role` of the key: client (may POST requests) or staff")
+		fs.Var((*keyRole)(&role), "role", "`role` of the key: client (may POST requests) or staff")
 	}
 	if err := env.parseFlags(fs, args); err != nil {
 		return err
@@ -61,11 +61,17 @@ func keys(ctx context.Context, env environment, args []string) error {
 		fmt.Fprintf(env.stderr, "open311 keys: unknown command %q; use create, list or revoke\n", command)
 		return exitError{2}
 	}
-	if role != georeport.RoleClient && role != georeport.RoleStaff {
-		return fmt.Errorf("-role %q is not client or staff", role)
+	if command != "list" && fs.Arg(0) == "" {
+		fmt.Fprintf(env.stderr, "open311 keys %s: the key name is empty; give a name such as city-app\n", command)
+		return exitError{2}
 	}
 
-	if command != "create" {
+	if command == "create" {
+		if err := checkStorePath(*db); err != nil {
+			fmt.Fprintf(env.stderr, "open311 keys create: %v\n", err)
+			return exitError{2}
+		}
+	} else {
 		// Listing or revoking keys of a store that does not exist is a typo in -db, and
 		// opening it would create an empty store.
 		if err := requireExistingStore(*db); err != nil {

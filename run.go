@@ -14,15 +14,32 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// usageError is a wrong command line or environment, such as an invalid flag value, that a
+// command found after it parsed its flags. The program prints it and exits with status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+func (e usageError) Unwrap() error { return e.err }
+
+// invalidf returns a usageError with the formatted message.
+func invalidf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
 // exitStatus prints err to stderr, unless the command printed its own report, and returns the
-// exit status for it.
+// exit status for it: 0 for nil, 2 for a wrong command line and 1 for other failures.
 func exitStatus(err error, stderr io.Writer) int {
 	var exit exitError
+	var usage usageError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &exit):
 		return exit.code
+	case errors.As(err, &usage):
+		fmt.Fprintln(stderr, "open311:", err)
+		return 2
 	}
 	fmt.Fprintln(stderr, "open311:", err)
 	return 1

@@ -71,6 +71,12 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 	cfg.batch = min(cfg.batch, cfg.count)
+	if cfg.jsonFile == "" {
+		if err := checkStorePath(cfg.db); err != nil {
+			fmt.Fprintf(env.stderr, "open311 seed: %v\n", err)
+			return exitError{2}
+		}
+	}
 	target, targetFlag := cfg.db, "-db"
 	if cfg.jsonFile != "" {
 		target, targetFlag = cfg.jsonFile, "-json"

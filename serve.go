@@ -103,6 +103,9 @@ func serve(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 
+	if err := checkServeFlags(env, fs, cfg); err != nil {
+		return invalid(err)
+	}
 	root, err := handlers.NormalizeRoot(cfg.root)
 	if err != nil {
 		return invalid(fmt.Errorf("-root: %w", err))
@@ -249,6 +252,12 @@ func serve(ctx context.Context, env environment, args []string) error {
 	}
 	logger.Info("server stopped")
 	return nil
+}
+
+// checkServeFlags returns an error for a value of a flag that parsed but is invalid: a -db
+// that cannot be created. It opens nothing.
+func checkServeFlags(env environment, fs *flag.FlagSet, cfg serveConfig) error {
+	return checkStorePath(cfg.db)
 }
 
 // catalogData is a parsed -catalog file and its encoding for the store.

@@ -43,6 +43,11 @@ func isSQLiteFile(db string) bool {
 func openStoreWith(ctx context.Context, db string, logger *slog.Logger, options sqlite.Options) (georeport.Store, error) {
 	if isMongoURI(db) {
 		store, err := mongo.Open(ctx, db, logger)
+		// The mongo store reports a connection string that the driver rejects as invalid,
+		// before it sends anything.
+		if georeport.KindOf(err) == georeport.Invalid {
+			return nil, invalidf("-db %s is not a valid MongoDB connection string (%v); use mongodb://HOST/DATABASE or mongodb+srv://HOST/DATABASE with the driver's options", redactURI(db), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open store %s: %w", redactURI(db), err)
 		}
@@ -58,13 +63,46 @@ func openStoreWith(ctx context.Context, db string, logger *slog.Logger, options 
 // redactURI returns a database URI without its password, for logs and messages.
 func redactURI(db string) string {
 	u, err := url.Parse(db)
-	if err != nil || u.User == nil {
+	if err != nil {
+		// A URI that does not parse may still contain a user and password, before the last
+		// @ ahead of the path.
+		scheme, rest, found := strings.Cut(db, "://")
+		hosts, _, _ := strings.Cut(rest, "/")
+		if at := strings.LastIndex(hosts, "@"); found && at >= 0 {
+			return scheme + "://xxxxx" + rest[at:]
+		}
+		return db
+	}
+	if u.User == nil {
 		return db
 	}
 	if _, has := u.User.Password(); has {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// checkStorePath returns an error when db is empty, or names a SQLite file that opening the
+// store cannot create, because the path is a folder or its folder does not exist.
+func checkStorePath(db string) error {
+	if db == "" {
+		return errors.New("-db is empty; give a SQLite file path, :memory:, or a mongodb:// or mongodb+srv:// URI")
+	}
+	if !isSQLiteFile(db) {
+		return nil
+	}
+	if info, err := os.Stat(db); err == nil && info.IsDir() {
+		return fmt.Errorf("-db %s is a folder; give the path of a SQLite file, such as %s", db, filepath.Join(db, "open311.db"))
+	}
+	folder := filepath.Dir(db)
+	info, err := os.Stat(folder)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("-db %s: the folder %s does not exist; create it or choose another path", db, folder)
+	case err == nil && !info.IsDir():
+		return fmt.Errorf("-db %s: %s is a file, not a folder; choose another path", db, folder)
+	}
+	return nil
 }
 
 // requireExistingStore returns an error when db names a SQLite file that does not exist.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,4 +64,74 @@ func TestFlagWinsOverBadEnvironment(t *testing.T) {
 	if status != 0 {
 		t.Errorf("seed -n 3 with OPEN311_N=abc: exit status %d, want 0; output %q", status, stderr)
 	}
+}
+
+// usageCase is a command line, with variables, that a command must reject with exit status 2
+// and an output that contains want.
+type usageCase struct {
+	name    string
+	command func(context.Context, environment, []string) error
+	args    []string
+	vars    map[string]string
+	want    string
+}
+
+// requireExitTwo runs each case and checks its exit status and output, and that no case
+// created the store newDB.
+func requireExitTwo(t *testing.T, newDB string, cases []usageCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// A command that misses the invalid value stops at once instead of serving.
+			stopped := func(ctx context.Context, env environment, args []string) error {
+				ctx, cancel := context.WithCancel(ctx)
+				cancel()
+				return c.command(ctx, env, args)
+			}
+			stderr, status := runWithEnvironment(stopped, c.vars, c.args...)
+			if status != 2 {
+				t.Errorf("exit status %d, want 2; output %q", status, stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("output %q, want it to contain %q", stderr, c.want)
+			}
+			if strings.Contains(stderr, "s3cret") {
+				t.Errorf("output %q contains the password of -db", stderr)
+			}
+			if _, err := os.Stat(newDB); !os.IsNotExist(err) {
+				t.Errorf("the command created %s (stat: %v)", newDB, err)
+			}
+		})
+	}
+}
+
+// createStore creates a SQLite store with one key at path.
+func createStore(t *testing.T, path string) {
+	t.Helper()
+	if _, stderr, err := runCommand(keys, "create", "-db", path, "first"); err != nil {
+		t.Fatalf("keys create: %v (%s)", err, stderr)
+	}
+}
+
+// TestInvalidStoreValuesExitTwo gives serve, keys and seed a -db that cannot be opened and
+// invalid key values, and requires exit status 2 before a store is created.
+func TestInvalidStoreValuesExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	newDB := filepath.Join(dir, "new.db")
+	missing := filepath.Join(dir, "missing", "x.db")
+	existing := filepath.Join(dir, "existing.db")
+	createStore(t, existing)
+	requireExitTwo(t, newDB, []usageCase{
+		{"serve db folder missing", serve, []string{"-db", missing}, nil, "-db " + missing + ": the folder " + filepath.Dir(missing) + " does not exist"},
+		{"serve db is a folder", serve, []string{"-db", dir}, nil, "-db " + dir + " is a folder"},
+		{"serve db empty", serve, []string{"-db", ""}, nil, "-db is empty"},
+		{"keys role", keys, []string{"create", "-db", newDB, "-role", "admin", "x"}, nil, `invalid value "admin" for flag -role: "admin" is not a role; use client or staff`},
+		{"keys role variable", keys, []string{"create", "-db", newDB, "x"}, map[string]string{"OPEN311_ROLE": "admin"}, `environment variable OPEN311_ROLE (flag -role)`},
+		{"keys empty name", keys, []string{"create", "-db", newDB, ""}, nil, "open311 keys create: the key name is empty"},
+		{"keys revoke empty name", keys, []string{"revoke", "-db", existing, ""}, nil, "open311 keys revoke: the key name is empty"},
+		{"keys MongoDB URI", keys, []string{"create", "-db", "mongodb://open311:s3cret@[::1", "x"}, nil, "-db mongodb://xxxxx@[::1 is not a valid MongoDB connection string"},
+		{"keys db folder missing", keys, []string{"create", "-db", missing, "x"}, nil, "open311 keys create: -db " + missing + ": the folder"},
+		{"seed db folder missing", seedCommand, []string{"-db", missing, "-n", "5"}, nil, "open311 seed: -db " + missing + ": the folder"},
+		{"seed MongoDB URI", seedCommand, []string{"-db", "mongodb://[::1", "-n", "5"}, nil, "is not a valid MongoDB connection string"},
+	})
 }
