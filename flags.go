@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -218,6 +219,48 @@ func (l *logLevel) Set(s string) error {
 		l.level = slog.LevelError
 	default:
 		return fmt.Errorf("%q is not a log level; use debug, info, warn or error", s)
+	}
+	return nil
+}
+
+// listenAddress is a flag of a TCP address to listen on, host:port, such as 127.0.0.1:8080 or
+// :8080. Set checks only the form, because whether the address can be listened on is known
+// only when the server listens.
+type listenAddress string
+
+func (a *listenAddress) String() string { return string(*a) }
+
+func (a *listenAddress) Set(s string) error {
+	if err := checkListenAddress(s); err != nil {
+		return err
+	}
+	*a = listenAddress(s)
+	return nil
+}
+
+// optionalAddress is a listenAddress that may be empty, which turns off its listener.
+type optionalAddress listenAddress
+
+func (a *optionalAddress) String() string { return string(*a) }
+
+func (a *optionalAddress) Set(s string) error {
+	if s == "" {
+		*a = ""
+		return nil
+	}
+	return (*listenAddress)(a).Set(s)
+}
+
+// checkListenAddress returns an error that names the accepted form unless s is host:port,
+// with a port from 0 to 65535 or a service name such as http. An empty host is every
+// interface.
+func checkListenAddress(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil || port == "" {
+		return fmt.Errorf("%q is not an address to listen on; use host:port or :port, such as 127.0.0.1:8080 or :8080", s)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("%q has an invalid port %q; use a number from 0 to 65535, such as 127.0.0.1:8080", s, port)
 	}
 	return nil
 }

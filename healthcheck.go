@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,15 +38,18 @@ func healthcheck(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 	if *timeout <= 0 {
-		return fmt.Errorf("-timeout %s is not valid; use a positive duration such as 3s", *timeout)
+		return invalidf("-timeout %s is not valid; use a positive duration such as 3s", *timeout)
 	}
 
 	if *target == "" {
 		defaultURL, err := healthURL(*addr)
 		if err != nil {
-			return err
+			return usageError{err}
 		}
 		*target = defaultURL
+	}
+	if err := checkHealthURL(*target); err != nil {
+		return usageError{err}
 	}
 	return checkHealth(ctx, *target, *timeout)
 }
@@ -58,8 +62,18 @@ func healthURL(addr string) (string, error) {
 		addr = "127.0.0.1:8080"
 	}
 	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		// serve takes a service name such as http as its port too, but a URL takes only
+		// numbers, and port 0 has no server to check.
+		var number int
+		number, err = net.LookupPort("tcp", port)
+		port = strconv.Itoa(number)
+		if err == nil && number == 0 {
+			err = errors.New("port 0")
+		}
+	}
 	if err != nil {
-		return "", fmt.Errorf("-addr or OPEN311_ADDR %q is not host:port, such as :8080; give it as for open311 serve, or give -url", addr)
+		return "", fmt.Errorf("-addr or OPEN311_ADDR %q is not host:port with a port from 1 to 65535, such as :8080; give it as for open311 serve, or give -url", addr)
 	}
 
 	switch host {
@@ -74,9 +88,8 @@ func healthURL(addr string) (string, error) {
 // checkHealth requests target with GET and returns an error that names the status, or the
 // failure, unless the response is 200 OK within timeout. Redirects count as failures.
 func checkHealth(ctx context.Context, target string, timeout time.Duration) error {
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-url %q is not valid; use an http:// or https:// URL such as http://127.0.0.1:8080/healthz", target)
+	if err := checkHealthURL(target); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -111,4 +124,23 @@ func checkHealth(ctx context.Context, target string, timeout time.Duration) erro
 		detail = ": " + detail
 	}
 	return fmt.Errorf("health check of %s failed: status %s, expected 200 OK%s", target, response.Status, detail)
+}
+
+// checkHealthURL returns an error unless target is an http:// or https:// URL with a host.
+func checkHealthURL(target string) error {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !validURLPort(u.Port()) {
+		return fmt.Errorf("-url %q is not valid; use an http:// or https:// URL such as http://127.0.0.1:8080/healthz", target)
+	}
+	return nil
+}
+
+// validURLPort reports whether port, from url.URL.Port, is empty or a number from 1 to 65535.
+// url.Parse checks only that it is made of digits.
+func validURLPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	number, err := strconv.Atoi(port)
+	return err == nil && number >= 1 && number <= 65535
 }

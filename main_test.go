@@ -264,14 +264,17 @@ func TestServeFailsBeforeCreatingStore(t *testing.T) {
 	if err := os.WriteFile(badCatalog, []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// An address in use is a failure of the run, not of the command line, so it exits with
+	// status 1.
 	cases := []struct {
-		name string
-		args []string
-		want string
+		name       string
+		args       []string
+		want       string
+		wantStatus int
 	}{
-		{"address in use", []string{"-addr", inUse.Addr().String()}, "the address is in use"},
-		{"debug address in use", []string{"-addr", "127.0.0.1:0", "-debug-addr", inUse.Addr().String()}, "-debug-addr"},
-		{"bad catalog", []string{"-addr", "127.0.0.1:0", "-catalog", badCatalog}, "open311 serve: -catalog: "},
+		{"address in use", []string{"-addr", inUse.Addr().String()}, "the address is in use", 1},
+		{"debug address in use", []string{"-addr", "127.0.0.1:0", "-debug-addr", inUse.Addr().String()}, "-debug-addr", 1},
+		{"bad catalog", []string{"-addr", "127.0.0.1:0", "-catalog", badCatalog}, "open311 serve: -catalog: ", 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -282,6 +285,9 @@ func TestServeFailsBeforeCreatingStore(t *testing.T) {
 			err := serve(context.Background(), env, append(c.args, "-db", db))
 			if err == nil || !strings.Contains(err.Error()+stderr.String(), c.want) {
 				t.Errorf("serve %v: err = %v, stderr %q, want one containing %q", c.args, err, stderr.String(), c.want)
+			}
+			if status := exitStatus(err, io.Discard); status != c.wantStatus {
+				t.Errorf("serve %v: exit status %d, want %d", c.args, status, c.wantStatus)
 			}
 			if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
 				t.Errorf("serve %v left the store file %s (stat: %v)", c.args, db, statErr)

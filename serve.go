@@ -61,7 +61,8 @@ func serve(ctx context.Context, env environment, args []string) error {
 		defaultAddr = ":" + port
 	}
 	fs := flag.NewFlagSet("open311 serve", flag.ContinueOnError)
-	fs.StringVar(&cfg.addr, "addr", defaultAddr, "`address` to listen on, host:port; when FUNCTIONS_CUSTOMHANDLER_PORT is set, the default is :$FUNCTIONS_CUSTOMHANDLER_PORT")
+	cfg.addr = defaultAddr
+	fs.Var((*listenAddress)(&cfg.addr), "addr", "`address` to listen on, host:port; when FUNCTIONS_CUSTOMHANDLER_PORT is set, the default is :$FUNCTIONS_CUSTOMHANDLER_PORT")
 	fs.StringVar(&cfg.db, "db", "open311.db", "store: a SQLite file `path`, :memory:, or a mongodb:// or mongodb+srv:// URI")
 	fs.StringVar(&cfg.catalog, "catalog", "", "catalog `file` (JSON) to load and save in the store; without it the saved catalog, else the built-in demo catalog")
 	fs.StringVar(&cfg.root, "root", handlers.DefaultRoot, "`path` under which the API is served; / serves it at the host's root")
@@ -84,7 +85,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
 	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
 	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB, GiB; at least 16MiB); auto is half of that use, from 48 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
-	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
+	fs.Var((*optionalAddress)(&cfg.debugAddr), "debug-addr", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: open311 [serve] [flags]\n\n"+
 			"Runs the GeoReport v2 server. open311 help lists the other commands.\n\n")
@@ -254,10 +255,21 @@ func serve(ctx context.Context, env environment, args []string) error {
 	return nil
 }
 
-// checkServeFlags returns an error for a value of a flag that parsed but is invalid: a -db
-// that cannot be created. It opens nothing.
+// checkServeFlags returns an error for a value of a flag or a variable that parsed but is
+// invalid: a FUNCTIONS_CUSTOMHANDLER_PORT that is no port or a -db that cannot be created. It
+// opens nothing.
 func checkServeFlags(env environment, fs *flag.FlagSet, cfg serveConfig) error {
-	return checkStorePath(cfg.db)
+	// The variable sets the default address only, so it is checked only when the default is
+	// used.
+	if port := env.getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); port != "" && !flagGiven(fs, "addr") {
+		if err := checkListenAddress(cfg.addr); err != nil {
+			return fmt.Errorf("environment variable FUNCTIONS_CUSTOMHANDLER_PORT=%q is not a port; use a number from 0 to 65535, such as 8080, or give -addr", port)
+		}
+	}
+	if err := checkStorePath(cfg.db); err != nil {
+		return err
+	}
+	return nil
 }
 
 // catalogData is a parsed -catalog file and its encoding for the store.

@@ -135,3 +135,22 @@ func TestInvalidStoreValuesExitTwo(t *testing.T) {
 		{"seed MongoDB URI", seedCommand, []string{"-db", "mongodb://[::1", "-n", "5"}, nil, "is not a valid MongoDB connection string"},
 	})
 }
+
+// TestInvalidAddressesExitTwo gives serve and healthcheck addresses, URLs and timeouts that are
+// invalid, and requires exit status 2 before serve creates a store.
+func TestInvalidAddressesExitTwo(t *testing.T) {
+	newDB := filepath.Join(t.TempDir(), "new.db")
+	requireExitTwo(t, newDB, []usageCase{
+		{"serve addr", serve, []string{"-db", newDB, "-addr", "nonsense"}, nil, `invalid value "nonsense" for flag -addr: "nonsense" is not an address to listen on; use host:port`},
+		{"serve addr port", serve, []string{"-db", newDB, "-addr", "127.0.0.1:99999"}, nil, `invalid port "99999"; use a number from 0 to 65535`},
+		{"serve debug addr", serve, []string{"-db", newDB, "-debug-addr", "6060"}, nil, `invalid value "6060" for flag -debug-addr`},
+		{"serve addr variable", serve, []string{"-db", newDB}, map[string]string{"OPEN311_ADDR": "8080"}, `invalid value "8080" for environment variable OPEN311_ADDR (flag -addr)`},
+		{"serve functions port", serve, []string{"-db", newDB}, map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "abc"}, `FUNCTIONS_CUSTOMHANDLER_PORT="abc" is not a port; use a number from 0 to 65535`},
+		{"healthcheck addr", healthcheck, []string{"-addr", "8080"}, nil, `-addr or OPEN311_ADDR "8080" is not host:port`},
+		{"healthcheck addr port", healthcheck, []string{"-addr", ":99999"}, nil, `-addr or OPEN311_ADDR ":99999" is not host:port with a port from 1 to 65535`},
+		{"healthcheck addr variable", healthcheck, nil, map[string]string{"OPEN311_ADDR": "8080"}, `OPEN311_ADDR "8080"`},
+		{"healthcheck url", healthcheck, []string{"-url", "ftp://127.0.0.1/healthz"}, nil, `-url "ftp://127.0.0.1/healthz" is not valid`},
+		{"healthcheck url port", healthcheck, []string{"-url", "http://127.0.0.1:99999/healthz"}, nil, `-url "http://127.0.0.1:99999/healthz" is not valid`},
+		{"healthcheck timeout", healthcheck, []string{"-timeout", "0s"}, nil, "-timeout 0s is not valid; use a positive duration"},
+	})
+}
