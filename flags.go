@@ -376,6 +376,36 @@ func (n *wholeNumber) Set(s string) error {
 	return nil
 }
 
+// duration is a time.Duration flag whose error names the accepted form, where the flag
+// package's own durations report only "parse error". Commands check the range themselves.
+type duration time.Duration
+
+func (d *duration) String() string { return time.Duration(*d).String() }
+
+func (d *duration) Set(s string) error {
+	v, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 30s, 5m or 1h", s)
+	}
+	*d = duration(v)
+	return nil
+}
+
+// sampleRate is a flag of a share from 0 to 1, such as 0.1 for one in ten.
+type sampleRate float64
+
+func (r *sampleRate) String() string { return strconv.FormatFloat(float64(*r), 'g', -1, 64) }
+
+func (r *sampleRate) Set(s string) error {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	// The comparison is false for NaN too.
+	if err != nil || !(v >= 0 && v <= 1) {
+		return fmt.Errorf("%q is not a number from 0 to 1, such as 0.1", s)
+	}
+	*r = sampleRate(v)
+	return nil
+}
+
 // seedNumber is a flag of a random seed: a whole number from 0 to 2^64-1.
 type seedNumber uint64
 

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/open311-to-go/open311/georeport"
@@ -87,11 +90,24 @@ func mediaCommand(ctx context.Context, env environment, args []string) error {
 	}
 	db := fs.String("db", "open311.db", "store: a SQLite file `path`, or a mongodb:// or mongodb+srv:// URI")
 	spec := fs.String("media", "file:./media", "media `store` that the server uses")
-	grace := fs.Duration("grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned")
+	grace := duration(defaultMediaGrace)
+	fs.Var(&grace, "grace", "age, a `duration`, after which an upload without a request counts as orphaned")
 	if err := env.parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "open311 media gc: unexpected argument %q; flags come before arguments\n", fs.Arg(0))
+		return exitError{2}
+	}
+	if grace < 0 {
+		fmt.Fprintf(env.stderr, "open311 media gc: -grace %s is not valid; use 0 or a positive duration such as 1h\n", time.Duration(grace))
+		return exitError{2}
+	}
 	if err := requireExistingStore(*db); err != nil {
+		fmt.Fprintf(env.stderr, "open311 media gc: %v\n", err)
+		return exitError{2}
+	}
+	if err := checkCollectedMedia(*spec, env.getenv); err != nil {
 		fmt.Fprintf(env.stderr, "open311 media gc: %v\n", err)
 		return exitError{2}
 	}
@@ -106,7 +122,26 @@ func mediaCommand(ctx context.Context, env environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("-media: %w", err)
 	}
-	deleted, kept, err := collectMedia(ctx, store, files, *grace, time.Now(), logger)
+	deleted, kept, err := collectMedia(ctx, store, files, time.Duration(grace), time.Now(), logger)
 	fmt.Fprintf(env.stdout, "deleted %s, kept %s that a request lists\n", plural(deleted, "orphaned file"), plural(kept, "file"))
 	return err
+}
+
+// checkCollectedMedia returns an error when the -media of media gc is invalid or names a
+// folder that does not exist. A missing folder is most likely a typo, and the cleanup would
+// create it and then release the reservations of the orphans in the real folder without
+// deleting them.
+func checkCollectedMedia(spec string, getenv func(string) string) error {
+	if err := media.CheckSpec(spec, getenv); err != nil {
+		return fmt.Errorf("-media: %w", err)
+	}
+	kind, folder, _ := strings.Cut(spec, ":")
+	if !strings.EqualFold(kind, "file") {
+		return nil
+	}
+	info, err := os.Stat(folder)
+	if errors.Is(err, os.ErrNotExist) || err == nil && !info.IsDir() {
+		return fmt.Errorf("-media %s: no folder at %s; give the -media of the server", spec, folder)
+	}
+	return nil
 }

@@ -40,7 +40,7 @@ type serveConfig struct {
 	logLevel     logLevel
 	shutdownWait time.Duration
 	mediaGrace   time.Duration
-	tracesRate   float64
+	tracesRate   sampleRate
 	proxies      prefixList
 	corsOrigins  originList
 	drainDelay   time.Duration
@@ -80,10 +80,12 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Var(&cfg.logLevel, "log-level", "lowest log `level`: debug, info, warn or error (default info)")
 	fs.Var(&cfg.proxies, "trusted-proxies", "comma-separated `addresses` or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	fs.Var(&cfg.corsOrigins, "cors-origins", "comma-separated `origins`, such as https://app.example.org, whose web pages may POST; * allows all (every origin may GET)")
-	fs.DurationVar(&cfg.drainDelay, "drain-delay", 0, "how long a stopping server keeps serving with /readyz failing, so that a load balancer stops sending requests first")
-	fs.Float64Var(&cfg.tracesRate, "sentry-traces-sample-rate", 0, "share of requests traced in Sentry, from 0 to 1, when the environment variable SENTRY_DSN is set (with SENTRY_ENVIRONMENT and SENTRY_RELEASE, also read from the environment)")
-	fs.DurationVar(&cfg.mediaGrace, "media-grace", defaultMediaGrace, "age after which an upload without a request counts as orphaned and is deleted")
-	fs.DurationVar(&cfg.shutdownWait, "shutdown-timeout", 10*time.Second, "how long a stopping server waits for requests in flight")
+	fs.Var((*duration)(&cfg.drainDelay), "drain-delay", "`duration` that a stopping server keeps serving with /readyz failing, so that a load balancer stops sending requests first")
+	fs.Var((*sampleRate)(&cfg.tracesRate), "sentry-traces-sample-rate", "`share` of requests traced in Sentry, from 0 to 1, when the environment variable SENTRY_DSN is set (with SENTRY_ENVIRONMENT and SENTRY_RELEASE, also read from the environment)")
+	cfg.mediaGrace = defaultMediaGrace
+	fs.Var((*duration)(&cfg.mediaGrace), "media-grace", "age, a `duration`, after which an upload without a request counts as orphaned and is deleted")
+	cfg.shutdownWait = 10 * time.Second
+	fs.Var((*duration)(&cfg.shutdownWait), "shutdown-timeout", "`duration` that a stopping server waits for requests in flight")
 	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB, GiB; at least 16MiB); auto is half of that use, from 48 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
 	fs.Var((*optionalAddress)(&cfg.debugAddr), "debug-addr", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
 	fs.Usage = func() {
@@ -130,7 +132,7 @@ func serve(ctx context.Context, env environment, args []string) error {
 		DSN:              env.getenv("SENTRY_DSN"),
 		Environment:      env.getenv("SENTRY_ENVIRONMENT"),
 		Release:          env.getenv("SENTRY_RELEASE"),
-		TracesSampleRate: cfg.tracesRate,
+		TracesSampleRate: float64(cfg.tracesRate),
 	})
 	if err != nil {
 		return invalid(fmt.Errorf("SENTRY_DSN or -sentry-traces-sample-rate: %w", err))
@@ -256,8 +258,8 @@ func serve(ctx context.Context, env environment, args []string) error {
 }
 
 // checkServeFlags returns an error for a value of a flag or a variable that parsed but is
-// invalid: a FUNCTIONS_CUSTOMHANDLER_PORT that is no port or a -db that cannot be created. It
-// opens nothing.
+// invalid: a FUNCTIONS_CUSTOMHANDLER_PORT that is no port, a -db that cannot be created, an
+// invalid -media or -media-base-url, or a negative duration. It opens nothing.
 func checkServeFlags(env environment, fs *flag.FlagSet, cfg serveConfig) error {
 	// The variable sets the default address only, so it is checked only when the default is
 	// used.
@@ -268,6 +270,20 @@ func checkServeFlags(env environment, fs *flag.FlagSet, cfg serveConfig) error {
 	}
 	if err := checkStorePath(cfg.db); err != nil {
 		return err
+	}
+	if err := checkMediaBaseURL(cfg.mediaBaseURL); err != nil {
+		return err
+	}
+	if err := media.CheckSpec(cfg.media, env.getenv); err != nil {
+		return fmt.Errorf("-media: %w", err)
+	}
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{{"drain-delay", cfg.drainDelay}, {"shutdown-timeout", cfg.shutdownWait}, {"media-grace", cfg.mediaGrace}} {
+		if d.value < 0 {
+			return fmt.Errorf("-%s %s is not valid; use 0 or a positive duration such as 30s", d.name, d.value)
+		}
 	}
 	return nil
 }
@@ -400,14 +416,27 @@ func rootFlag(root string) string {
 // checkBaseURL rejects a -base-url that is not an absolute http or https URL with a host and
 // no query.
 func checkBaseURL(raw string) error {
-	if raw == "" {
+	if raw == "" || isPublicURL(raw) {
 		return nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("-base-url %q is not valid; use the scheme, host and port of the public address, such as https://feedback.example.org", raw)
+	return fmt.Errorf("-base-url %q is not valid; use the scheme, host and port of the public address, such as https://feedback.example.org", raw)
+}
+
+// checkMediaBaseURL rejects a -media-base-url that is not an absolute http or https URL with a
+// host and no query.
+func checkMediaBaseURL(raw string) error {
+	if raw == "" || isPublicURL(raw) {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("-media-base-url %q is not valid; use the http:// or https:// URL that uploaded files are published under, such as https://cdn.example.org/open311-media", raw)
+}
+
+// isPublicURL reports whether raw is an absolute http or https URL with a host, a valid port
+// or none, and no query or fragment.
+func isPublicURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && validURLPort(u.Port()) &&
+		u.RawQuery == "" && u.Fragment == ""
 }
 
 // publicHost returns host:port of a listen address, with localhost for an unspecified host.

@@ -154,3 +154,28 @@ func TestInvalidAddressesExitTwo(t *testing.T) {
 		{"healthcheck timeout", healthcheck, []string{"-timeout", "0s"}, nil, "-timeout 0s is not valid; use a positive duration"},
 	})
 }
+
+// TestInvalidMediaAndDurationsExitTwo gives serve and media gc invalid media stores,
+// durations and sample rates, and requires exit status 2 before serve creates a store.
+func TestInvalidMediaAndDurationsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	newDB := filepath.Join(dir, "new.db")
+	existing := filepath.Join(dir, "existing.db")
+	createStore(t, existing)
+	requireExitTwo(t, newDB, []usageCase{
+		{"serve media", serve, []string{"-db", newDB, "-media", "s3:bucket"}, nil, `-media: media: unsupported store "s3:bucket": use file:DIR, azblob:CONTAINER or https://HOST/PATH`},
+		{"serve media variable", serve, []string{"-db", newDB}, map[string]string{"OPEN311_MEDIA": "s3:bucket"}, `unsupported store "s3:bucket"`},
+		{"serve azblob without connection string", serve, []string{"-db", newDB, "-media", "azblob:media"}, nil, "set AZURE_STORAGE_CONNECTION_STRING or AzureWebJobsStorage"},
+		{"serve azblob connection string", serve, []string{"-db", newDB, "-media", "azblob:media"}, map[string]string{"AZURE_STORAGE_CONNECTION_STRING": "garbage"}, "invalid Azure Storage connection string"},
+		{"serve media base URL", serve, []string{"-db", newDB, "-media-base-url", "cdn.example.org"}, nil, `-media-base-url "cdn.example.org" is not valid; use the http:// or https:// URL`},
+		{"serve sample rate", serve, []string{"-db", newDB, "-sentry-traces-sample-rate", "2"}, nil, `"2" is not a number from 0 to 1`},
+		{"serve drain delay", serve, []string{"-db", newDB, "-drain-delay", "-5s"}, nil, "-drain-delay -5s is not valid; use 0 or a positive duration"},
+		{"serve shutdown timeout", serve, []string{"-db", newDB, "-shutdown-timeout", "-1s"}, nil, "-shutdown-timeout -1s is not valid"},
+		{"serve media grace", serve, []string{"-db", newDB, "-media-grace", "-1h"}, nil, "-media-grace -1h0m0s is not valid"},
+		{"serve duration form", serve, []string{"-db", newDB, "-drain-delay", "soon"}, nil, `"soon" is not a duration such as 30s, 5m or 1h`},
+		{"media gc media", mediaCommand, []string{"gc", "-db", existing, "-media", "s3:bucket"}, nil, `open311 media gc: -media: media: unsupported store "s3:bucket"`},
+		{"media gc folder missing", mediaCommand, []string{"gc", "-db", existing, "-media", "file:" + filepath.Join(dir, "media")}, nil, "no folder at " + filepath.Join(dir, "media")},
+		{"media gc grace", mediaCommand, []string{"gc", "-db", existing, "-grace", "-1h"}, nil, "-grace -1h0m0s is not valid; use 0 or a positive duration"},
+		{"media gc argument", mediaCommand, []string{"gc", "-db", existing, "extra"}, nil, `unexpected argument "extra"`},
+	})
+}
