@@ -71,11 +71,9 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 		return exitError{2}
 	}
 	cfg.batch = min(cfg.batch, cfg.count)
-	if cfg.jsonFile == "" {
-		if err := checkStorePath(cfg.db); err != nil {
-			fmt.Fprintf(env.stderr, "open311 seed: %v\n", err)
-			return exitError{2}
-		}
+	if err := checkSeedPaths(cfg); err != nil {
+		fmt.Fprintf(env.stderr, "open311 seed: %v\n", err)
+		return exitError{2}
 	}
 	target, targetFlag := cfg.db, "-db"
 	if cfg.jsonFile != "" {
@@ -150,6 +148,31 @@ func seedCommand(ctx context.Context, env environment, args []string) error {
 	stored := reportStored(ctx, env, store, cfg.db)
 	suggestCluster(env, cfg.db, cfg.count-replaced, stored)
 	return nil
+}
+
+// checkSeedPaths returns an error when the store or file that seed writes cannot be created:
+// a -db that checkStorePath rejects, a -json that is a folder or a file that exists, or a
+// -json or -cpuprofile in a folder that does not exist. A -json stream such as /dev/stdout
+// passes.
+func checkSeedPaths(cfg seedConfig) error {
+	if cfg.cpuProfile != "" {
+		if err := checkParentFolder("-cpuprofile", cfg.cpuProfile); err != nil {
+			return err
+		}
+	}
+	if cfg.jsonFile == "" {
+		return checkStorePath(cfg.db)
+	}
+	if isStream(cfg.jsonFile) {
+		return nil
+	}
+	if info, err := os.Stat(cfg.jsonFile); err == nil {
+		if info.IsDir() {
+			return fmt.Errorf("-json %s is a folder; name a new file in it, such as %s", cfg.jsonFile, filepath.Join(cfg.jsonFile, "requests.json"))
+		}
+		return fmt.Errorf("-json %s: the file exists, and seed writes only new files; remove it or choose another path", cfg.jsonFile)
+	}
+	return checkParentFolder("-json", cfg.jsonFile)
 }
 
 // maxSeedBatch bounds -batch. seed holds three batches of decoded requests, at an estimated

@@ -230,8 +230,8 @@ func TestSeedCommandJSONKeepsExistingFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, err := runSeed(t, "-json", file, "-n", "5", "-now", "2026-03-05T08:00:00Z")
-	if err != (exitError{1}) {
-		t.Errorf("seed -json over an existing file: err = %v, want exit status 1", err)
+	if err != (exitError{2}) {
+		t.Errorf("seed -json over an existing file: err = %v, want exit status 2", err)
 	}
 	if want := "open311 seed: -json " + file + ": the file exists"; !strings.Contains(stderr, want) {
 		t.Errorf("seed -json over an existing file printed %q, want %q", stderr, want)
@@ -284,8 +284,8 @@ func TestSeedCommandJSONToDevice(t *testing.T) {
 func TestSeedCommandJSONFolder(t *testing.T) {
 	dir := t.TempDir()
 	_, stderr, err := runSeed(t, "-json", dir, "-n", "5")
-	if err != (exitError{1}) {
-		t.Errorf("seed -json FOLDER: err = %v, want exit status 1", err)
+	if err != (exitError{2}) {
+		t.Errorf("seed -json FOLDER: err = %v, want exit status 2", err)
 	}
 	if want := "-json " + dir + " is a folder; name a new file in it"; !strings.Contains(stderr, want) {
 		t.Errorf("seed -json FOLDER printed %q, want %q", stderr, want)

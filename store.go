@@ -94,13 +94,19 @@ func checkStorePath(db string) error {
 	if info, err := os.Stat(db); err == nil && info.IsDir() {
 		return fmt.Errorf("-db %s is a folder; give the path of a SQLite file, such as %s", db, filepath.Join(db, "open311.db"))
 	}
-	folder := filepath.Dir(db)
+	return checkParentFolder("-db", db)
+}
+
+// checkParentFolder returns an error that names flagName when the folder of path does not
+// exist, so that a file cannot be created at path.
+func checkParentFolder(flagName, path string) error {
+	folder := filepath.Dir(path)
 	info, err := os.Stat(folder)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("-db %s: the folder %s does not exist; create it or choose another path", db, folder)
+		return fmt.Errorf("%s %s: the folder %s does not exist; create it or choose another path", flagName, path, folder)
 	case err == nil && !info.IsDir():
-		return fmt.Errorf("-db %s: %s is a file, not a folder; choose another path", db, folder)
+		return fmt.Errorf("%s %s: %s is a file, not a folder; choose another path", flagName, path, folder)
 	}
 	return nil
 }

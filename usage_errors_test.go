@@ -179,3 +179,18 @@ func TestInvalidMediaAndDurationsExitTwo(t *testing.T) {
 		{"media gc argument", mediaCommand, []string{"gc", "-db", existing, "extra"}, nil, `unexpected argument "extra"`},
 	})
 }
+
+// TestInvalidSeedPathsExitTwo gives seed a -json or -cpuprofile file that cannot be created,
+// and requires exit status 2 before seed writes anything.
+func TestInvalidSeedPathsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	newDB := filepath.Join(dir, "new.db")
+	missing := filepath.Join(dir, "missing", "x.json")
+	requireExitTwo(t, newDB, []usageCase{
+		{"json folder missing", seedCommand, []string{"-db", newDB, "-n", "5", "-json", missing}, nil, "open311 seed: -json " + missing + ": the folder " + filepath.Dir(missing) + " does not exist"},
+		{"profile folder missing", seedCommand, []string{"-db", newDB, "-n", "5", "-cpuprofile", missing}, nil, "open311 seed: -cpuprofile " + missing + ": the folder"},
+	})
+	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
+		t.Errorf("seed created the folder %s (stat: %v)", filepath.Dir(missing), err)
+	}
+}
