@@ -52,6 +52,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	command, rest := "serve", args[1:]
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		command, rest = rest[0], rest[1:]
+	} else {
+		// open311 -h runs serve -h, and is where a new user looks for the other commands.
+		env.listCommands = true
 	}
 	switch command {
 	case "serve":
@@ -101,6 +104,9 @@ type environment struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	// listCommands makes serve -h print the list of commands first, because the command line
+	// named no command and serve ran as the default.
+	listCommands bool
 }
 
 // parseFlags parses args, then sets each flag that args did not set from its environment

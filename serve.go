@@ -89,8 +89,12 @@ func serve(ctx context.Context, env environment, args []string) error {
 	fs.Var(&cfg.headroom, "memory-headroom", "memory the server may use beyond what it uses once the store is open, as the Go runtime's soft limit (suffixes KiB, MiB, GiB; at least 16MiB); auto is half of that use, from 48 to 96 MiB; 0, or a GOMEMLIMIT variable, leaves the runtime's default")
 	fs.Var((*optionalAddress)(&cfg.debugAddr), "debug-addr", "`address` of a second listener that serves Go's runtime profiles under /debug/pprof/, such as 127.0.0.1:6060; off when empty. Keep it off public networks")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: open311 [serve] [flags]\n\n"+
-			"Runs the GeoReport v2 server. open311 help lists the other commands.\n\n")
+		if env.listCommands {
+			fmt.Fprint(fs.Output(), usage+"\nFlags of open311 serve, the default command, which runs the GeoReport v2 server:\n")
+		} else {
+			fmt.Fprint(fs.Output(), "Usage: open311 [serve] [flags]\n\n"+
+				"Runs the GeoReport v2 server. open311 help lists the other commands.\n\n")
+		}
 		fs.PrintDefaults()
 	}
 	if err := env.parseFlags(fs, args); err != nil {

@@ -62,8 +62,7 @@ func TestOriginListNormalizes(t *testing.T) {
 	}
 }
 
-// TestServeUsageNamesHelp checks that serve -h, which open311 -h runs, points to the list of
-// the other commands.
+// TestServeUsageNamesHelp checks that serve -h points to the list of the other commands.
 func TestServeUsageNamesHelp(t *testing.T) {
 	var out, errOut bytes.Buffer
 	env := environment{getenv: func(string) string { return "" }, stdout: &out, stderr: &errOut}
@@ -117,5 +116,39 @@ func TestDaysFlagValues(t *testing.T) {
 		if time.Duration(d) != tt.want {
 			t.Errorf("Set(%q) = %v, want %v", tt.value, time.Duration(d), tt.want)
 		}
+	}
+}
+
+// TestTopLevelHelpListsCommands checks that open311 -h and --help, which run serve -h, list
+// the commands before the flags of serve, and that open311 serve -h does not.
+func TestTopLevelHelpListsCommands(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-db", "x.db", "-help"}} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"open311"}, args...), func(string) string { return "" }, &out, &errOut)
+		if err != (exitError{0}) {
+			t.Errorf("open311 %v: %v, want exit status 0", args, err)
+		}
+		help := errOut.String()
+		commands := strings.Index(help, "open311 import [flags] FILE...")
+		flags := strings.Index(help, "-addr address")
+		if commands < 0 || commands > 200 {
+			t.Errorf("open311 %v does not list the commands in its first lines:\n%s", args, help)
+		}
+		if flags < commands {
+			t.Errorf("open311 %v does not list the flags of serve after the commands:\n%s", args, help)
+		}
+		for _, want := range []string{"open311 keys create [flags] NAME", "open311 seed [flags] -n N", "Flags of open311 serve, the default command"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("open311 %v printed no %q:\n%s", args, want, help)
+			}
+		}
+	}
+
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"open311", "serve", "-h"}, func(string) string { return "" }, &out, &errOut); err != (exitError{0}) {
+		t.Errorf("open311 serve -h: %v, want exit status 0", err)
+	}
+	if strings.Contains(errOut.String(), "open311 import") {
+		t.Errorf("open311 serve -h lists the commands, want only a pointer to them:\n%s", errOut.String())
 	}
 }
