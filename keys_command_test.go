@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/open311-to-go/open311/sqlite"
 )
 
 // TestKeysMissingStore checks that listing or revoking keys, or collecting media, in a store
@@ -84,6 +88,62 @@ func TestKeysAndMediaUsage(t *testing.T) {
 		}
 		if strings.Contains(stderr, "open311 [serve] [flags]") {
 			t.Errorf("%v printed the general usage:\n%s", c.args, stderr)
+		}
+	}
+}
+
+func TestProgramName(t *testing.T) {
+	tests := []struct {
+		arg0 string
+		want string
+	}{
+		{"open311", "open311"},
+		{"./open311", "./open311"},
+		{"/usr/local/bin/open311", "/usr/local/bin/open311"},
+		{"/tmp/go-build2817361/b001/exe/open311", "go run ."},
+		{"/root/.cache/go-build/3e/3ebee102cea4-d/open311", "go run ."},
+		{"/home/me/my tools/open311", "'/home/me/my tools/open311'"},
+		{"", "open311"},
+	}
+	for _, tt := range tests {
+		if got := programName(tt.arg0); got != tt.want {
+			t.Errorf("programName(%q) = %q, want %q", tt.arg0, got, tt.want)
+		}
+	}
+}
+
+// TestFirstKeyHintRuns checks that the hint after the first key names the command as the
+// user started the server, quotes a -db path for the shell and hides a MongoDB password.
+func TestFirstKeyHintRuns(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		program string
+		db      string
+		want    string
+	}{
+		{"go run .", filepath.Join(dir, "open311.db"), "Create more with: go run . keys create -db " + filepath.Join(dir, "open311.db") + " NAME\n"},
+		{"./open311", filepath.Join(dir, "city data.db"), "Create more with: ./open311 keys create -db '" + filepath.Join(dir, "city data.db") + "' NAME\n"},
+		{"open311", "mongodb://open311:s3cret@db.example.org/city?tls=true&w=majority",
+			"Create more with: open311 keys create -db 'mongodb://open311:xxxxx@db.example.org/city?tls=true&w=majority' NAME, with the password of -db in place of xxxxx\n"},
+	}
+	for _, tt := range tests {
+		// The hint names tt.db, but the key goes to a store of its own.
+		store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "open311.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		env := environment{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: &stderr, program: tt.program}
+		err = ensureKey(context.Background(), env, store, tt.db, slog.New(slog.DiscardHandler))
+		store.Close()
+		if err != nil {
+			t.Fatalf("ensureKey: %v", err)
+		}
+		if !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("ensureKey with program %q and -db %q printed %q, want %q", tt.program, tt.db, stderr.String(), tt.want)
+		}
+		if strings.Contains(stderr.String(), "s3cret") {
+			t.Errorf("ensureKey printed the password of -db: %q", stderr.String())
 		}
 	}
 }

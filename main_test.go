@@ -184,6 +184,9 @@ func TestServeFirstKey(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("the first start printed no key:\n%s", text)
 	}
+	if want := "Create more with: open311 keys create -db " + db + " NAME"; !strings.Contains(text, want) {
+		t.Errorf("the first start printed no hint %q:\n%s", want, text)
+	}
 	key := strings.Fields(text[i+len("api_key="):])[0]
 	form := url.Values{"api_key": {key}, "service_code": {"176"}, "address_string": {"Mannerheimintie 1"},
 		"description": {"Töhryjä seinässä"}}

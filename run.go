@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 )
 
@@ -48,7 +49,7 @@ func exitStatus(err error, stderr io.Writer) int {
 // run runs the command line args (the program name first) and returns when the command ends
 // or ctx is cancelled. getenv reads the environment; stdout and stderr take the output.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	env := environment{getenv: getenv, stdout: stdout, stderr: stderr}
+	env := environment{getenv: getenv, stdout: stdout, stderr: stderr, program: programName(args[0])}
 	command, rest := "serve", args[1:]
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		command, rest = rest[0], rest[1:]
@@ -107,6 +108,39 @@ type environment struct {
 	// listCommands makes serve -h print the list of commands first, because the command line
 	// named no command and serve ran as the default.
 	listCommands bool
+	// program is the command that starts this program as the user started it, for hints
+	// that print a command line to run, such as ./open311 or go run .
+	program string
+}
+
+// programName returns the command that starts this program again as the user started it:
+// "go run ." for a binary that go run built, else arg0 as the user typed it, such as open311
+// or ./open311. go run builds into a folder named go-build… under the temporary folder, or,
+// since Go 1.24, into the build cache, whose default folder is named go-build too.
+// NOTE: With GOCACHE set to another folder, a binary that go run built and cached is
+// printed with its path in the cache, which runs as long as the cache keeps it.
+func programName(arg0 string) string {
+	if arg0 == "" {
+		return "open311"
+	}
+	for _, folder := range strings.Split(filepath.ToSlash(filepath.Dir(arg0)), "/") {
+		if strings.HasPrefix(folder, "go-build") {
+			return "go run ."
+		}
+	}
+	return shellQuote(arg0)
+}
+
+// shellQuote returns s as one word of a POSIX shell command line: as it is when none of its
+// characters needs quoting, else in single quotes.
+func shellQuote(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // parseFlags parses args, then sets each flag that args did not set from its environment

@@ -354,7 +354,17 @@ func ensureKey(ctx context.Context, env environment, store georeport.Store, db s
 		return err
 	}
 	logger.Info("created the first API key", "name", "default")
-	more := fmt.Sprintf("Create more with: open311 keys create -db %s NAME", db)
+	// The hint prints the command as the user started this one, so that it also runs after go
+	// run, which leaves no open311 binary. It never prints the password of a MongoDB URI.
+	program := env.program
+	if program == "" {
+		program = "open311"
+	}
+	redactedDB := redactURI(db)
+	more := fmt.Sprintf("Create more with: %s keys create -db %s NAME", program, shellQuote(redactedDB))
+	if redactedDB != db {
+		more += ", with the password of -db in place of xxxxx"
+	}
 	if db == ":memory:" {
 		more = "This store is in memory and ends with the server, keys included; give -db FILE to keep them."
 	}
