@@ -82,8 +82,9 @@ func redactURI(db string) string {
 	return u.String()
 }
 
-// checkStorePath returns an error when db is empty, or names a SQLite file that opening the
-// store cannot create, because the path is a folder or its folder does not exist.
+// checkStorePath returns an error when db is empty, or names a SQLite file that the store
+// cannot open or create: a folder, a file in a folder that does not exist, or a file that
+// checkStoreFile rejects.
 func checkStorePath(db string) error {
 	if db == "" {
 		return errors.New("-db is empty; give a SQLite file path, :memory:, or a mongodb:// or mongodb+srv:// URI")
@@ -94,7 +95,31 @@ func checkStorePath(db string) error {
 	if info, err := os.Stat(db); err == nil && info.IsDir() {
 		return fmt.Errorf("-db %s is a folder; give the path of a SQLite file, such as %s", db, filepath.Join(db, "open311.db"))
 	}
-	return checkParentFolder("-db", db)
+	if err := checkParentFolder("-db", db); err != nil {
+		return err
+	}
+	return checkStoreFile(db)
+}
+
+// checkStoreFile returns an error when db names an existing file that SQLite cannot read as
+// a database, or a store of a newer schema than this build opens.
+// NOTE: A SQLite database of another program passes, and opening it adds the store's
+// tables to it. cluster rejects such a file.
+func checkStoreFile(db string) error {
+	if !isSQLiteFile(db) {
+		return nil
+	}
+	if info, err := os.Stat(db); err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	version, _, err := sqlite.InspectFile(context.Background(), db)
+	if err != nil {
+		return fmt.Errorf("-db %s is not a SQLite database that can be read (%v); give the file of a store", db, err)
+	}
+	if version > sqlite.SchemaVersion {
+		return fmt.Errorf("-db %s has schema version %d, newer than version %d of this build; use the open311 build that wrote it", db, version, sqlite.SchemaVersion)
+	}
+	return nil
 }
 
 // checkParentFolder returns an error that names flagName when the folder of path does not
@@ -119,7 +144,7 @@ func requireExistingStore(db string) error {
 	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no store at %s; check -db (the server creates the store when it first starts)", db)
 	}
-	return nil
+	return checkStoreFile(db)
 }
 
 // sqliteHeader is the string that the SQLite file format puts at the start of every database

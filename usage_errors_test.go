@@ -121,7 +121,20 @@ func TestInvalidStoreValuesExitTwo(t *testing.T) {
 	missing := filepath.Join(dir, "missing", "x.db")
 	existing := filepath.Join(dir, "existing.db")
 	createStore(t, existing)
+	notDatabase := filepath.Join(dir, "notes.db")
+	if err := os.WriteFile(notDatabase, []byte(strings.Repeat("not a database\n", 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	newer := filepath.Join(dir, "newer.db")
+	createStore(t, newer)
+	execSQL(t, newer, "PRAGMA user_version = 99")
 	requireExitTwo(t, newDB, []usageCase{
+		{"serve not a database", serve, []string{"-db", notDatabase}, nil, "open311 serve: -db " + notDatabase + " is not a SQLite database that can be read"},
+		{"serve newer schema", serve, []string{"-db", newer}, nil, "has schema version 99, newer than version"},
+		{"keys create not a database", keys, []string{"create", "-db", notDatabase, "x"}, nil, "is not a SQLite database that can be read"},
+		{"keys list not a database", keys, []string{"list", "-db", notDatabase}, nil, "open311 keys list: -db " + notDatabase + " is not a SQLite database"},
+		{"media gc not a database", mediaCommand, []string{"gc", "-db", notDatabase}, nil, "open311 media gc: -db " + notDatabase + " is not a SQLite database"},
+		{"seed newer schema", seedCommand, []string{"-db", newer, "-n", "5"}, nil, "has schema version 99, newer than version"},
 		{"serve db folder missing", serve, []string{"-db", missing}, nil, "-db " + missing + ": the folder " + filepath.Dir(missing) + " does not exist"},
 		{"serve db is a folder", serve, []string{"-db", dir}, nil, "-db " + dir + " is a folder"},
 		{"serve db empty", serve, []string{"-db", ""}, nil, "-db is empty"},
