@@ -316,8 +316,8 @@ func suggestCluster(env environment, db string, added, stored int) {
 	if !large || !isSQLiteFile(db) {
 		return
 	}
-	fmt.Fprintf(env.stderr, "hint: run open311 cluster -db %s to store the requests in the order of their places, which makes circle and box lists of a large store faster\n",
-		db)
+	fmt.Fprintf(env.stderr, "hint: run %s cluster -db %s to store the requests in the order of their places, which makes circle and box lists of a large store faster\n",
+		env.command(), shellQuote(db))
 }
 
 // requestCounter is a store that counts its requests, as both stores do.

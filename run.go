@@ -113,6 +113,14 @@ type environment struct {
 	program string
 }
 
+// command returns program, or open311 when the environment has none, as in tests.
+func (e environment) command() string {
+	if e.program == "" {
+		return "open311"
+	}
+	return e.program
+}
+
 // programName returns the command that starts this program again as the user started it:
 // "go run ." for a binary that go run built, else arg0 as the user typed it, such as open311
 // or ./open311. go run builds into a folder named go-build… under the temporary folder, or,

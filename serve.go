@@ -356,12 +356,8 @@ func ensureKey(ctx context.Context, env environment, store georeport.Store, db s
 	logger.Info("created the first API key", "name", "default")
 	// The hint prints the command as the user started this one, so that it also runs after go
 	// run, which leaves no open311 binary. It never prints the password of a MongoDB URI.
-	program := env.program
-	if program == "" {
-		program = "open311"
-	}
 	redactedDB := redactURI(db)
-	more := fmt.Sprintf("Create more with: %s keys create -db %s NAME", program, shellQuote(redactedDB))
+	more := fmt.Sprintf("Create more with: %s keys create -db %s NAME", env.command(), shellQuote(redactedDB))
 	if redactedDB != db {
 		more += ", with the password of -db in place of xxxxx"
 	}
