@@ -291,47 +291,81 @@ func parseExtensions(ps *georeport.Problems, text string) bool {
 	return false
 }
 
-// singleParams are the query parameters that take one value. A request that repeats one
-// with different values is rejected, because the server would otherwise use one of them and
-// ignore the others without a word.
-var singleParams = []string{
-	"jurisdiction_id", "locale", "page", "page_size", "extensions", "agency_responsible",
-	"start_date", "end_date", "updated_after", "updated_before", "lat", "long", "radius", "bbox",
-	"service_object_id", "service_object_type", "q", "api_key",
+// paramKind is how a query parameter that the server reads takes its values.
+type paramKind uint8
+
+const (
+	// singleParam takes one value. A request that repeats one with different values is
+	// rejected, because the server would otherwise use one of them and ignore the others
+	// without a word.
+	singleParam paramKind = iota + 1
+	// listParam takes a comma-separated list, and may be repeated to add values.
+	listParam
+)
+
+// queryParams are the query parameters that the server reads, by kind.
+var queryParams = map[string]paramKind{
+	"jurisdiction_id": singleParam, "locale": singleParam, "page": singleParam, "page_size": singleParam,
+	"extensions": singleParam, "agency_responsible": singleParam, "start_date": singleParam,
+	"end_date": singleParam, "updated_after": singleParam, "updated_before": singleParam, "lat": singleParam,
+	"long": singleParam, "radius": singleParam, "bbox": singleParam, "service_object_id": singleParam,
+	"service_object_type": singleParam, "q": singleParam, "api_key": singleParam,
+	"service_request_id": listParam, "service_code": listParam, "status": listParam, "detailed_status": listParam,
 }
 
-// listedParams are the query parameters that take a comma-separated list, and may be repeated
-// to add values.
-var listedParams = []string{"service_request_id", "service_code", "status", "detailed_status"}
-
-// checkQueryText adds a problem for each parameter of names whose value in values is not valid
-// UTF-8. Without it, a search for such text would report that it has no words.
-func checkQueryText(ps *georeport.Problems, values url.Values, names ...string) {
-	for _, name := range names {
-		for _, v := range values[name] {
+// checkQuery adds a problem for each parameter of queryParams whose value in values is not
+// valid UTF-8, which a search would otherwise report as having no words, and for each single
+// parameter that values repeats with different values. It looks up only the parameters that
+// values has, which are few, so that requests pay next to nothing for it.
+func checkQuery(ps *georeport.Problems, values url.Values) {
+	var invalid, repeated []string
+	for name, vs := range values {
+		kind := queryParams[name]
+		if kind == 0 {
+			continue
+		}
+		for _, v := range vs {
 			if !utf8.ValidString(v) {
-				ps.Add(georeport.Invalid, locale.MsgInvalidUTF8, name)
+				invalid = append(invalid, name)
 				break
 			}
 		}
+		if kind == singleParam && len(vs) > 1 && conflicting(vs) {
+			repeated = append(repeated, name)
+		}
 	}
+	// The map's order is random, and problems come in the order of the names.
+	slices.Sort(invalid)
+	slices.Sort(repeated)
+	for _, name := range repeated {
+		ps.Add(georeport.Invalid, locale.MsgConflictingValues, name)
+	}
+	for _, name := range invalid {
+		ps.Add(georeport.Invalid, locale.MsgInvalidUTF8, name)
+	}
+}
+
+// conflicting reports whether values has two different non-empty values.
+func conflicting(values []string) bool {
+	first := ""
+	for _, v := range values {
+		switch {
+		case v == "":
+		case first == "":
+			first = v
+		case v != first:
+			return true
+		}
+	}
+	return false
 }
 
 // checkRepeated adds a problem for each parameter of names that values contains more than
 // once with different non-empty values.
 func checkRepeated(ps *georeport.Problems, values url.Values, names ...string) {
 	for _, name := range names {
-		first := ""
-		for _, v := range values[name] {
-			if v == "" {
-				continue
-			}
-			if first == "" {
-				first = v
-			} else if v != first {
-				ps.Add(georeport.Invalid, locale.MsgConflictingValues, name)
-				break
-			}
+		if conflicting(values[name]) {
+			ps.Add(georeport.Invalid, locale.MsgConflictingValues, name)
 		}
 	}
 }

@@ -322,6 +322,15 @@ func TestRepeatedParameterConflicts(t *testing.T) {
 			t.Errorf("GET %s = %d %s, want 400 naming %s", tt.target, resp.StatusCode, body, tt.name)
 		}
 	}
+	// Several problems come in the order of the parameters' names, whatever the query's.
+	for range 5 {
+		body := string(readBody(t, ts.get(t, "requests.json?radius=1&radius=2&q=%FF&bbox=1&bbox=2")))
+		bbox, radius, q := strings.Index(body, `"bbox was sent`), strings.Index(body, `"radius was sent`), strings.Index(body, `"q is not valid`)
+		if bbox < 0 || radius < bbox || q < radius {
+			t.Fatalf("problems = %s, want bbox, then radius, then q", body)
+		}
+	}
+
 	accepted := []string{
 		"requests.json?page_size=10&page_size=10",
 		"requests.json?page_size=&page_size=10",

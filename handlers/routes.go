@@ -118,9 +118,7 @@ func (s *Server) routeHandler(rt *route, routes []*route) http.Handler {
 			return
 		}
 		var queryProblems georeport.Problems
-		checkRepeated(&queryProblems, x.query, singleParams...)
-		checkQueryText(&queryProblems, x.query, singleParams...)
-		checkQueryText(&queryProblems, x.query, listedParams...)
+		checkQuery(&queryProblems, x.query)
 		if err := queryProblems.Err(); err != nil {
 			s.writeError(x, err)
 			return
