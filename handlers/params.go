@@ -291,7 +291,7 @@ func parseExtensions(ps *georeport.Problems, text string) bool {
 	return false
 }
 
-// paramKind is how a query parameter that the server reads takes its values.
+// paramKind is the way a query parameter that the server reads takes its values.
 type paramKind uint8
 
 const (
