@@ -315,16 +315,40 @@ func TestImportLocaleFlag(t *testing.T) {
 	}
 }
 
-// readSavedCatalog returns the catalog saved in the SQLite store at path.
-func readSavedCatalog(t *testing.T, path string) *georeport.Catalog {
+// storeOfTwoJurisdictions returns a new SQLite store whose saved catalog has the
+// jurisdictions north.test and south.test, and the service list file imported into each.
+func storeOfTwoJurisdictions(t *testing.T) (db, services string) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, path, nil)
+	dir := t.TempDir()
+	db = filepath.Join(dir, "city.db")
+	services = filepath.Join(dir, "services.json")
+	list := `[{"service_code":"171","service_name":"Pothole","type":"realtime","metadata":false,"keywords":"","group":"Streets","description":""}]`
+	if err := os.WriteFile(services, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"north.test", "south.test"} {
+		if _, errOut, err := runCommand(importFiles, "-db", db, "-locale", "en", "-jurisdiction", id, services); err != nil {
+			t.Fatalf("import the service list of %s: %v (%s)", id, err, errOut)
+		}
+	}
+	return db, services
+}
+
+// openTestStore opens the SQLite store at path until the test ends.
+func openTestStore(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	data, err := store.Catalog(ctx)
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// readSavedCatalog returns the catalog saved in the SQLite store at path.
+func readSavedCatalog(t *testing.T, path string) *georeport.Catalog {
+	t.Helper()
+	data, err := openTestStore(t, path).Catalog(context.Background())
 	if err != nil {
 		t.Fatalf("read the saved catalog: %v", err)
 	}
@@ -372,22 +396,11 @@ func TestImportNamesNewStore(t *testing.T) {
 // checks that an unknown -jurisdiction is rejected, and that a service list imported first
 // adds its jurisdiction for the requests that follow it.
 func TestImportRequiresJurisdiction(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "city.db")
-	services := filepath.Join(dir, "services.json")
-	list := `[{"service_code":"171","service_name":"Pothole","type":"realtime","metadata":false,"keywords":"","group":"Streets","description":""}]`
-	if err := os.WriteFile(services, []byte(list), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	requests := filepath.Join(dir, "requests.json")
+	db, services := storeOfTwoJurisdictions(t)
+	requests := filepath.Join(filepath.Dir(db), "requests.json")
 	records := `[{"service_request_id":"j-1","service_code":"171","status":"open","requested_datetime":"2026-11-01T10:00:00Z"}]`
 	if err := os.WriteFile(requests, []byte(records), 0o644); err != nil {
 		t.Fatal(err)
-	}
-	for _, id := range []string{"north.test", "south.test"} {
-		if _, errOut, err := runCommand(importFiles, "-db", db, "-locale", "en", "-jurisdiction", id, services); err != nil {
-			t.Fatalf("import the service list of %s: %v (%s)", id, err, errOut)
-		}
 	}
 
 	rejected := []struct {
@@ -437,13 +450,7 @@ func TestImportRequiresJurisdiction(t *testing.T) {
 // countStoredRequests returns the number of requests in the SQLite store at path.
 func countStoredRequests(t *testing.T, path string) int {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	n, err := store.CountRequests(ctx)
+	n, err := openTestStore(t, path).CountRequests(context.Background())
 	if err != nil {
 		t.Fatalf("count the stored requests: %v", err)
 	}

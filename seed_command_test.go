@@ -331,18 +331,7 @@ func TestHelpShowsDefaults(t *testing.T) {
 // writes when the saved catalog has several jurisdictions and -jurisdiction is missing or
 // names another one.
 func TestSeedRequiresJurisdiction(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "city.db")
-	services := filepath.Join(dir, "services.json")
-	list := `[{"service_code":"171","service_name":"Pothole","type":"realtime","metadata":false,"keywords":"","group":"Streets","description":""}]`
-	if err := os.WriteFile(services, []byte(list), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"north.test", "south.test"} {
-		if _, errOut, err := runCommand(importFiles, "-db", db, "-locale", "en", "-jurisdiction", id, services); err != nil {
-			t.Fatalf("import the service list of %s: %v (%s)", id, err, errOut)
-		}
-	}
+	db, _ := storeOfTwoJurisdictions(t)
 
 	for _, args := range [][]string{{}, {"-jurisdiction", "west.test"}} {
 		_, errOut, err := runCommand(seedCommand, append([]string{"-db", db, "-n", "10"}, args...)...)
