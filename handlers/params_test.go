@@ -352,7 +352,7 @@ func TestRepeatedParameterConflicts(t *testing.T) {
 }
 
 // TestQueryInvalidUTF8 checks that a parameter whose value is not valid UTF-8 gets a 400 that
-// says so, instead of a search without words or a filter that matches nothing.
+// names the encoding, instead of a search without words or a filter that matches nothing.
 func TestQueryInvalidUTF8(t *testing.T) {
 	ts := newTestServer(t, "catalog.json")
 	for target, name := range map[string]string{
