@@ -240,6 +240,11 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 		return nil, &CatalogError{File: name, Problems: []string{err.Error()}}
 	}
 	typeProblems := slices.Clone(problems)
+	if slices.ContainsFunc(typeProblems, func(p string) bool { return strings.HasPrefix(p, "catalog: ") }) {
+		// A top-level field, such as locales or jurisdictions, shapes the checks of every
+		// service, which would each report its absence.
+		return nil, &CatalogError{File: name, Problems: problems}
+	}
 	for _, problem := range c.normalize() {
 		// A part with a value of the wrong type lacks that value, and would get problems
 		// that fixing the type removes.

@@ -47,6 +47,9 @@ func TestParseCatalogListsEveryProblem(t *testing.T) {
 			  {"service_code": "B", "service_name": "B", "type": "sometimes"}]}`,
 			[]string{"service A: attribute C: order must be a whole number", `service B: type "sometimes"`,
 				`default_locale "de" is not in locales`}},
+		{"a top-level field of a wrong JSON type", `{"default_locale": "en", "locales": 5, "jurisdictions": [{"id": "x"}],
+			"services": [{"service_code": "A", "service_name": {"en": "A", "fi": "A"}}]}`,
+			[]string{"catalog: locales must be an array of strings"}},
 		{"unknown fields", `{"jurisdictions": [{"id": "x"}], "services": [{"service_code": "A", "service_name": "A",
 			"servce_notice": "typo"}], "colour": 1}`,
 			[]string{`service A: unknown field "servce_notice"`, `catalog: unknown field "colour"`}},
@@ -116,5 +119,21 @@ func TestMarshalCatalogRoundTrip(t *testing.T) {
 	}
 	if again.Service("", "176").Name.In("sv", "fi") != "Klottersanering" || len(again.Services) != len(c.Services) {
 		t.Error("the catalog changed in a round trip")
+	}
+}
+
+// TestParseCatalogTopLevelTypeAlone checks that a top-level field of a wrong JSON type is
+// listed without the problems that its absence causes in every service.
+func TestParseCatalogTopLevelTypeAlone(t *testing.T) {
+	data := `{"default_locale": "en", "locales": 5, "jurisdictions": [{"id": "x"}], "services": [
+		{"service_code": "A", "service_name": {"en": "A", "fi": "A"}},
+		{"service_code": "B", "service_name": {"en": "B", "fi": "B"}}]}`
+	_, err := ParseCatalog("catalog.json", []byte(data))
+	var catalogErr *CatalogError
+	if !errors.As(err, &catalogErr) {
+		t.Fatalf("ParseCatalog error = %v, want a *CatalogError", err)
+	}
+	if len(catalogErr.Problems) != 1 {
+		t.Errorf("problems = %q, want only the one of locales", catalogErr.Problems)
 	}
 }
