@@ -31,11 +31,12 @@ func (s *Server) createRequest(x *exchange) error {
 			s.discardUploads(uploads)
 		}
 	}()
-	// submissionFrom checks the fields of the request itself for repeats, and these three
-	// are read here.
-	var repeated georeport.Problems
-	checkRepeated(&repeated, form, "api_key", "jurisdiction_id", "locale")
-	if err := repeated.Err(); err != nil {
+	// submissionFrom checks the fields of the request itself for repeats and their text, and
+	// these three are read here.
+	var formProblems georeport.Problems
+	checkRepeated(&formProblems, form, "api_key", "jurisdiction_id", "locale")
+	checkUTF8(&formProblems, form, "api_key", "jurisdiction_id", "locale")
+	if err := formProblems.Err(); err != nil {
 		return err
 	}
 	if lang := firstValue(form, "locale"); lang != "" && firstValue(x.query, "locale") == "" {

@@ -48,7 +48,7 @@ func parseListParams(values url.Values, rules queryRules) (*listParams, error) {
 		if len(ids) > georeport.MaxPageSize {
 			ps.Add(georeport.Invalid, locale.MsgTooManyValues, "service_request_id", len(ids), georeport.MaxPageSize)
 		}
-		p.query.IDs = ids
+		p.query.IDs = distinct(ids)
 	} else {
 		parseFilters(&ps, &p.query, values, rules)
 	}
@@ -70,12 +70,13 @@ func parseFilters(ps *georeport.Problems, q *georeport.Query, values url.Values,
 
 	q.ServiceCodes = listValues(values, "service_code")
 	checkListLength(ps, "service_code", q.ServiceCodes)
+	q.ServiceCodes = distinct(q.ServiceCodes)
 	for _, s := range listValues(values, "status") {
 		switch strings.ToLower(s) {
 		case "open":
-			q.Statuses = append(q.Statuses, georeport.StatusOpen)
+			q.Statuses = appendOnce(q.Statuses, georeport.StatusOpen)
 		case "closed":
-			q.Statuses = append(q.Statuses, georeport.StatusClosed)
+			q.Statuses = appendOnce(q.Statuses, georeport.StatusClosed)
 		default:
 			ps.Add(georeport.Invalid, locale.MsgInvalidChoice, "status", s, locale.AnyOf{"open", "closed"})
 		}
@@ -84,6 +85,7 @@ func parseFilters(ps *georeport.Problems, q *georeport.Query, values url.Values,
 		q.DetailedStatuses = append(q.DetailedStatuses, strings.ToUpper(s))
 	}
 	checkListLength(ps, "detailed_status", q.DetailedStatuses)
+	q.DetailedStatuses = distinct(q.DetailedStatuses)
 	q.Agency = get("agency_responsible")
 
 	parseDates(ps, q, values, rules)
@@ -324,11 +326,8 @@ func checkQuery(ps *georeport.Problems, values url.Values) {
 		if kind == 0 {
 			continue
 		}
-		for _, v := range vs {
-			if !utf8.ValidString(v) {
-				invalid = append(invalid, name)
-				break
-			}
+		if slices.ContainsFunc(vs, func(v string) bool { return !utf8.ValidString(v) }) {
+			invalid = append(invalid, name)
 		}
 		if kind == singleParam && len(vs) > 1 && conflicting(vs) {
 			repeated = append(repeated, name)
@@ -358,6 +357,16 @@ func conflicting(values []string) bool {
 		}
 	}
 	return false
+}
+
+// checkUTF8 adds a problem for each parameter of names that has a value in values that is not
+// valid UTF-8.
+func checkUTF8(ps *georeport.Problems, values url.Values, names ...string) {
+	for _, name := range names {
+		if slices.ContainsFunc(values[name], func(v string) bool { return !utf8.ValidString(v) }) {
+			ps.Add(georeport.Invalid, locale.MsgInvalidUTF8, name)
+		}
+	}
 }
 
 // checkRepeated adds a problem for each parameter of names that values contains more than
@@ -392,6 +401,28 @@ func listValues(values url.Values, name string) []string {
 		}
 	}
 	return out
+}
+
+// distinct returns list without the values that it repeats, in the order of their first
+// occurrence. A value listed twice would otherwise match its requests twice.
+func distinct(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	out := list[:0:0]
+	for _, v := range list {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// appendOnce appends v to list unless list contains it.
+func appendOnce[T comparable](list []T, v T) []T {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
 }
 
 func checkListLength(ps *georeport.Problems, name string, list []string) {

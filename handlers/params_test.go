@@ -342,6 +342,16 @@ func TestRepeatedParameterConflicts(t *testing.T) {
 		}
 	}
 
+	for name, value := range map[string]string{"locale": "\xff", "jurisdiction_id": "x\xfe"} {
+		form := validForm()
+		form.Set(name, value)
+		resp := ts.post(t, "requests.json", form)
+		body := string(readBody(t, resp))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, name+" is not valid UTF-8") {
+			t.Errorf("POST with %s %q = %d %s, want 400 saying it is not valid UTF-8", name, value, resp.StatusCode, body)
+		}
+	}
+
 	form := validForm()
 	form.Add("api_key", "another-key")
 	resp := ts.post(t, "requests.json", form)
@@ -365,5 +375,34 @@ func TestQueryInvalidUTF8(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, name+" is not valid UTF-8 text") {
 			t.Errorf("GET %s = %d %s, want 400 saying %s is not valid UTF-8", target, resp.StatusCode, body, name)
 		}
+	}
+}
+
+// TestListParamsListEachValueOnce checks that a list parameter whose values repeat, in one
+// occurrence or across several, filters on each value once, so that no request is listed
+// twice.
+func TestListParamsListEachValueOnce(t *testing.T) {
+	values, _ := parseQuery("service_code=171,176&service_code=176,171&status=open,OPEN,closed&detailed_status=a,A")
+	p, err := parseListParams(values, queryRules{now: testNow, loc: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.query.ServiceCodes, []string{"171", "176"}; !slices.Equal(got, want) {
+		t.Errorf("service codes = %v, want %v", got, want)
+	}
+	if got, want := p.query.Statuses, []georeport.Status{georeport.StatusOpen, georeport.StatusClosed}; !slices.Equal(got, want) {
+		t.Errorf("statuses = %v, want %v", got, want)
+	}
+	if got, want := p.query.DetailedStatuses, []string{"A"}; !slices.Equal(got, want) {
+		t.Errorf("detailed statuses = %v, want %v", got, want)
+	}
+
+	values, _ = parseQuery("service_request_id=x,y,x")
+	p, err = parseListParams(values, queryRules{now: testNow, loc: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.query.IDs, []string{"x", "y"}; !slices.Equal(got, want) {
+		t.Errorf("ids = %v, want %v", got, want)
 	}
 }

@@ -214,7 +214,7 @@ func TestUploadFileInOtherField(t *testing.T) {
 
 		resp := ts.do(t, r)
 		text := string(readBody(t, resp))
-		want := field + ` was sent as the file \"second.png\"; only media and media[] take files`
+		want := field + ` was sent as the file \"second.png\", but only media and media[] take files`
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(text, want) {
 			t.Errorf("POST with a file in %s = %d %s, want 400 containing %s", field, resp.StatusCode, text, want)
 		}

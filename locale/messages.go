@@ -408,9 +408,9 @@ var (
 	}
 	// field name, file name
 	MsgFileInField = Message{
-		en: "%[1]s was sent as the file %[2]q; only media and media[] take files, so send a photo as media and %[1]s as a text field",
-		fi: "%[1]s lähetettiin tiedostona %[2]q; vain media ja media[] ottavat tiedostoja, joten lähetä kuva kentässä media ja %[1]s tekstikenttänä",
-		sv: "%[1]s skickades som filen %[2]q; bara media och media[] tar emot filer, så skicka en bild som media och %[1]s som ett textfält",
+		en: "%[1]s was sent as the file %[2]q, but only media and media[] take files; send a photo as media, and other fields as text",
+		fi: "%[1]s lähetettiin tiedostona %[2]q, mutta vain media ja media[] ottavat tiedostoja; lähetä kuva kentässä media ja muut kentät tekstinä",
+		sv: "%[1]s skickades som filen %[2]q, men bara media och media[] tar emot filer; skicka en bild som media och andra fält som text",
 	}
 	// parameter, count, maximum
 	MsgTooManyFiles = Message{
