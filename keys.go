@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -53,8 +54,16 @@ func keys(ctx context.Context, env environment, args []string) error {
 	}
 	switch command {
 	case "create", "list", "revoke":
-		if fs.NArg() != wantArgs {
-			fmt.Fprintf(env.stderr, "open311 keys %s: want %d argument(s), got %d; flags come before the name\n", command, wantArgs, fs.NArg())
+		switch {
+		case fs.NArg() == wantArgs:
+		case wantArgs == 0:
+			fmt.Fprintf(env.stderr, "open311 keys list: unexpected argument %q; it takes flags only, such as -db\n", fs.Arg(0))
+			return exitError{2}
+		case fs.NArg() == 0:
+			fmt.Fprintf(env.stderr, "open311 keys %s: the key name is missing; give one after the flags, such as %s keys %s -db open311.db city-app\n", command, env.command(), command)
+			return exitError{2}
+		default:
+			fmt.Fprintf(env.stderr, "open311 keys %s: %d names given (%s); give one key name, after the flags\n", command, fs.NArg(), strings.Join(fs.Args(), " "))
 			return exitError{2}
 		}
 	default:

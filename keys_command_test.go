@@ -92,6 +92,30 @@ func TestKeysAndMediaUsage(t *testing.T) {
 	}
 }
 
+// TestKeysArgumentCount checks that a missing, extra or unexpected name gets exit status 2 and
+// a message that says which, with an example.
+func TestKeysArgumentCount(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "keys.db")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"create", "-db", db}, "open311 keys create: the key name is missing; give one after the flags, such as open311 keys create -db open311.db city-app"},
+		{[]string{"revoke", "-db", db}, "open311 keys revoke: the key name is missing"},
+		{[]string{"create", "-db", db, "a", "b"}, "open311 keys create: 2 names given (a b); give one key name, after the flags"},
+		{[]string{"list", "-db", db, "a"}, `open311 keys list: unexpected argument "a"; it takes flags only`},
+	}
+	for _, c := range cases {
+		_, stderr, err := runCommand(keys, c.args...)
+		if err != (exitError{2}) {
+			t.Errorf("keys %v: err = %v, want exit status 2", c.args, err)
+		}
+		if !strings.Contains(stderr, c.want) {
+			t.Errorf("keys %v printed %q, want %q", c.args, stderr, c.want)
+		}
+	}
+}
+
 func TestProgramName(t *testing.T) {
 	tests := []struct {
 		arg0 string
