@@ -93,7 +93,7 @@ func TestKeysAndMediaUsage(t *testing.T) {
 }
 
 // TestKeysArgumentCount checks that a missing, extra or unexpected name gets exit status 2 and
-// a message that says which, with an example.
+// a message that names the fault and gives an example.
 func TestKeysArgumentCount(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keys.db")
 	cases := []struct {
