@@ -326,7 +326,7 @@ func checkQuery(ps *georeport.Problems, values url.Values) {
 		if kind == 0 {
 			continue
 		}
-		if slices.ContainsFunc(vs, func(v string) bool { return !utf8.ValidString(v) }) {
+		if !allValidUTF8(vs) {
 			invalid = append(invalid, name)
 		}
 		if kind == singleParam && len(vs) > 1 && conflicting(vs) {
@@ -363,10 +363,15 @@ func conflicting(values []string) bool {
 // valid UTF-8.
 func checkUTF8(ps *georeport.Problems, values url.Values, names ...string) {
 	for _, name := range names {
-		if slices.ContainsFunc(values[name], func(v string) bool { return !utf8.ValidString(v) }) {
+		if !allValidUTF8(values[name]) {
 			ps.Add(georeport.Invalid, locale.MsgInvalidUTF8, name)
 		}
 	}
+}
+
+// allValidUTF8 reports whether every value is valid UTF-8.
+func allValidUTF8(values []string) bool {
+	return !slices.ContainsFunc(values, func(v string) bool { return !utf8.ValidString(v) })
 }
 
 // checkRepeated adds a problem for each parameter of names that values contains more than
